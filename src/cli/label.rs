@@ -1,0 +1,127 @@
+//! `cryolabel label`: the three label maps of a map and its model.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context, Result};
+use clap::Args;
+
+use super::{AtomTypesArg, IndexArg, NeighbourhoodArg, PresetArg};
+use crate::engine::{self, label::LabelParams, resample::resample_onto, Preset};
+
+#[derive(Args, Debug, Clone)]
+pub struct LabelArgs {
+    /// Experimental map (.mrc/.map, optionally .gz): the labels use its exact grid.
+    #[arg(long)]
+    pub map: PathBuf,
+    /// Fitted model (PDB, mmCIF or assembly file such as .pdb1).
+    #[arg(long)]
+    pub model: PathBuf,
+    /// Simulated noise-free map (pdb2vol); resampled onto the map's grid if it differs.
+    #[arg(long)]
+    pub simulated: PathBuf,
+    /// Output folder.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// File id (default: the model file's stem).
+    #[arg(long)]
+    pub id: Option<String>,
+    #[arg(long, value_enum, default_value = "denoisecryodata")]
+    pub preset: PresetArg,
+    /// Neighbour radius: voxels for the cube, Å for the sphere.
+    #[arg(long, default_value_t = 6.0)]
+    pub radius: f32,
+    /// Override the preset's atom-to-voxel rule.
+    #[arg(long, value_enum)]
+    pub index: Option<IndexArg>,
+    /// Override the preset's neighbourhood.
+    #[arg(long, value_enum)]
+    pub neighbourhood: Option<NeighbourhoodArg>,
+    /// Override the preset's atom-type rule.
+    #[arg(long, value_enum)]
+    pub atom_types: Option<AtomTypesArg>,
+}
+
+impl LabelArgs {
+    pub fn params(&self) -> LabelParams {
+        let mut p = LabelParams::preset(Preset::from(self.preset));
+        p.radius = self.radius;
+        if let Some(i) = self.index {
+            p.index = i.into();
+        }
+        if let Some(n) = self.neighbourhood {
+            p.neighbourhood = n.into();
+        }
+        if let Some(a) = self.atom_types {
+            p.atom_types = a.into();
+        }
+        p
+    }
+}
+
+/// Id of the outputs: given, else the model file's stem up to its first dot.
+pub fn default_id(model: &std::path::Path) -> String {
+    let name = model.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    name.split('.').next().unwrap_or("model").to_string()
+}
+
+pub fn run(args: &LabelArgs) -> Result<()> {
+    let t0 = std::time::Instant::now();
+    if !(args.radius.is_finite() && args.radius >= 0.0 && args.radius <= 64.0) {
+        bail!("--radius {} is outside 0..=64", args.radius);
+    }
+    let params = args.params();
+    let map = engine::read_map(&args.map)?;
+    for w in &map.warnings {
+        eprintln!("warning: {}: {w}", args.map.display());
+    }
+    let model = engine::read_model(&args.model)?;
+    let sim = engine::read_map(&args.simulated)?;
+    let grid = map.volume.grid;
+    let sim_on_grid = if sim.volume.grid.same_lattice(&grid, 1e-3) {
+        engine::Volume { grid, data: sim.volume.data }
+    } else {
+        eprintln!(
+            "note: {} is on another grid ({:?} voxels of {:?} Å at {:?}); resampled trilinearly onto the map's grid",
+            args.simulated.display(),
+            sim.volume.grid.shape,
+            sim.volume.grid.voxel,
+            sim.volume.grid.origin
+        );
+        resample_onto(&sim.volume, &grid)
+    };
+    let t_read = t0.elapsed();
+    let labels = engine::label::label(&sim_on_grid, &model.atoms, &params, None)?;
+    let s = &labels.stats;
+    if s.atoms_outside == s.atoms {
+        bail!("{}: {}", args.model.display(), engine::label::miss_message(&grid, &model.atoms));
+    }
+    let id = args.id.clone().unwrap_or_else(|| default_id(&args.model));
+    let paths = engine::export::write_labels(&args.out, &id, &labels).context("writing the label maps")?;
+
+    let per_model: Vec<String> = model.atoms_per_model.iter().map(|n| n.to_string()).collect();
+    println!("model      {} ({}): {} atoms in {} MODEL(s) [{}]", args.model.display(), model.format, s.atoms, per_model.len(), per_model.join(", "));
+    println!("map        {} : {:?} voxels of {:?} Å, origin {:?} Å", args.map.display(), grid.shape, grid.voxel, grid.origin);
+    println!(
+        "params     index {:?}, neighbourhood {:?} radius {}, atom types {:?}{}",
+        params.index,
+        params.neighbourhood,
+        params.radius,
+        params.atom_types,
+        params.matching_preset().map(|p| format!(" (preset {p:?})")).unwrap_or_default()
+    );
+    println!("atoms      outside grid {}, inside with zero simulated density {}", s.atoms_outside, s.atoms_without_density);
+    println!("collisions {} voxels hold more than one atom", s.collisions);
+    println!("classes    background {}, atom {}, neighbour {}", s.class_counts[0], s.class_counts[1], s.class_counts[2]);
+    println!(
+        "types      CA {}, CB {}, C {}, O {}, N {}",
+        s.type_counts[1], s.type_counts[2], s.type_counts[3], s.type_counts[4], s.type_counts[5]
+    );
+    for w in &s.warnings {
+        println!("warning    {w}");
+    }
+    println!("time       read {:.3} s, label {:.3} s, total {:.3} s", t_read.as_secs_f64(), s.elapsed.as_secs_f64(), t0.elapsed().as_secs_f64());
+    for p in paths {
+        println!("wrote      {}", p.display());
+    }
+    Ok(())
+}

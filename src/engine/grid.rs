@@ -1,0 +1,234 @@
+//! Grid geometry: where every voxel of a map sits in world space (Å).
+//!
+//! A `Grid` is the only place world coordinates become voxel indices. Memory order is
+//! always x fastest, then y, then z (MRC axis order 1,2,3 after permutation on read).
+
+use glam::{DVec3, Vec3};
+
+/// How an atom coordinate becomes a voxel index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum IndexRule {
+    /// The published script: `ceil(floor(c - o) / v)` per axis in float32 arithmetic.
+    /// It rounds the offset down to whole Ångström first, then up to a voxel, so atoms can
+    /// land up to one voxel (plus one Å) from their true voxel. Kept for bit-exact data sets.
+    Reference,
+    /// The voxel whose centre is nearest to the atom: `round((c - o) / v)`.
+    Nearest,
+}
+
+/// A regular orthogonal lattice: shape, voxel size and the world position of voxel 0.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Grid {
+    /// Voxels along x, y, z.
+    pub shape: [usize; 3],
+    /// Voxel edge lengths along x, y, z in Å.
+    pub voxel: [f32; 3],
+    /// World position (Å) of the centre of voxel (0,0,0).
+    pub origin: [f32; 3],
+    /// Header ORIGIN field as stored (Å); kept for files written back and for the
+    /// reference rule, which reads this field and ignores NSTART.
+    pub header_origin: [f32; 3],
+    /// Header NSTART (x, y, z after permutation), kept so outputs reproduce the input header.
+    pub nstart: [i32; 3],
+}
+
+impl Grid {
+    /// A grid whose origin is stored in the ORIGIN field (NSTART zero).
+    pub fn new(shape: [usize; 3], voxel: [f32; 3], origin: [f32; 3]) -> Self {
+        Grid { shape, voxel, origin, header_origin: origin, nstart: [0; 3] }
+    }
+
+    /// A grid in register with the coordinate origin where possible: NSTART = origin/voxel
+    /// when that is an integer, so ChimeraX (.map), Situs, gemmi and mrcfile agree.
+    pub fn registered(shape: [usize; 3], voxel: [f32; 3], origin: [f32; 3]) -> Self {
+        let mut nstart = [0i32; 3];
+        for a in 0..3 {
+            let n = (origin[a] as f64 / voxel[a] as f64).round();
+            if ((n * voxel[a] as f64) - origin[a] as f64).abs() < 1e-3 * voxel[a] as f64 && n.abs() < 1e8 {
+                nstart[a] = n as i32;
+            } else {
+                nstart = [0; 3];
+                break;
+            }
+        }
+        Grid { shape, voxel, origin, header_origin: origin, nstart }
+    }
+
+    pub fn len(&self) -> usize {
+        self.shape[0] * self.shape[1] * self.shape[2]
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Linear offset of voxel (i, j, k) in x-fastest memory.
+    #[inline]
+    pub fn offset(&self, ijk: [usize; 3]) -> usize {
+        ijk[0] + self.shape[0] * (ijk[1] + self.shape[1] * ijk[2])
+    }
+
+    /// Voxel (i, j, k) of a linear offset.
+    #[inline]
+    pub fn ijk(&self, offset: usize) -> [usize; 3] {
+        let nx = self.shape[0];
+        let nxy = nx * self.shape[1];
+        [offset % nx, (offset / nx) % self.shape[1], offset / nxy]
+    }
+
+    /// World position (Å) of the centre of voxel (i, j, k); accepts fractional indices.
+    pub fn index_to_world(&self, ijk: [f64; 3]) -> DVec3 {
+        DVec3::new(
+            self.origin[0] as f64 + ijk[0] * self.voxel[0] as f64,
+            self.origin[1] as f64 + ijk[1] * self.voxel[1] as f64,
+            self.origin[2] as f64 + ijk[2] * self.voxel[2] as f64,
+        )
+    }
+
+    /// Fractional voxel index of a world position (voxel centres at integers).
+    pub fn world_to_fractional(&self, p: DVec3) -> [f64; 3] {
+        [
+            (p.x - self.origin[0] as f64) / self.voxel[0] as f64,
+            (p.y - self.origin[1] as f64) / self.voxel[1] as f64,
+            (p.z - self.origin[2] as f64) / self.voxel[2] as f64,
+        ]
+    }
+
+    /// Signed voxel index of an atom under a rule; may lie outside the grid.
+    pub fn world_to_index(&self, p: Vec3, rule: IndexRule) -> [i64; 3] {
+        let c = [p.x, p.y, p.z];
+        let mut out = [0i64; 3];
+        for a in 0..3 {
+            out[a] = match rule {
+                IndexRule::Reference => {
+                    // float32 throughout, as numpy did in the published script; `self.origin`
+                    // is the true placement (ORIGIN, else NSTART x voxel), so NSTART is honoured.
+                    let d = (c[a] - self.origin[a]).floor();
+                    (d / self.voxel[a]).ceil() as i64
+                }
+                IndexRule::Nearest => {
+                    (((c[a] as f64) - self.origin[a] as f64) / self.voxel[a] as f64).round() as i64
+                }
+            };
+        }
+        out
+    }
+
+    /// The index if it lies inside the grid: atoms outside are skipped, never wrapped.
+    #[inline]
+    pub fn checked(&self, ijk: [i64; 3]) -> Option<[usize; 3]> {
+        for a in 0..3 {
+            if ijk[a] < 0 || ijk[a] >= self.shape[a] as i64 {
+                return None;
+            }
+        }
+        Some([ijk[0] as usize, ijk[1] as usize, ijk[2] as usize])
+    }
+
+    /// World-space box covered by voxel centres: (min, max).
+    pub fn bounds(&self) -> (DVec3, DVec3) {
+        let max = [
+            (self.shape[0].max(1) - 1) as f64,
+            (self.shape[1].max(1) - 1) as f64,
+            (self.shape[2].max(1) - 1) as f64,
+        ];
+        (self.index_to_world([0.0; 3]), self.index_to_world(max))
+    }
+
+    /// Same lattice (shape, voxel, placement) within `tol` Å.
+    pub fn same_lattice(&self, other: &Grid, tol: f32) -> bool {
+        self.shape == other.shape
+            && (0..3).all(|a| {
+                (self.voxel[a] - other.voxel[a]).abs() <= tol * 1e-2
+                    && (self.origin[a] - other.origin[a]).abs() <= tol
+            })
+    }
+}
+
+/// A scalar field on a grid, x-fastest.
+#[derive(Clone, Debug)]
+pub struct Volume<T> {
+    pub grid: Grid,
+    pub data: Vec<T>,
+}
+
+impl<T: Copy + Default> Volume<T> {
+    pub fn zeros(grid: Grid) -> Self {
+        Volume { data: vec![T::default(); grid.len()], grid }
+    }
+
+    #[inline]
+    pub fn at(&self, ijk: [usize; 3]) -> T {
+        self.data[self.grid.offset(ijk)]
+    }
+}
+
+/// Summary statistics as MRC headers store them (RMS is the standard deviation about the mean).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Stats {
+    pub min: f32,
+    pub max: f32,
+    pub mean: f32,
+    pub rms: f32,
+}
+
+impl Stats {
+    pub fn of<T: Copy + Into<f64> + Send + Sync>(data: &[T]) -> Stats {
+        use rayon::prelude::*;
+        if data.is_empty() {
+            return Stats::default();
+        }
+        let (min, max, sum, sum2) = data
+            .par_chunks(1 << 16)
+            .map(|c| {
+                let (mut lo, mut hi, mut s, mut s2) = (f64::INFINITY, f64::NEG_INFINITY, 0.0f64, 0.0f64);
+                for &v in c {
+                    let v: f64 = v.into();
+                    if v.is_finite() {
+                        lo = lo.min(v);
+                        hi = hi.max(v);
+                        s += v;
+                        s2 += v * v;
+                    }
+                }
+                (lo, hi, s, s2)
+            })
+            .reduce(
+                || (f64::INFINITY, f64::NEG_INFINITY, 0.0, 0.0),
+                |a, b| (a.0.min(b.0), a.1.max(b.1), a.2 + b.2, a.3 + b.3),
+            );
+        let n = data.len() as f64;
+        let mean = sum / n;
+        let var = (sum2 / n - mean * mean).max(0.0);
+        Stats { min: min as f32, max: max as f32, mean: mean as f32, rms: var.sqrt() as f32 }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reference_rule_matches_published_formula() {
+        let g = Grid::new([100; 3], [1.05; 3], [0.0; 3]);
+        // floor(10.5) = 10; 10 / 1.05 = 9.52 -> 10
+        assert_eq!(g.world_to_index(Vec3::new(10.5, 0.99, 2.1), IndexRule::Reference), [10, 0, 2]);
+        assert_eq!(g.world_to_index(Vec3::new(10.5, 0.99, 2.1), IndexRule::Nearest), [10, 1, 2]);
+    }
+
+    #[test]
+    fn outside_is_never_wrapped() {
+        let g = Grid::new([10; 3], [1.0; 3], [0.0; 3]);
+        assert_eq!(g.checked([-1, 0, 0]), None);
+        assert_eq!(g.checked([0, 10, 0]), None);
+        assert_eq!(g.checked([9, 9, 9]), Some([9, 9, 9]));
+    }
+
+    #[test]
+    fn offsets_round_trip() {
+        let g = Grid::new([3, 4, 5], [1.0; 3], [0.0; 3]);
+        for o in 0..g.len() {
+            assert_eq!(g.offset(g.ijk(o)), o);
+        }
+    }
+}

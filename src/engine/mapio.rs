@@ -1,0 +1,436 @@
+//! MRC2014 / CCP4 map reading and writing. The only module that talks to the `mrc` crate
+//! (pinned `=0.8.0`: its API breaks every minor release).
+//!
+//! `mrc` decodes the header and the voxel modes; it does not apply MAPC/MAPR/MAPS, combine
+//! ORIGIN with NSTART, refuse non-orthogonal cells or guard memory, so this module does.
+//! Writes go to a temporary name in the destination folder and are renamed into place,
+//! so a failed or killed export never leaves a partial file.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use super::error::MapError;
+use super::grid::{Grid, Stats, Volume};
+
+/// A map as read: the density on its grid (x fastest) plus what the header said.
+#[derive(Clone, Debug)]
+pub struct MapFile {
+    pub path: PathBuf,
+    pub volume: Volume<f32>,
+    pub header: HeaderInfo,
+    /// Risky or unusual header facts a user should see.
+    pub warnings: Vec<String>,
+}
+
+/// Header facts kept for display (`cryolabel info`, the diagnostics panel).
+#[derive(Clone, Debug, Default)]
+pub struct HeaderInfo {
+    pub mode: i32,
+    pub axis_order: [i32; 3],
+    pub nstart_crs: [i32; 3],
+    pub sampling: [i32; 3],
+    pub cell: [f32; 3],
+    pub angles: [f32; 3],
+    pub origin_field: [f32; 3],
+    pub ispg: i32,
+    pub nsymbt: i32,
+    pub nversion: i32,
+    pub big_endian: bool,
+    pub header_stats: Stats,
+    pub labels: Vec<String>,
+    pub gzipped: bool,
+}
+
+const HEADER: usize = 1024;
+
+/// Bytes of memory this process may reasonably take (MemAvailable), for refusing absurd headers.
+pub fn available_memory() -> u64 {
+    std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("MemAvailable:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+        })
+        .map(|kb| kb * 1024)
+        .unwrap_or(16 << 30)
+}
+
+fn bytes_per_voxel(mode: i32) -> Option<u64> {
+    match mode {
+        0 => Some(1),
+        1 | 6 | 12 => Some(2),
+        2 => Some(4),
+        _ => None,
+    }
+}
+
+/// Read a map (`.mrc`, `.map`, `.ccp4`, optionally gzipped; either byte order; modes 0,1,2,6,12).
+pub fn read_map(path: &Path) -> Result<MapFile, MapError> {
+    let p = path.to_path_buf();
+    let io = |e| MapError::Io(p.clone(), e);
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let file_len = file.metadata().map_err(io)?.len();
+    let mut magic = [0u8; 2];
+    let got = file.read(&mut magic).map_err(io)?;
+    let gzipped = got == 2 && magic == [0x1f, 0x8b];
+    drop(file);
+
+    // Header first, so an absurd header is refused before anything large is allocated.
+    let mut head = [0u8; HEADER];
+    let head_len = if gzipped {
+        let f = std::fs::File::open(path).map_err(io)?;
+        read_up_to(&mut flate2::read::MultiGzDecoder::new(f), &mut head)
+            .map_err(|e| MapError::Invalid(p.clone(), format!("not a readable gzip file: {e}")))?
+    } else {
+        let mut f = std::fs::File::open(path).map_err(io)?;
+        read_up_to(&mut f, &mut head).map_err(io)?
+    };
+    if head_len < HEADER {
+        return Err(MapError::Truncated(p, HEADER as u64, head_len as u64));
+    }
+    let (h, _endian_warning) = mrc::Header::decode_from_bytes_with_info(&head);
+    let mut warnings = Vec::new();
+    let info = check_header(&p, &h, &mut warnings)?;
+
+    let n = [h.nx as u64, h.ny as u64, h.nz as u64];
+    let voxels = n[0].checked_mul(n[1]).and_then(|v| v.checked_mul(n[2]));
+    let bpv = bytes_per_voxel(h.mode).unwrap_or(4);
+    let data_bytes = voxels.and_then(|v| v.checked_mul(bpv));
+    let (Some(voxels), Some(data_bytes)) = (voxels, data_bytes) else {
+        return Err(MapError::TooLarge { path: p, need: u64::MAX, have: available_memory() });
+    };
+    // The file's bytes (mapped or decompressed) plus the float32 volume.
+    let need = voxels.saturating_mul(4).saturating_add(data_bytes);
+    let have = available_memory();
+    if need > have {
+        return Err(MapError::TooLarge { path: p, need, have });
+    }
+    let mut nsymbt = h.nsymbt as u64;
+
+    let reader = if gzipped {
+        let f = std::fs::File::open(path).map_err(io)?;
+        let limit = HEADER as u64 + nsymbt + data_bytes;
+        let mut buf = Vec::with_capacity(limit as usize);
+        flate2::read::MultiGzDecoder::new(f)
+            .take(limit)
+            .read_to_end(&mut buf)
+            .map_err(|e| MapError::Invalid(p.clone(), format!("gzip stream is damaged: {e}")))?;
+        let have_len = buf.len() as u64;
+        if have_len < limit {
+            if have_len == HEADER as u64 + data_bytes && nsymbt > 0 {
+                warnings.push(format!("NSYMBT claims {nsymbt} extended-header bytes that are absent; ignored"));
+                buf.splice(HEADER..HEADER, std::iter::repeat_n(0u8, nsymbt as usize));
+            } else {
+                return Err(MapError::Truncated(p, limit, have_len));
+            }
+        }
+        mrc::Reader::from_bytes(buf).map_err(|e| MapError::Invalid(p.clone(), e.to_string()))?
+    } else {
+        let expect = HEADER as u64 + nsymbt + data_bytes;
+        if file_len < expect {
+            if file_len == HEADER as u64 + data_bytes && nsymbt > 0 {
+                // EMDB has maps whose NSYMBT names bytes that are not there (ChimeraX tolerates it).
+                warnings.push(format!("NSYMBT claims {nsymbt} extended-header bytes that are absent; ignored"));
+                nsymbt = 0;
+                let mut bytes = std::fs::read(path).map_err(io)?;
+                patch_nsymbt(&mut bytes, info.big_endian);
+                mrc::Reader::from_bytes(bytes).map_err(|e| MapError::Invalid(p.clone(), e.to_string()))?
+            } else {
+                return Err(MapError::Truncated(p, expect, file_len));
+            }
+        } else if file_len > expect {
+            warnings.push(format!("{} bytes after the voxel data ignored", file_len - expect));
+            let mut bytes = std::fs::read(path).map_err(io)?;
+            bytes.truncate(expect as usize);
+            mrc::Reader::from_bytes(bytes).map_err(|e| MapError::Invalid(p.clone(), e.to_string()))?
+        } else {
+            mrc::Reader::open(path).map_err(|e| MapError::Invalid(p.clone(), e.to_string()))?
+        }
+    };
+    let _ = nsymbt;
+    let block = reader
+        .convert::<f32>()
+        .read_volume()
+        .map_err(|e| MapError::Invalid(p.clone(), format!("cannot decode voxel data: {e}")))?;
+    let crs = block.data;
+
+    // Columns, rows, sections -> x, y, z.
+    let axis = [(h.mapc - 1) as usize, (h.mapr - 1) as usize, (h.maps - 1) as usize];
+    let n_crs = [h.nx as usize, h.ny as usize, h.nz as usize];
+    let mut shape = [0usize; 3];
+    let mut nstart = [0i32; 3];
+    let start_crs = [h.nxstart, h.nystart, h.nzstart];
+    for d in 0..3 {
+        shape[axis[d]] = n_crs[d];
+        nstart[axis[d]] = start_crs[d];
+    }
+    let data = if axis == [0, 1, 2] { crs } else { permute_to_xyz(&crs, n_crs, axis, shape) };
+
+    let m = [h.mx, h.my, h.mz];
+    let cell = [h.xlen, h.ylen, h.zlen];
+    let mut voxel = [1.0f32; 3];
+    for a in 0..3 {
+        if m[a] > 0 && cell[a] > 0.0 && cell[a].is_finite() {
+            voxel[a] = cell[a] / m[a] as f32;
+        } else {
+            warnings.push(format!("axis {a}: cell length {} / sampling {} is unusable; voxel size 1 Å assumed", cell[a], m[a]));
+        }
+    }
+    if (voxel[0] - voxel[1]).abs() > 1e-4 * voxel[0] || (voxel[0] - voxel[2]).abs() > 1e-4 * voxel[0] {
+        warnings.push(format!("non-cubic voxels {:.4} x {:.4} x {:.4} Å", voxel[0], voxel[1], voxel[2]));
+    }
+    // ChimeraX's placement rule: ORIGIN where any component is non-zero (and sane), else NSTART x voxel.
+    let sane_origin = h.origin.iter().zip(voxel).all(|(o, v)| o.is_finite() && o + v != *o);
+    let limit = 10 * [m[0], m[1], m[2], n_crs[0] as i32, n_crs[1] as i32, n_crs[2] as i32].into_iter().max().unwrap_or(1);
+    if nstart.iter().any(|s| s.abs() > limit) {
+        warnings.push(format!("NSTART {nstart:?} looks uninitialised; treated as 0"));
+        nstart = [0; 3];
+    }
+    let origin = if h.origin.iter().any(|&o| o != 0.0) && sane_origin {
+        if nstart != [0; 3] {
+            warnings.push(format!(
+                "both ORIGIN {:?} and NSTART {:?} are set; ORIGIN wins (ChimeraX rule)",
+                h.origin, nstart
+            ));
+        }
+        h.origin
+    } else {
+        if !sane_origin {
+            warnings.push(format!("ORIGIN {:?} is not usable; NSTART used", h.origin));
+        }
+        [nstart[0] as f32 * voxel[0], nstart[1] as f32 * voxel[1], nstart[2] as f32 * voxel[2]]
+    };
+    let header_origin = if sane_origin { h.origin } else { [0.0; 3] };
+    let grid = Grid { shape, voxel, origin, header_origin, nstart };
+    if data.iter().any(|v| !v.is_finite()) {
+        warnings.push("the map holds NaN or infinite values".into());
+    }
+    Ok(MapFile { path: p, volume: Volume { grid, data }, header: info_with(info, gzipped), warnings })
+}
+
+fn info_with(mut info: HeaderInfo, gz: bool) -> HeaderInfo {
+    info.gzipped = gz;
+    info
+}
+
+fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..])? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    Ok(n)
+}
+
+fn patch_nsymbt(bytes: &mut [u8], big_endian: bool) {
+    let z = if big_endian { 0i32.to_be_bytes() } else { 0i32.to_le_bytes() };
+    bytes[92..96].copy_from_slice(&z);
+}
+
+/// Refuse what cannot be read correctly; collect warnings for what is merely unusual.
+fn check_header(p: &Path, h: &mrc::Header, warnings: &mut Vec<String>) -> Result<HeaderInfo, MapError> {
+    let bad = |m: String| MapError::Invalid(p.to_path_buf(), m);
+    if h.nx <= 0 || h.ny <= 0 || h.nz <= 0 {
+        return Err(bad(format!("dimensions {} x {} x {} are not all positive (not an MRC/CCP4 map?)", h.nx, h.ny, h.nz)));
+    }
+    match h.mode {
+        0 | 1 | 2 | 6 | 12 => {}
+        3 | 4 => {
+            return Err(MapError::Unsupported(
+                p.to_path_buf(),
+                format!("mode {} holds complex (Fourier) values, not a real-space density map", h.mode),
+            ));
+        }
+        101 => return Err(MapError::Unsupported(p.to_path_buf(), "mode 101 (4-bit packed images) is not a density map".into())),
+        m => return Err(bad(format!("unknown data mode {m} (expected 0, 1, 2, 6 or 12)"))),
+    }
+    let mut order = [h.mapc, h.mapr, h.maps];
+    order.sort();
+    if order != [1, 2, 3] {
+        return Err(bad(format!(
+            "axis order MAPC/MAPR/MAPS = {},{},{} is not a permutation of 1,2,3",
+            h.mapc, h.mapr, h.maps
+        )));
+    }
+    let angles = [h.alpha, h.beta, h.gamma];
+    let orthogonal = angles.iter().all(|&a| (a - 90.0).abs() < 0.01 || a == 0.0);
+    if !orthogonal {
+        return Err(MapError::Unsupported(
+            p.to_path_buf(),
+            format!(
+                "non-orthogonal cell (angles {:.3}, {:.3}, {:.3} degrees): label voxels would not be boxes in space; \
+                 resample it onto an orthogonal grid first (e.g. ChimeraX `volume resample`)",
+                angles[0], angles[1], angles[2]
+            ),
+        ));
+    }
+    if h.nsymbt < 0 {
+        return Err(bad(format!("negative extended-header size NSYMBT {}", h.nsymbt)));
+    }
+    if &h.map != b"MAP " {
+        warnings.push("no \"MAP \" stamp: an old-style CCP4/MRC header".into());
+    }
+    if h.ispg > 1 && h.ispg < 400 {
+        warnings.push(format!("space group {} recorded; symmetry is ignored, the box is read as it is", h.ispg));
+    }
+    if [h.mapc, h.mapr, h.maps] != [1, 2, 3] {
+        warnings.push(format!("axis order {},{},{} permuted to x,y,z", h.mapc, h.mapr, h.maps));
+    }
+    if [h.mx, h.my, h.mz] != [h.nx, h.ny, h.nz] {
+        warnings.push(format!("sampling MX,MY,MZ {:?} differs from NX,NY,NZ", [h.mx, h.my, h.mz]));
+    }
+    Ok(HeaderInfo {
+        mode: h.mode,
+        axis_order: [h.mapc, h.mapr, h.maps],
+        nstart_crs: [h.nxstart, h.nystart, h.nzstart],
+        sampling: [h.mx, h.my, h.mz],
+        cell: [h.xlen, h.ylen, h.zlen],
+        angles,
+        origin_field: h.origin,
+        ispg: h.ispg,
+        nsymbt: h.nsymbt,
+        nversion: h.nversion(),
+        big_endian: h.machst[0] == 0x11,
+        header_stats: Stats { min: h.dmin, max: h.dmax, mean: h.dmean, rms: h.rms },
+        labels: h.get_labels(),
+        gzipped: false,
+    })
+}
+
+/// Reorder file-order data (columns fastest) into x-fastest order.
+fn permute_to_xyz(crs: &[f32], n_crs: [usize; 3], axis: [usize; 3], shape: [usize; 3]) -> Vec<f32> {
+    let mut out = vec![0.0f32; crs.len()];
+    let stride_xyz = [1, shape[0], shape[0] * shape[1]];
+    let s = [stride_xyz[axis[0]], stride_xyz[axis[1]], stride_xyz[axis[2]]];
+    let mut i = 0;
+    for sec in 0..n_crs[2] {
+        for row in 0..n_crs[1] {
+            let base = row * s[1] + sec * s[2];
+            for col in 0..n_crs[0] {
+                out[base + col * s[0]] = crs[i];
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// Voxel types the data set uses, with their MRC modes.
+pub trait MapValue: Copy + Send + Sync + Into<f64> + 'static {
+    const MODE: i32;
+    fn put_le(self, out: &mut Vec<u8>);
+}
+impl MapValue for f32 {
+    const MODE: i32 = 2;
+    fn put_le(self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.to_le_bytes());
+    }
+}
+impl MapValue for i16 {
+    const MODE: i32 = 1;
+    fn put_le(self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.to_le_bytes());
+    }
+}
+
+/// Write a map with axis order 1,2,3, the grid's ORIGIN and NSTART as they came, MX = NX,
+/// CELLA = N x voxel, exact DMIN/DMAX/DMEAN and RMS = standard deviation, MRC2014 stamp.
+/// `.gz` paths are gzipped. Atomic: temporary file in the same folder, then rename.
+pub fn write_map<T: MapValue>(path: &Path, vol: &Volume<T>, label: &str) -> Result<(), MapError> {
+    let g = &vol.grid;
+    let stats = Stats::of(&vol.data);
+    let mut h = mrc::Header::new();
+    h.nx = g.shape[0] as i32;
+    h.ny = g.shape[1] as i32;
+    h.nz = g.shape[2] as i32;
+    h.mode = T::MODE;
+    h.nxstart = g.nstart[0];
+    h.nystart = g.nstart[1];
+    h.nzstart = g.nstart[2];
+    h.mx = h.nx;
+    h.my = h.ny;
+    h.mz = h.nz;
+    h.xlen = g.voxel[0] * g.shape[0] as f32;
+    h.ylen = g.voxel[1] * g.shape[1] as f32;
+    h.zlen = g.voxel[2] * g.shape[2] as f32;
+    h.origin = g.header_origin;
+    h.dmin = stats.min;
+    h.dmax = stats.max;
+    h.dmean = stats.mean;
+    h.rms = stats.rms;
+    h.ispg = 1;
+    h.add_label(label);
+    let mut bytes = Vec::with_capacity(HEADER + vol.data.len() * 4);
+    let mut head = [0u8; HEADER];
+    h.encode_to_bytes(&mut head);
+    bytes.extend_from_slice(&head);
+    for &v in &vol.data {
+        v.put_le(&mut bytes);
+    }
+    let gz = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz"));
+    write_atomic(path, |w| {
+        if gz {
+            let mut enc = flate2::write::GzEncoder::new(w, flate2::Compression::fast());
+            enc.write_all(&bytes)?;
+            enc.finish()?;
+            Ok(())
+        } else {
+            w.write_all(&bytes)
+        }
+    })
+}
+
+/// Write through `f` into `path` atomically: a temporary sibling, fsync, rename.
+pub fn write_atomic(path: &Path, f: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>) -> Result<(), MapError> {
+    let p = path.to_path_buf();
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "out".into());
+    let tmp = dir.join(format!(".{name}.part-{}", std::process::id()));
+    let result = (|| {
+        let mut file = std::fs::File::create(&tmp)?;
+        f(&mut file)?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(MapError::Io(p, e));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn write_then_read_round_trip_keeps_grid() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut grid = Grid::new([4, 3, 2], [1.5; 3], [3.0, -4.5, 6.0]);
+        grid.nstart = [2, -3, 4];
+        let vol = Volume { grid, data: (0..24).map(|v| v as f32 * 0.5).collect() };
+        for name in ["a.mrc", "a.mrc.gz"] {
+            let path = dir.path().join(name);
+            write_map(&path, &vol, "test").unwrap();
+            let back = read_map(&path).unwrap();
+            assert_eq!(back.volume.grid, grid);
+            assert_eq!(back.volume.data, vol.data);
+            assert_eq!(back.header.header_stats.max, 11.5);
+        }
+    }
+
+    #[test]
+    fn permutation_puts_columns_on_their_axis() {
+        // columns = z (n=2), rows = x (n=3), sections = y (n=4): MAPC,MAPR,MAPS = 3,1,2
+        let n_crs = [2, 3, 4];
+        let axis = [2, 0, 1];
+        let shape = [3, 4, 2];
+        let crs: Vec<f32> = (0..24).map(|v| v as f32).collect();
+        let xyz = permute_to_xyz(&crs, n_crs, axis, shape);
+        // file value at (col=1,row=2,sec=3) = 1 + 2*2 + 3*6 = 23 lands at x=2,y=3,z=1
+        assert_eq!(xyz[2 + 3 * 3 + 1 * 12], 23.0);
+    }
+}

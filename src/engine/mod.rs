@@ -1,0 +1,18 @@
+//! The engine: grid geometry, map and model readers/writers, resampling, simulation and
+//! labeling. Pure library code: no GUI types, usable from the CLI, the viewer and batch.
+
+pub mod error;
+pub mod export;
+pub mod grid;
+pub mod label;
+pub mod mapio;
+pub mod mmcif;
+pub mod model;
+pub mod neighbours;
+pub mod resample;
+
+pub use error::{EngineError, MapError, ModelError};
+pub use grid::{Grid, IndexRule, Stats, Volume};
+pub use label::{AtomTypeRule, LabelParams, LabelStats, Labels, Neighbourhood, Preset};
+pub use mapio::{read_map, write_map, MapFile};
+pub use model::{read_model, Atom, Model};

@@ -1,0 +1,7 @@
+//! cryolabel: viewer and labeler for cryo-EM machine-learning data.
+//!
+//! Layers: `engine` (pure geometry, I/O and labeling), `cli` (commands), `app` (egui state and
+//! panels), `render` (wgpu pipelines and meshing).
+
+pub mod cli;
+pub mod engine;
