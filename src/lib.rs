@@ -3,5 +3,7 @@
 //! Layers: `engine` (pure geometry, I/O and labeling), `cli` (commands), `app` (egui state and
 //! panels), `render` (wgpu pipelines and meshing).
 
+pub mod app;
 pub mod cli;
 pub mod engine;
+pub mod render;

@@ -7,10 +7,8 @@ fn main() {
     let result = match &cli.command {
         Some(Command::Label(a)) => cli::label::run(a),
         Some(Command::Info(a)) => cli::info::run(a),
-        None => {
-            eprintln!("the viewer is not built yet; try `cryolabel --help`");
-            Ok(())
-        }
+        Some(Command::View(a)) => cli::view::run(a),
+        None => cli::view::run(&cli::view::ViewArgs::default()),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");

@@ -2,6 +2,7 @@
 
 pub mod info;
 pub mod label;
+pub mod view;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -20,6 +21,8 @@ pub enum Command {
     Label(label::LabelArgs),
     /// Describe a map's grid and header, or a model's contents.
     Info(info::InfoArgs),
+    /// Open the viewer (with no arguments: the bundled sample).
+    View(view::ViewArgs),
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]

@@ -1,0 +1,41 @@
+//! `cryolabel view`: open the viewer on a map and model (and a simulated map).
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::Args;
+
+use crate::app::{self, StartOptions};
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct ViewArgs {
+    /// Experimental map (.mrc/.map/.ccp4, optionally .gz).
+    pub map: Option<PathBuf>,
+    /// Fitted model (.pdb, .pdb1, .cif).
+    pub model: Option<PathBuf>,
+    /// Simulated noise-free map on (or resampled onto) the map's grid.
+    #[arg(long)]
+    pub simulated: Option<PathBuf>,
+    /// Map resolution in Å (for simulation, once cryolabel simulates maps itself).
+    #[arg(long)]
+    pub resolution: Option<f32>,
+    /// Render the window once the labels are ready, write this PNG and exit.
+    #[arg(long)]
+    pub screenshot: Option<PathBuf>,
+}
+
+pub fn run(args: &ViewArgs) -> Result<()> {
+    let mut opts = if args.map.is_none() && args.model.is_none() && args.simulated.is_none() {
+        app::sample::sample_options()?
+    } else {
+        StartOptions::default()
+    };
+    if args.map.is_some() || args.model.is_some() {
+        opts.map = args.map.clone();
+        opts.model = args.model.clone();
+    }
+    opts.simulated = args.simulated.clone().or(opts.simulated);
+    opts.resolution = args.resolution.or(opts.resolution);
+    opts.screenshot = args.screenshot.clone();
+    app::run(opts)
+}
