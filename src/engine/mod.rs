@@ -8,11 +8,15 @@ pub mod label;
 pub mod mapio;
 pub mod mmcif;
 pub mod model;
+pub mod modelwrite;
 pub mod neighbours;
+pub mod prepare;
 pub mod resample;
+pub mod simulate;
 
 pub use error::{EngineError, MapError, ModelError};
 pub use grid::{Grid, IndexRule, Stats, Volume};
 pub use label::{AtomTypeRule, LabelParams, LabelStats, Labels, Neighbourhood, Preset};
 pub use mapio::{read_map, write_map, MapFile};
 pub use model::{read_model, Atom, Model};
+pub use simulate::{Kernel, KernelWidth, SimParams, Simulated};
