@@ -2,6 +2,9 @@
 
 pub mod info;
 pub mod label;
+pub mod prepare;
+pub mod resample;
+pub mod simulate;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -20,6 +23,12 @@ pub enum Command {
     Label(label::LabelArgs),
     /// Describe a map's grid and header, or a model's contents.
     Info(info::InfoArgs),
+    /// Simulate a noise-free map from a model with Situs pdb2vol's rules.
+    Simulate(simulate::SimulateArgs),
+    /// Resample a map to a new voxel size or onto another map's grid.
+    Resample(resample::ResampleArgs),
+    /// From a raw map and a model to a data-set folder: resample, simulate, label, write.
+    Prepare(prepare::PrepareArgs),
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
