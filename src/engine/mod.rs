@@ -10,6 +10,7 @@ pub mod mmcif;
 pub mod model;
 pub mod neighbours;
 pub mod resample;
+pub mod tiling;
 
 pub use error::{EngineError, MapError, ModelError};
 pub use grid::{Grid, IndexRule, Stats, Volume};
