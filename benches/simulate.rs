@@ -1,5 +1,5 @@
 //! Simulation benchmark on the 35,744-atom case: 5me2 tiled 2x2x2 at 80 Å, every copy with its
-//! own chain ids (the recipe of shared/tools/make_tiled_case.py), built here in memory.
+//! own chain ids (the recipe of shared/tools/make_tiled_case.py, via engine::tiling).
 //! Run with `cargo bench --bench simulate`. Prints the engine's time, pdb2vol's loop as written
 //! (single thread, whole kernel box) measured in the same run, and their ratio.
 //! Reference figures on a 2-core machine: pdb2vol 0.21 s, gemmi 0.18 s.
@@ -7,33 +7,12 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use cryolabel::engine::{model::parse_model, simulate, Grid, SimParams};
+use cryolabel::engine::{read_model, simulate, tiling::tile, Grid, SimParams};
 
 fn tiled() -> cryolabel::engine::Model {
     let path = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/real/5ni1/5me2.pdb"));
-    let text = std::fs::read_to_string(path).expect("read 5me2.pdb");
-    let src: Vec<&str> = text.lines().filter(|l| l.starts_with("ATOM") || l.starts_with("HETATM")).collect();
-    let ids: Vec<char> = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef".chars().collect();
-    let mut out = String::new();
-    let (mut k, mut copy) = (0usize, 0usize);
-    for dx in [0.0, 80.0] {
-        for dy in [0.0, 80.0] {
-            for dz in [0.0, 80.0] {
-                for l in &src {
-                    let c = |a: usize, b: usize| l[a..b].trim().parse::<f64>().unwrap();
-                    k += 1;
-                    let chain = ids[copy * 4 + "ABCD".find(&l[21..22]).unwrap()];
-                    out += &format!(
-                        "{}{:5}{}{}{}{:8.3}{:8.3}{:8.3}{}\n",
-                        &l[..6], k % 100_000, &l[11..21], chain, &l[22..30],
-                        c(30, 38) + dx, c(38, 46) + dy, c(46, 54) + dz, l[54..].trim_end()
-                    );
-                }
-                copy += 1;
-            }
-        }
-    }
-    parse_model(out.as_bytes(), Path::new("tiled.pdb")).expect("parse tiled")
+    let m = read_model(path).expect("read 5me2.pdb");
+    tile(&m, [2, 2, 2], 80.0)
 }
 
 fn best<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, T) {

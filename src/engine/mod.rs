@@ -13,6 +13,7 @@ pub mod neighbours;
 pub mod prepare;
 pub mod resample;
 pub mod simulate;
+pub mod tiling;
 
 pub use error::{EngineError, MapError, ModelError};
 pub use grid::{Grid, IndexRule, Stats, Volume};
