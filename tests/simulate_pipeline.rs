@@ -151,3 +151,19 @@ fn prepare_without_resolution_asks_for_it() {
     assert!(e.to_string().contains("--resolution") && e.to_string().contains("nores.pdb"), "{e}");
     assert!(!out.exists(), "nothing written on error");
 }
+
+/// `label` without a pdb2vol file: the engine's simulation on the map's grid gives the
+/// published labels (classification and types identical, regression to float rounding).
+#[test]
+fn labels_from_engine_simulation_match_published() {
+    let m = engine::read_model(&data("real/5ni1/5me2.pdb")).unwrap();
+    let grid = engine::read_map(&data("real/5ni1/emd_3488.mrc")).unwrap().volume.grid;
+    let (_, sim) = simulate::simulate_on(&m, &SimParams::new(3.2, 1.05), &grid).unwrap();
+    let l = engine::label::label(&sim, &m.atoms, &engine::LabelParams::preset(engine::Preset::DenoiseCryoData), None).unwrap();
+    let e = |n: &str| engine::read_map(&data(&format!("real/5ni1/expected/5me2_{n}_situs.mrc.gz"))).unwrap().volume.data;
+    let class: Vec<f32> = l.classification.data.iter().map(|&v| v as f32).collect();
+    assert!(class == e("classification"), "classification differs");
+    assert!(l.atom_types.data == e("classification_types"), "atom types differ");
+    let d = l.regression.data.iter().zip(&e("regression")).map(|(a, b)| (a - b).abs()).fold(0f32, f32::max);
+    assert!(d <= 1e-4, "regression differs by {d}");
+}
