@@ -167,3 +167,52 @@ fn labels_from_engine_simulation_match_published() {
     let d = l.regression.data.iter().zip(&e("regression")).map(|(a, b)| (a - b).abs()).fold(0f32, f32::max);
     assert!(d <= 1e-4, "regression differs by {d}");
 }
+
+fn cli(args: &[&str]) -> (bool, String, String) {
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_cryolabel")).args(args).output().unwrap();
+    (o.status.success(), String::from_utf8_lossy(&o.stdout).into(), String::from_utf8_lossy(&o.stderr).into())
+}
+
+#[test]
+fn cli_simulate_resample_and_label_without_simulated() {
+    let dir = tempfile::tempdir().unwrap();
+    let (model, map) = (data("real/5ni1/5me2.pdb"), data("real/5ni1/emd_3488.mrc"));
+    let (m, e, d) = (model.to_str().unwrap(), map.to_str().unwrap(), dir.path());
+    let sim = d.join("sim.mrc");
+    let (ok, out, err) = cli(&["simulate", "--model", m, "--resolution", "3.2", "--spacing", "1.05", "--out", sim.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    assert!(out.contains("[77, 79, 64] voxels of 1.05"), "{out}");
+    let like = d.join("like.mrc");
+    let (ok, _, err) = cli(&["simulate", "--model", m, "--like", e, "--out", like.to_str().unwrap()]);
+    assert!(ok, "resolution from REMARK 2: {err}");
+    assert_eq!(engine::read_map(&like).unwrap().volume.grid.shape, [100; 3]);
+    let r = d.join("r.mrc");
+    let (ok, out, err) = cli(&["resample", "--map", e, "--spacing", "1", "--out", r.to_str().unwrap()]);
+    assert!(ok && out.contains("[104, 104, 104]"), "{out}{err}");
+    let (ok, out, err) = cli(&["label", "--map", e, "--model", m, "--out", d.join("l").to_str().unwrap()]);
+    assert!(ok, "{err}");
+    assert!(out.contains("atom 4420, neighbour 194604"), "same classes as the published labels: {out}");
+}
+
+#[test]
+fn cli_refuses_bad_input_without_partial_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let nores = d.join("nores.pdb");
+    let atoms: String = std::fs::read_to_string(data("real/5ni1/5me2.pdb")).unwrap().lines().filter(|l| l.starts_with("ATOM")).take(50).map(|l| format!("{l}\n")).collect();
+    std::fs::write(&nores, atoms).unwrap();
+    let map = data("real/5ni1/emd_3488.mrc");
+    let out = d.join("o.mrc");
+    for (args, needle) in [
+        (vec!["simulate", "--model", nores.to_str().unwrap(), "--spacing", "1", "--out", out.to_str().unwrap()], "--resolution"),
+        (vec!["simulate", "--model", nores.to_str().unwrap(), "--resolution", "3", "--spacing", "0", "--out", out.to_str().unwrap()], "spacing"),
+        (vec!["label", "--map", map.to_str().unwrap(), "--model", nores.to_str().unwrap(), "--out", out.to_str().unwrap()], "--resolution"),
+        (vec!["prepare", "--map", map.to_str().unwrap(), "--model", nores.to_str().unwrap(), "--out", out.to_str().unwrap()], "--resolution"),
+        (vec!["resample", "--map", nores.to_str().unwrap(), "--spacing", "1", "--out", out.to_str().unwrap()], "nores.pdb"),
+    ] {
+        let (ok, _, err) = cli(&args);
+        assert!(!ok && err.contains(needle) && !err.contains("panicked"), "{args:?}: {err}");
+        assert!(!out.exists(), "{args:?} left {}", out.display());
+    }
+    assert_eq!(std::fs::read_dir(d).unwrap().count(), 1, "only the input model is there");
+}
