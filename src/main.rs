@@ -7,6 +7,8 @@ fn main() {
     let result = match &cli.command {
         Some(Command::Label(a)) => cli::label::run(a),
         Some(Command::Info(a)) => cli::info::run(a),
+        Some(Command::Fsc(a)) => cli::fsc::run(a),
+        Some(Command::Report(a)) => cli::report::run(a),
         None => {
             eprintln!("the viewer is not built yet; try `cryolabel --help`");
             Ok(())

@@ -1,7 +1,10 @@
 //! Command-line interface: one file per command, each with its clap `Args` and a `run`.
 
+pub mod fsc;
 pub mod info;
 pub mod label;
+pub mod plot;
+pub mod report;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -20,6 +23,10 @@ pub enum Command {
     Label(label::LabelArgs),
     /// Describe a map's grid and header, or a model's contents.
     Info(info::InfoArgs),
+    /// Fourier shell correlation of a map against a model (model map) or a second map.
+    Fsc(fsc::FscArgs),
+    /// Label-quality report of a data-set folder: FSC of map and regression label vs model.
+    Report(report::ReportArgs),
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]

@@ -64,6 +64,11 @@ impl FscCurve {
         None
     }
 
+    /// Resolution (Å) of the last shell: the best a crossing can report.
+    pub fn nyquist(&self) -> Option<f64> {
+        self.shells.last().filter(|s| s.freq > 0.0).map(|s| s.resolution)
+    }
+
     /// Resolution at FSC = 0.5 (map-model convention).
     pub fn d05(&self) -> Option<f64> {
         self.resolution_at(FSC_05)
