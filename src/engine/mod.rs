@@ -13,6 +13,7 @@ pub mod model;
 pub mod modelmap;
 pub mod neighbours;
 pub mod resample;
+pub mod tiling;
 
 pub use error::{EngineError, MapError, ModelError};
 pub use grid::{Grid, IndexRule, Stats, Volume};
