@@ -40,7 +40,7 @@ impl HalfSpectrum {
 pub fn rfft3(data: &[f32], n: [usize; 3]) -> HalfSpectrum {
     let [nx, ny, nz] = n;
     let nh = nx / 2 + 1;
-    if nx == 0 || ny == 0 || nz == 0 || data.len() != nx * ny * nz {
+    if nx == 0 || ny == 0 || nz == 0 || nx.checked_mul(ny).and_then(|v| v.checked_mul(nz)) != Some(data.len()) {
         return HalfSpectrum { n, nh, data: Vec::new() };
     }
     let r2c = RealFftPlanner::<f32>::new().plan_fft_forward(nx);

@@ -187,8 +187,8 @@ fn curve_from_sums(sums: Sums, delta: f64) -> FscCurve {
 
 /// FSC of two arrays of one shape (x fastest) and voxel size (Å).
 pub fn fsc_arrays(a: &[f32], b: &[f32], shape: [usize; 3], voxel: [f32; 3]) -> Result<FscCurve, EngineError> {
-    let len = shape[0] * shape[1] * shape[2];
-    if a.len() != len || b.len() != len {
+    let len = shape[0].checked_mul(shape[1]).and_then(|v| v.checked_mul(shape[2]));
+    if len != Some(a.len()) || len != Some(b.len()) {
         return Err(EngineError::Input(format!("FSC: arrays of {} and {} values for a {shape:?} grid", a.len(), b.len())));
     }
     if shape.iter().any(|&n| n < 2) || voxel.iter().any(|&v| !(v.is_finite() && v > 0.0)) {

@@ -108,6 +108,7 @@ fn mismatched_grids_are_an_error_not_a_panic() {
     let b = Volume { grid: Grid::new([4, 4, 5], [1.0; 3], [0.0; 3]), data: vec![0.0; 80] };
     assert!(fsc(&a, &b).is_err());
     assert!(fsc_arrays(&[0.0; 3], &[0.0; 3], [3, 1, 1], [1.0; 3]).is_err());
+    assert!(fsc_arrays(&[0.0; 8], &[0.0; 8], [usize::MAX, 2, 2], [1.0; 3]).is_err());
     // All-zero maps: defined (0), not NaN.
     assert!(fsc(&a, &a).unwrap().shells.iter().all(|s| s.fsc == 0.0));
 }
