@@ -1,10 +1,13 @@
 //! Command-line interface: one file per command, each with its clap `Args` and a `run`.
 
+pub mod fsc;
 pub mod info;
 pub mod label;
 pub mod prepare;
 pub mod resample;
 pub mod simulate;
+pub mod plot;
+pub mod report;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -29,6 +32,10 @@ pub enum Command {
     Resample(resample::ResampleArgs),
     /// From a raw map and a model to a data-set folder: resample, simulate, label, write.
     Prepare(prepare::PrepareArgs),
+    /// Fourier shell correlation of a map against a model (model map) or a second map.
+    Fsc(fsc::FscArgs),
+    /// Label-quality report of a data-set folder: FSC of map and regression label vs model.
+    Report(report::ReportArgs),
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
