@@ -124,3 +124,22 @@ fn export_writes_the_data_set_files() {
         assert!(dir.path().join(&n).is_file(), "{n} written");
     }
 }
+
+/// Writes the README screenshots when CRYOLABEL_SHOTS names a folder (not a check).
+#[test]
+fn docs_screenshots() {
+    let Some(dir) = std::env::var_os("CRYOLABEL_SHOTS") else { return };
+    let dir = std::path::PathBuf::from(dir);
+    let mut h = harness();
+    wait_for_labels(&mut h);
+    h.state_mut().session.view.ortho = true;
+    h.run_steps(3);
+    h.render().unwrap().save(dir.join("screenshot-three-views.png")).unwrap();
+    h.state_mut().session.view.ortho = false;
+    h.state_mut().session.params.radius = 3.0;
+    h.run_steps(1);
+    wait_for_labels(&mut h);
+    h.state_mut().session.view.style.show_changed = true;
+    h.run_steps(3);
+    h.render().unwrap().save(dir.join("screenshot-what-changed.png")).unwrap();
+}

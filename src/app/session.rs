@@ -64,7 +64,7 @@ impl Default for ViewSettings {
                 regression_max: 1.0,
                 classification: ClassStyle {
                     visible: true,
-                    opacity: 0.55,
+                    opacity: 0.4,
                     colours: CLASS_COLOURS.to_vec(),
                     shown: vec![false, true, true],
                 },
