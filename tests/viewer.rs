@@ -84,6 +84,21 @@ fn labels_show_and_radius_changes_the_image() {
 }
 
 #[test]
+fn simulates_when_no_simulated_map_is_given() {
+    let mut opts = sample_options().expect("sample files");
+    opts.simulated = None; // the model states 3.2 Å (REMARK 2)
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1400.0, 880.0))
+        .wgpu()
+        .build_eframe(move |cc| CryolabelApp::new(cc, opts));
+    wait_for_labels(&mut h);
+    let s = &h.state().session;
+    assert!(s.simulated_made, "the simulated map was made from the model");
+    let l = s.labels.as_ref().unwrap();
+    assert!(l.stats.class_counts[1] > 1000, "atom voxels: {:?}", l.stats.class_counts);
+}
+
+#[test]
 fn bad_file_keeps_what_was_loaded() {
     let mut h = harness();
     wait_for_labels(&mut h);
