@@ -137,11 +137,7 @@ impl Jobs {
             Done::SimulatedMade {
                 generation,
                 result: engine::simulate::simulate_on(&model, &p, &grid)
-                    .map(|(sim, vol)| {
-                        let mut w = sim.warnings;
-                        w.insert(0, format!("simulated from the model at {resolution} Å (pdb2vol rules)"));
-                        (vol, w)
-                    })
+                    .map(|(sim, vol)| (vol, sim.warnings))
                     .map_err(|e| e.to_string()),
             }
         });
