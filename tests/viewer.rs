@@ -158,3 +158,46 @@ fn docs_screenshots() {
     h.run_steps(3);
     h.render().unwrap().save(dir.join("screenshot-what-changed.png")).unwrap();
 }
+
+#[derive(Debug)]
+struct Dropped(std::path::PathBuf);
+
+impl egui::DroppedFile for Dropped {
+    fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+#[test]
+fn dropped_files_open_by_their_names() {
+    let all = sample_options().expect("sample files");
+    let map_only = cryolabel::app::StartOptions { map: all.map.clone(), ..Default::default() };
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1400.0, 880.0))
+        .wgpu()
+        .build_eframe(move |cc| CryolabelApp::new(cc, map_only));
+    h.step();
+    for p in [all.model.unwrap(), all.simulated.unwrap()] {
+        h.input_mut().dropped_files.push(std::sync::Arc::new(Dropped(p)));
+    }
+    wait_for_labels(&mut h);
+    let s = &h.state().session;
+    assert!(s.model.is_some() && s.simulated_path.is_some() && !s.simulated_made, "model and simulated map came from the drop");
+}
+
+#[test]
+fn keys_step_the_slice_and_the_contour() {
+    let mut h = harness();
+    wait_for_labels(&mut h);
+    let (z, level) = (h.state().session.view.focus[2], h.state().session.view.contour_level);
+    h.key_press(egui::Key::PageUp);
+    h.step();
+    h.key_press(egui::Key::Plus);
+    h.step();
+    let v = &h.state().session.view;
+    assert_eq!(v.focus[2], z + 1);
+    assert!(v.contour_level > level);
+}
