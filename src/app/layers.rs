@@ -21,6 +21,13 @@ impl LayersPanel {
         class_rows(ui, "Classification", &mut st.classification, &CLASS_NAMES, has_labels, "0 background, 1 atom voxel, 2 neighbour");
         class_rows(ui, "Atom types", &mut st.atom_types, &TYPE_NAMES, has_labels, "CA 1, CB 2, C 3, O 4, N 5");
         scalar_row(ui, "Atoms", &mut s.view.atoms, s.model.is_some(), true, "Model atoms near the slice plane, as dots");
+        ui.indent("atom-depth", |ui| {
+            ui.add_enabled_ui(s.model.is_some() && s.view.atoms.visible, |ui| {
+                ui.add(egui::Slider::new(&mut s.view.atom_depth, 0.5..=5.0).step_by(0.5).suffix(" voxels").text("depth"))
+                    .on_hover_text("Atoms this close to the slice plane are drawn");
+            });
+        });
+        let st = &mut s.view.style;
         ui.separator();
         ui.checkbox(&mut st.outline, "Label outlines")
             .on_hover_text("Draw label maps as class boundaries instead of filled voxels");

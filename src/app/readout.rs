@@ -46,6 +46,14 @@ pub fn status_bar(ui: &mut Ui, s: &mut Session, hover: Option<Hover>) {
             parts.push(format!("class {c} {}", CLASS_NAMES.get(c).unwrap_or(&"?")));
             parts.push(format!("type {t} {}", TYPE_NAMES.get(t).unwrap_or(&"?")));
         }
+        if let Some(model) = &s.model {
+            // The nearest atom within 1.5 Å of the voxel centre, so a dot can be identified.
+            let p = h.world.as_vec3();
+            let near = model.atoms.iter().map(|a| (a.pos.distance_squared(p), a)).filter(|(d, _)| *d <= 2.25).min_by(|a, b| a.0.total_cmp(&b.0));
+            if let Some((d, a)) = near {
+                parts.push(format!("atom {} {} {}{} ({:.1} Å)", a.name, a.res_name, a.chain, a.res_seq, d.sqrt()));
+            }
+        }
         ui.add(egui::Label::new(RichText::new(parts.join(" · ")).monospace()).truncate());
     });
 }
