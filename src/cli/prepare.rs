@@ -44,22 +44,34 @@ pub struct PrepareArgs {
     pub sim: SimOptions,
 }
 
-pub fn run(args: &PrepareArgs) -> Result<()> {
-    let t0 = std::time::Instant::now();
-    if !(args.radius.is_finite() && args.radius >= 0.0 && args.radius <= 64.0) {
-        bail!("--radius {} is outside 0..=64", args.radius);
+/// The labeling parameters the prepare-style flags ask for (shared with `batch`).
+pub fn label_params(
+    preset: PresetArg,
+    radius: f32,
+    index: Option<IndexArg>,
+    neighbourhood: Option<NeighbourhoodArg>,
+    atom_types: Option<AtomTypesArg>,
+) -> Result<LabelParams> {
+    if !(radius.is_finite() && (0.0..=64.0).contains(&radius)) {
+        bail!("--radius {radius} is outside 0..=64");
     }
-    let mut label = LabelParams::preset(Preset::from(args.preset));
-    label.radius = args.radius;
-    if let Some(i) = args.index {
+    let mut label = LabelParams::preset(Preset::from(preset));
+    label.radius = radius;
+    if let Some(i) = index {
         label.index = i.into();
     }
-    if let Some(n) = args.neighbourhood {
+    if let Some(n) = neighbourhood {
         label.neighbourhood = n.into();
     }
-    if let Some(a) = args.atom_types {
+    if let Some(a) = atom_types {
         label.atom_types = a.into();
     }
+    Ok(label)
+}
+
+pub fn run(args: &PrepareArgs) -> Result<()> {
+    let t0 = std::time::Instant::now();
+    let label = label_params(args.preset, args.radius, args.index, args.neighbourhood, args.atom_types)?;
     if args.sim.half_max.is_some() {
         bail!("prepare simulates at a resolution: use --resolution instead of --half-max");
     }
