@@ -11,7 +11,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::simulate::SimOptions;
-use super::{AtomTypesArg, IndexArg, NeighbourhoodArg, PresetArg};
+use super::LabelOptions;
 use crate::engine::dataset::batch::{run_batch, BatchParams, Event, Outcome};
 use crate::engine::dataset::manifest::{read_manifest, scan_input, shard_from, take_shard};
 use crate::engine::prepare::PrepareParams;
@@ -45,23 +45,14 @@ pub struct BatchArgs {
     /// Voxel size of the data set's grid in Å.
     #[arg(long, default_value_t = 1.0)]
     pub spacing: f32,
-    #[arg(long, value_enum, default_value = "denoisecryodata")]
-    pub preset: PresetArg,
-    /// Neighbour radius: voxels for the cube, Å for the sphere.
-    #[arg(long, default_value_t = 6.0)]
-    pub radius: f32,
-    #[arg(long, value_enum)]
-    pub index: Option<IndexArg>,
-    #[arg(long, value_enum)]
-    pub neighbourhood: Option<NeighbourhoodArg>,
-    #[arg(long, value_enum)]
-    pub atom_types: Option<AtomTypesArg>,
+    #[command(flatten)]
+    pub labeling: LabelOptions,
     #[command(flatten)]
     pub sim: SimOptions,
 }
 
 pub fn run(args: &BatchArgs) -> Result<()> {
-    let label = super::prepare::label_params(args.preset, args.radius, args.index, args.neighbourhood, args.atom_types)?;
+    let label = args.labeling.params()?;
     if args.sim.half_max.is_some() {
         bail!("batch simulates at a resolution: use --resolution instead of --half-max");
     }
