@@ -225,13 +225,12 @@ struct Results {
     last_write: Instant,
 }
 
-fn write_tables(p: &BatchParams, r: &mut Results) -> Result<(), DatasetError> {
+fn write_tables(r: &mut Results) -> Result<(), DatasetError> {
     r.rows.sort();
     r.summary.failed.sort_by(|a, b| a.id.cmp(&b.id));
     write_text(&r.summary.metadata, &metadata::to_csv(metadata::COLUMNS, &r.rows))?;
     write_text(&r.summary.failures, &metadata::to_csv(metadata::FAILURE_COLUMNS, &metadata::failure_rows(&r.summary.failed)))?;
     r.last_write = Instant::now();
-    let _ = p;
     Ok(())
 }
 
@@ -278,7 +277,7 @@ pub fn run_batch(entries: Vec<Entry>, failed_early: Vec<Failure>, p: &BatchParam
                 }
                 r.rows.extend(row);
                 if r.last_write.elapsed().as_secs_f64() > 5.0 {
-                    if let Err(err) = write_tables(p, &mut r) {
+                    if let Err(err) = write_tables(&mut r) {
                         *write_err.lock().unwrap_or_else(|e| e.into_inner()) = Some(err);
                     }
                 }
@@ -286,7 +285,7 @@ pub fn run_batch(entries: Vec<Entry>, failed_early: Vec<Failure>, p: &BatchParam
         }
     });
     let mut r = results.into_inner().unwrap_or_else(|e| e.into_inner());
-    write_tables(p, &mut r)?;
+    write_tables(&mut r)?;
     if let Some(err) = write_err.into_inner().unwrap_or_else(|e| e.into_inner()) {
         return Err(err);
     }

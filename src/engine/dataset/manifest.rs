@@ -164,4 +164,19 @@ mod tests {
         std::fs::write(&m, "id,map,model,resolution\na,b,c,-1\n").unwrap();
         assert!(read_manifest(&m).is_err());
     }
+
+    #[test]
+    fn scan_takes_one_map_and_one_model_per_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        for (d, files) in [("a", &["x.map.gz", "x.cif", "notes.txt"][..]), ("b", &["1.mrc", "2.mrc", "m.pdb"][..]), ("c", &[][..])] {
+            std::fs::create_dir_all(dir.path().join(d)).unwrap();
+            for f in files {
+                std::fs::write(dir.path().join(d).join(f), "").unwrap();
+            }
+        }
+        let (e, f) = scan_input(dir.path()).unwrap();
+        assert_eq!(e.len(), 1);
+        assert_eq!((e[0].id.as_str(), e[0].model.file_name().unwrap()), ("a", std::ffi::OsStr::new("x.cif")));
+        assert_eq!(f.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(), ["b", "c"]);
+    }
 }
