@@ -3,11 +3,21 @@ use clap::Parser;
 use cryolabel::cli::{self, Cli, Command};
 
 fn main() {
+    // Die quietly on a closed pipe (`cryolabel info x | head`) instead of panicking in println!.
+    #[cfg(unix)]
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     let result = match &cli.command {
         Some(Command::Label(a)) => cli::label::run(a),
         Some(Command::Info(a)) => cli::info::run(a),
         Some(Command::View(a)) => cli::view::run(a),
+        Some(Command::Simulate(a)) => cli::simulate::run(a),
+        Some(Command::Resample(a)) => cli::resample::run(a),
+        Some(Command::Prepare(a)) => cli::prepare::run(a),
+        Some(Command::Fsc(a)) => cli::fsc::run(a),
+        Some(Command::Report(a)) => cli::report::run(a),
         None => cli::view::run(&cli::view::ViewArgs::default()),
     };
     if let Err(e) = result {

@@ -17,8 +17,12 @@ pub struct LabelArgs {
     #[arg(long)]
     pub model: PathBuf,
     /// Simulated noise-free map (pdb2vol); resampled onto the map's grid if it differs.
+    /// Without it the map is simulated on the map's grid with pdb2vol's rules.
     #[arg(long)]
-    pub simulated: PathBuf,
+    pub simulated: Option<PathBuf>,
+    /// Resolution in Å for the simulation when --simulated is absent (default: the model's).
+    #[arg(long, conflicts_with = "simulated")]
+    pub resolution: Option<f64>,
     /// Output folder.
     #[arg(long)]
     pub out: PathBuf,
@@ -75,19 +79,35 @@ pub fn run(args: &LabelArgs) -> Result<()> {
         eprintln!("warning: {}: {w}", args.map.display());
     }
     let model = engine::read_model(&args.model)?;
-    let sim = engine::read_map(&args.simulated)?;
     let grid = map.volume.grid;
-    let sim_on_grid = if sim.volume.grid.same_lattice(&grid, 1e-3) {
-        engine::Volume { grid, data: sim.volume.data }
-    } else {
-        eprintln!(
-            "note: {} is on another grid ({:?} voxels of {:?} Å at {:?}); resampled trilinearly onto the map's grid",
-            args.simulated.display(),
-            sim.volume.grid.shape,
-            sim.volume.grid.voxel,
-            sim.volume.grid.origin
-        );
-        resample_onto(&sim.volume, &grid)
+    let sim_on_grid = match &args.simulated {
+        Some(path) => {
+            let sim = engine::read_map(path)?;
+            if sim.volume.grid.same_lattice(&grid, 1e-3) {
+                engine::Volume { grid, data: sim.volume.data }
+            } else {
+                eprintln!(
+                    "note: {} is on another grid ({:?} voxels of {:?} Å at {:?}); resampled trilinearly onto the map's grid",
+                    path.display(),
+                    sim.volume.grid.shape,
+                    sim.volume.grid.voxel,
+                    sim.volume.grid.origin
+                );
+                resample_onto(&sim.volume, &grid)
+            }
+        }
+        None => {
+            let Some(r) = args.resolution.or(engine::simulate::model_resolution(&model)) else {
+                bail!("{}: the model states no resolution; pass --resolution R (or --simulated MAP)", args.model.display());
+            };
+            let p = engine::SimParams::new(r, grid.voxel[0] as f64);
+            let (s, v) = engine::simulate::simulate_on(&model, &p, &grid)?;
+            for w in &s.warnings {
+                eprintln!("warning: simulation: {w}");
+            }
+            eprintln!("note: simulated at {r} Å with pdb2vol's rules on the map's grid ({} atoms, {:.3} s)", s.atoms_used, s.elapsed.as_secs_f64());
+            v
+        }
     };
     let t_read = t0.elapsed();
     let labels = engine::label::label(&sim_on_grid, &model.atoms, &params, None)?;

@@ -1,7 +1,13 @@
 //! Command-line interface: one file per command, each with its clap `Args` and a `run`.
 
+pub mod fsc;
 pub mod info;
 pub mod label;
+pub mod plot;
+pub mod prepare;
+pub mod report;
+pub mod resample;
+pub mod simulate;
 pub mod view;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -23,6 +29,16 @@ pub enum Command {
     Info(info::InfoArgs),
     /// Open the viewer (with no arguments: the bundled sample).
     View(view::ViewArgs),
+    /// Simulate a noise-free map from a model with Situs pdb2vol's rules.
+    Simulate(simulate::SimulateArgs),
+    /// Resample a map to a new voxel size or onto another map's grid.
+    Resample(resample::ResampleArgs),
+    /// From a raw map and a model to a data-set folder: resample, simulate, label, write.
+    Prepare(prepare::PrepareArgs),
+    /// Fourier shell correlation of a map against a model (model map) or a second map.
+    Fsc(fsc::FscArgs),
+    /// Label-quality report of a data-set folder: FSC of map and regression label vs model.
+    Report(report::ReportArgs),
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]

@@ -36,6 +36,8 @@ pub enum EngineError {
     Input(String),
     #[error("{}: cannot write: {}", .0.display(), .1)]
     Write(PathBuf, std::io::Error),
+    #[error("{}: cannot simulate a map: {}", .0.display(), .1)]
+    Simulate(PathBuf, String),
     #[error("cancelled")]
     Cancelled,
 }

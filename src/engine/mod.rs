@@ -3,16 +3,25 @@
 
 pub mod error;
 pub mod export;
+pub mod fft3;
+pub mod fsc;
 pub mod grid;
 pub mod label;
 pub mod mapio;
 pub mod mmcif;
 pub mod model;
+pub mod modelwrite;
+pub mod modelmap;
 pub mod neighbours;
+pub mod prepare;
 pub mod resample;
+pub mod simulate;
+pub mod tiling;
 
 pub use error::{EngineError, MapError, ModelError};
 pub use grid::{Grid, IndexRule, Stats, Volume};
 pub use label::{AtomTypeRule, LabelParams, LabelStats, Labels, Neighbourhood, Preset};
 pub use mapio::{read_map, write_map, MapFile};
+pub use fsc::{map_model_fsc, FscCurve, FscShell};
 pub use model::{read_model, Atom, Model};
+pub use simulate::{Kernel, KernelWidth, SimParams, Simulated};

@@ -1,0 +1,238 @@
+//! The paper's pipeline in one step, from a raw EMDB map and a PDB entry to a data-set folder:
+//! resample the map (1 Å), simulate with pdb2vol's rules on that grid, label, write
+//!
+//! ```text
+//! <out>/<id>/<id>.mrc                           the map on the new grid
+//! <out>/<id>/<id>.pdb1  (or <id>.cif)           the model, one MODEL per copy
+//! <out>/<id>/<id>_situs_simulated.mrc           the simulated map on the same grid
+//! <out>/<id>/<id>_regression_situs.mrc, ...     the three label maps
+//! <out>/<id>/provenance.json                    inputs (sha256), parameters, counts, timings
+//! ```
+//!
+//! Everything is computed before the first file is written, and each file is written atomically.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::time::Instant;
+
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use super::error::EngineError;
+use super::label::{label, LabelParams, Labels};
+use super::mapio::{read_map, write_atomic, write_map};
+use super::model::{read_model, Model};
+use super::modelwrite::{pdb_unfit, to_mmcif, to_pdb};
+use super::resample::resample_spacing;
+use super::simulate::{simulate_on, KernelWidth, SimParams, Simulated};
+
+/// What `prepare` needs besides the two input files.
+#[derive(Clone, Debug)]
+pub struct PrepareParams {
+    /// Voxel size of the data set's grid, Å.
+    pub spacing: f32,
+    /// Resolution for the simulation; None: the model's own (mmCIF/PDB header).
+    pub resolution: Option<f64>,
+    /// Folder and file id; None: the model's entry id, else its file stem.
+    pub id: Option<String>,
+    /// pdb2vol answers; spacing and width are set from the fields above.
+    pub sim: SimParams,
+    pub label: LabelParams,
+}
+
+/// What was made and where it went.
+#[derive(Debug)]
+pub struct Prepared {
+    pub dir: PathBuf,
+    pub id: String,
+    pub files: Vec<PathBuf>,
+    /// True when the model went to `<id>.cif` because PDB format cannot hold it.
+    pub model_as_cif: Option<String>,
+    pub resolution: f64,
+    pub resolution_source: &'static str,
+    pub sim: Simulated,
+    pub labels: Labels,
+    pub model: Model,
+    pub grid: super::grid::Grid,
+    pub warnings: Vec<String>,
+}
+
+/// The entry id of a model file: mmCIF `data_XXXX` or PDB HEADER columns 63-66, lower case;
+/// else the file name up to its first dot.
+pub fn model_id(path: &Path) -> String {
+    let stem = || {
+        let n = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+        n.split('.').next().filter(|s| !s.is_empty()).unwrap_or("model").to_string()
+    };
+    let Ok(bytes) = read_head(path, 8192) else { return stem() };
+    for l in bytes.lines().take(50) {
+        let id = if let Some(d) = l.strip_prefix("data_") {
+            d.trim().to_string()
+        } else if l.starts_with("HEADER") {
+            l.get(62..66).unwrap_or("").trim().to_string()
+        } else {
+            continue;
+        };
+        if !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+            return id.to_ascii_lowercase();
+        }
+    }
+    stem()
+}
+
+/// The first `n` bytes of a file as text, gunzipped if need be.
+fn read_head(path: &Path, n: u64) -> std::io::Result<String> {
+    let mut f = std::fs::File::open(path)?;
+    let mut magic = [0u8; 2];
+    let got = f.read(&mut magic)?;
+    let f = std::fs::File::open(path)?;
+    let mut buf = Vec::new();
+    if got == 2 && magic == [0x1f, 0x8b] {
+        flate2::read::MultiGzDecoder::new(f).take(n).read_to_end(&mut buf)?;
+    } else {
+        f.take(n).read_to_end(&mut buf)?;
+    }
+    Ok(String::from_utf8_lossy(&buf).into_owned())
+}
+
+/// sha256 of a file, hex.
+pub fn sha256_file(path: &Path) -> Result<String, std::io::Error> {
+    let mut f = std::fs::File::open(path)?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
+fn valid_id(id: &str) -> bool {
+    !id.is_empty() && id != "." && id != ".." && !id.contains(['/', '\\', '\0'])
+}
+
+/// Run the pipeline and write the folder `<out>/<id>/`.
+pub fn prepare(map_path: &Path, model_path: &Path, out: &Path, p: &PrepareParams, cancel: Option<&AtomicBool>) -> Result<Prepared, EngineError> {
+    let t0 = Instant::now();
+    if !(p.spacing.is_finite() && p.spacing >= 0.1) {
+        return Err(EngineError::Input(format!("spacing {} Å: must be at least 0.1", p.spacing)));
+    }
+    let id = p.id.clone().unwrap_or_else(|| model_id(model_path));
+    if !valid_id(&id) {
+        return Err(EngineError::Input(format!("id {id:?} cannot name a folder")));
+    }
+    let map = read_map(map_path)?;
+    let mut warnings: Vec<String> = map.warnings.iter().map(|w| format!("{}: {w}", map_path.display())).collect();
+    let model = read_model(model_path)?;
+    warnings.extend(model.warnings.iter().map(|w| format!("{}: {w}", model_path.display())));
+    let (resolution, resolution_source) = match (p.resolution, super::simulate::model_resolution(&model)) {
+        (Some(r), _) => (r, "argument"),
+        (None, Some(r)) => (r, "model file"),
+        (None, None) => {
+            return Err(EngineError::Input(format!(
+                "{}: the model states no resolution (no _em_3d_reconstruction.resolution or REMARK 2); pass --resolution",
+                model_path.display()
+            )))
+        }
+    };
+    if !(resolution.is_finite() && resolution > 0.0) {
+        return Err(EngineError::Input(format!("resolution {resolution} Å must be positive")));
+    }
+    let t_read = t0.elapsed();
+
+    let t = Instant::now();
+    let exp = resample_spacing(&map.volume, p.spacing);
+    let grid = exp.grid;
+    let t_resample = t.elapsed();
+
+    let t = Instant::now();
+    let mut sp = p.sim;
+    sp.spacing = p.spacing as f64;
+    sp.width = KernelWidth::Resolution(resolution);
+    let (sim, sim_on_grid) = simulate_on(&model, &sp, &grid)?;
+    let t_sim = t.elapsed();
+
+    let t = Instant::now();
+    let labels = label(&sim_on_grid, &model.atoms, &p.label, cancel)?;
+    if labels.stats.atoms_outside == labels.stats.atoms {
+        return Err(EngineError::Input(format!("{}: {}", model_path.display(), super::label::miss_message(&grid, &model.atoms))));
+    }
+    let t_label = t.elapsed();
+
+    // Model text before any write, so a failure leaves nothing behind.
+    let model_as_cif = pdb_unfit(&model);
+    let (model_name, model_text) = match &model_as_cif {
+        None => (format!("{id}.pdb1"), to_pdb(&model, Some(resolution))),
+        Some(_) => (format!("{id}.cif"), to_mmcif(&model, &id, Some(resolution))),
+    };
+    if let Some(why) = &model_as_cif {
+        warnings.push(format!("the model is written as {model_name}, not {id}.pdb1: {why}"));
+    }
+    let hashes = [sha256_file(map_path), sha256_file(model_path)];
+
+    let t = Instant::now();
+    let dir = out.join(&id);
+    std::fs::create_dir_all(&dir).map_err(|e| EngineError::Write(dir.clone(), e))?;
+    let tag = format!("cryolabel {} {id}", env!("CARGO_PKG_VERSION"));
+    let mut files = Vec::new();
+    let map_out = dir.join(format!("{id}.mrc"));
+    write_map(&map_out, &exp, &format!("{tag} map at {} A", p.spacing))?;
+    files.push(map_out);
+    let model_out = dir.join(&model_name);
+    write_atomic(&model_out, |f| std::io::Write::write_all(f, model_text.as_bytes()))?;
+    files.push(model_out);
+    let sim_out = dir.join(format!("{id}_situs_simulated.mrc"));
+    write_map(&sim_out, &sim_on_grid, &format!("{tag} pdb2vol-rule simulation R {resolution}"))?;
+    files.push(sim_out);
+    files.extend(super::export::write_labels(&dir, &id, &labels)?);
+    let t_write = t.elapsed();
+
+    let s = &labels.stats;
+    let hash = |h: &Result<String, std::io::Error>| h.as_ref().map(|s| json!(s)).unwrap_or_else(|e| json!(format!("unreadable: {e}")));
+    let prov = json!({
+        "tool": "cryolabel",
+        "version": env!("CARGO_PKG_VERSION"),
+        "command": "prepare",
+        "id": id,
+        "inputs": {
+            "map": { "path": map_path.display().to_string(), "sha256": hash(&hashes[0]),
+                     "shape": map.volume.grid.shape, "voxel": map.volume.grid.voxel, "origin": map.volume.grid.origin },
+            "model": { "path": model_path.display().to_string(), "sha256": hash(&hashes[1]), "format": model.format,
+                       "atoms": model.atoms.len(), "atoms_per_model": model.atoms_per_model, "altlocs_dropped": model.altlocs_dropped },
+        },
+        "grid": { "shape": grid.shape, "voxel": grid.voxel, "origin": grid.origin,
+                  "rule": "voxel 0 kept, n' = floor((n-1) v / s) + 1, trilinear" },
+        "resolution": { "value": resolution, "source": resolution_source },
+        "simulation": {
+            "rules": "Situs pdb2vol 2.x",
+            "spacing": sim.volume.grid.voxel[0], "kernel": format!("{:?}", sp.kernel), "width": format!("{:?}", sp.width),
+            "mass_weighted": sp.mass_weighted, "exclude_water": sp.exclude_water, "b_cutoff": sp.b_cutoff,
+            "lattice_correction": sp.lattice_correction, "amplitude": sp.amplitude,
+            "own_grid": { "shape": sim.volume.grid.shape, "origin": sim.volume.grid.origin },
+            "atoms_used": sim.atoms_used, "hydrogens_dropped": sim.hydrogens_dropped, "waters_dropped": sim.waters_dropped,
+            "b_dropped": sim.b_dropped, "zero_weight": sim.zero_weight, "lattice_rmsd": sim.lattice_rmsd,
+            "kernel_half_width_voxels": sim.exth, "output_resolution": sim.output_resolution, "kernel_applied": sim.kernel_applied,
+        },
+        "labels": {
+            "index": format!("{:?}", p.label.index), "neighbourhood": format!("{:?}", p.label.neighbourhood),
+            "atom_types": format!("{:?}", p.label.atom_types), "radius": p.label.radius,
+            "preset": p.label.matching_preset().map(|x| format!("{x:?}")),
+            "atoms": s.atoms, "atoms_outside": s.atoms_outside, "atoms_without_density": s.atoms_without_density,
+            "collisions": s.collisions, "class_counts": s.class_counts, "type_counts": s.type_counts,
+        },
+        "outputs": files.iter().map(|f| f.file_name().unwrap_or_default().to_string_lossy().to_string()).collect::<Vec<_>>(),
+        "model_written_as_cif": model_as_cif,
+        "timings_s": { "read": t_read.as_secs_f64(), "resample": t_resample.as_secs_f64(), "simulate": t_sim.as_secs_f64(),
+                       "label": t_label.as_secs_f64(), "write": t_write.as_secs_f64(), "total": t0.elapsed().as_secs_f64() },
+        "warnings": warnings.iter().chain(sim.warnings.iter()).chain(s.warnings.iter()).collect::<Vec<_>>(),
+    });
+    let prov_out = dir.join("provenance.json");
+    let text = serde_json::to_string_pretty(&prov).map_err(|e| EngineError::Input(format!("provenance: {e}")))?;
+    write_atomic(&prov_out, |f| std::io::Write::write_all(f, text.as_bytes()))?;
+    files.push(prov_out);
+    Ok(Prepared { dir, id, files, model_as_cif, resolution, resolution_source, sim, labels, model, grid, warnings })
+}

@@ -1,0 +1,174 @@
+//! The `cryolabel` binary as a user runs it: outputs, summaries, and refusals of bad input.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::{bin, data};
+
+fn run(args: &[&str]) -> (bool, String, String) {
+    let o = Command::new(bin()).args(args).output().unwrap();
+    (o.status.success(), String::from_utf8_lossy(&o.stdout).into(), String::from_utf8_lossy(&o.stderr).into())
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+fn label_5ni1(out: &Path) -> (bool, String, String) {
+    run(&[
+        "label",
+        "--map",
+        s(&data("5ni1/emd_3488.mrc")),
+        "--model",
+        s(&data("5ni1/5me2.pdb")),
+        "--simulated",
+        s(&data("5ni1/expected/5me2_situs_simulated.mrc.gz")),
+        "--out",
+        s(out),
+    ])
+}
+
+#[test]
+fn label_writes_three_files_and_a_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, out, err) = label_5ni1(dir.path());
+    assert!(ok, "{err}");
+    assert!(out.contains("4468 atoms in 1 MODEL(s)"), "{out}");
+    assert!(out.contains("atom 4420, neighbour 194604"), "{out}");
+    for n in ["5me2_regression_situs.mrc", "5me2_classification_situs.mrc", "5me2_classification_types_situs.mrc"] {
+        assert!(dir.path().join(n).is_file(), "{n} missing");
+    }
+    let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(names.len(), 3, "no temporary files left behind: {names:?}");
+}
+
+#[test]
+fn outputs_open_in_mrcfile_and_gemmi_at_the_same_place() {
+    let py = Command::new("python3").args(["-c", "import mrcfile, gemmi, numpy"]).status();
+    if !py.map(|s| s.success()).unwrap_or(false) {
+        assert!(std::env::var_os("CI").is_none(), "CI must pip-install mrcfile gemmi numpy (.ci/run does)");
+        eprintln!("skipped: python3 with mrcfile, gemmi and numpy not available");
+        return;
+    }
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/check_outputs.py");
+    let dir = tempfile::tempdir().unwrap();
+    assert!(label_5ni1(dir.path()).0);
+    let o = Command::new("python3").args([script, s(&data("5ni1/emd_3488.mrc")), s(dir.path()), "5me2"]).output().unwrap();
+    assert!(o.status.success(), "{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    // non-zero origin and NSTART placements too
+    for (map, model) in [("6vyb/emd_21457_seg.mrc", "6vyb/6vyb_Ndom.pdb"), ("6vyb/emd_21457_seg_nstart.mrc", "6vyb/6vyb_Ndom.pdb")] {
+        let d = tempfile::tempdir().unwrap();
+        let (ok, _, err) = run(&[
+            "label", "--map", s(&data(map)), "--model", s(&data(model)),
+            "--simulated", s(&data("6vyb/expected/6vyb_situs_simulated.mrc.gz")), "--out", s(d.path()), "--id", "6vyb",
+        ]);
+        assert!(ok, "{err}");
+        let o = Command::new("python3").args([script, s(&data(map)), s(d.path()), "6vyb"]).output().unwrap();
+        assert!(o.status.success(), "{map}: {}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    }
+}
+
+#[test]
+fn info_describes_maps_and_models() {
+    let (ok, out, _) = run(&["info", s(&data("3mfp/emd_5168.map"))]);
+    assert!(ok);
+    assert!(out.contains("origin       (-87.100, -87.100, -87.100)"), "{out}");
+    let (ok, out, _) = run(&["info", s(&data("5ni1/5me2.pdb1"))]);
+    assert!(ok);
+    assert!(out.contains("models       2 (atoms per model: 2234, 2234)"), "{out}");
+    assert!(out.contains("FE 4"), "{out}");
+}
+
+fn refuses(args: &[&str], needle: &str, names: &str) {
+    let (ok, out, err) = run(args);
+    assert!(!ok, "should fail: {out}");
+    assert!(err.contains(needle), "message {err:?} should contain {needle:?}");
+    assert!(err.contains(names), "message {err:?} should name {names:?}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn non_orthogonal_map_is_refused_with_the_reason() {
+    let p = data("maponly_emd3001/EMD-3001.map");
+    refuses(&["info", s(&p)], "non-orthogonal cell", "EMD-3001.map");
+    let gz = data("maponly_emd3001/emd_3001.map.gz");
+    refuses(&["info", s(&gz)], "non-orthogonal cell", "emd_3001.map.gz");
+}
+
+#[test]
+fn bad_inputs_get_clear_errors_and_no_partial_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let out = d.join("out");
+    let good_map = std::fs::read(data("5ni1/emd_3488.mrc")).unwrap();
+    let sim = data("5ni1/expected/5me2_situs_simulated.mrc.gz");
+    let model = data("5ni1/5me2.pdb");
+    let label = |map: &Path, model: &Path| -> Vec<String> {
+        ["label", "--map", s(map), "--model", s(model), "--simulated", s(&sim), "--out", s(&out)]
+            .iter()
+            .map(|a| a.to_string())
+            .collect()
+    };
+    let check = |args: Vec<String>, needle: &str, names: &str| {
+        let a: Vec<&str> = args.iter().map(String::as_str).collect();
+        refuses(&a, needle, names);
+        assert!(!out.exists() || std::fs::read_dir(&out).unwrap().next().is_none(), "partial output for {needle}");
+    };
+    // missing file
+    check(label(&d.join("nope.mrc"), &model), "cannot read", "nope.mrc");
+    // truncated map
+    let trunc = d.join("trunc.mrc");
+    std::fs::write(&trunc, &good_map[..good_map.len() / 2]).unwrap();
+    check(label(&trunc, &model), "truncated", "trunc.mrc");
+    // header shorter than 1024 bytes
+    let tiny = d.join("tiny.mrc");
+    std::fs::write(&tiny, &good_map[..100]).unwrap();
+    check(label(&tiny, &model), "truncated", "tiny.mrc");
+    // absurd dims: refused before allocating
+    let mut huge = good_map[..1024].to_vec();
+    for w in 0..3 {
+        huge[w * 4..w * 4 + 4].copy_from_slice(&200_000i32.to_le_bytes());
+    }
+    let hp = d.join("huge.mrc");
+    std::fs::write(&hp, &huge).unwrap();
+    check(label(&hp, &model), "more than this machine can hold", "huge.mrc");
+    // zero dims
+    let mut zero = good_map.clone();
+    zero[0..4].copy_from_slice(&0i32.to_le_bytes());
+    let zp = d.join("zero.mrc");
+    std::fs::write(&zp, &zero).unwrap();
+    check(label(&zp, &model), "not all positive", "zero.mrc");
+    // complex mode
+    let mut cx = good_map.clone();
+    cx[12..16].copy_from_slice(&4i32.to_le_bytes());
+    let cp = d.join("complex.mrc");
+    std::fs::write(&cp, &cx).unwrap();
+    check(label(&cp, &model), "complex", "complex.mrc");
+    // axis order not a permutation
+    let mut ax = good_map.clone();
+    ax[64..68].copy_from_slice(&1i32.to_le_bytes());
+    ax[68..72].copy_from_slice(&1i32.to_le_bytes());
+    let ap = d.join("axes.mrc");
+    std::fs::write(&ap, &ax).unwrap();
+    check(label(&ap, &model), "not a permutation", "axes.mrc");
+    // gz that is not gzip
+    let gp = d.join("fake.mrc.gz");
+    let mut fake = vec![0x1f, 0x8b];
+    fake.extend_from_slice(b"this is not a gzip stream at all");
+    std::fs::write(&gp, &fake).unwrap();
+    check(label(&gp, &model), "gzip", "fake.mrc.gz");
+    // model with no atoms
+    let empty = d.join("empty.pdb");
+    std::fs::write(&empty, "HEADER    NOTHING HERE\nEND\n").unwrap();
+    check(label(&data("5ni1/emd_3488.mrc"), &empty), "no atoms", "empty.pdb");
+    // NaN coordinate
+    let nan = d.join("nan.pdb");
+    std::fs::write(&nan, "ATOM      1  CA  ALA A   1         nan  10.000  10.000  1.00 10.00           C\n").unwrap();
+    check(label(&data("5ni1/emd_3488.mrc"), &nan), "coordinate", "nan.pdb");
+    // a model that misses the map entirely: the offset is named
+    let far = d.join("far.pdb");
+    std::fs::write(&far, "ATOM      1  CA  ALA A   1     900.000 900.000 900.000  1.00 10.00           C\n").unwrap();
+    check(label(&data("5ni1/emd_3488.mrc"), &far), "offset by", "far.pdb");
+}
