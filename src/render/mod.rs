@@ -10,3 +10,4 @@ pub mod slice;
 
 pub use histogram::Histogram;
 pub use slice::{Axis, SliceLayers, SliceStyle};
+pub mod isosurface;
