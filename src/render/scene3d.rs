@@ -128,6 +128,12 @@ impl Scene3dGpu {
             bind_group_layouts: &[Some(&globals_layout), Some(&object_layout)],
             immediate_size: 0,
         });
+        // Spheres carry their colour per instance, so their layout has no object group.
+        let sphere_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+            label: Some("scene3d spheres"),
+            bind_group_layouts: &[Some(&globals_layout)],
+            immediate_size: 0,
+        });
         let mesh_vertex = wgpu::VertexBufferLayout {
             array_stride: 24,
             step_mode: wgpu::VertexStepMode::Vertex,
@@ -147,6 +153,7 @@ impl Scene3dGpu {
             alpha: wgpu::BlendComponent::OVER,
         };
         let pipeline = |label: &str,
+                        layout: &wgpu::PipelineLayout,
                         vs: &str,
                         fs: &str,
                         buffers: &[Option<wgpu::VertexBufferLayout>],
@@ -157,7 +164,7 @@ impl Scene3dGpu {
                         writes: wgpu::ColorWrites| {
             device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
                 label: Some(label),
-                layout: Some(&layout),
+                layout: Some(layout),
                 vertex: wgpu::VertexState {
                     module: &shader,
                     entry_point: Some(vs),
@@ -185,12 +192,12 @@ impl Scene3dGpu {
         };
         use wgpu::{ColorWrites as W, CompareFunction as C, PrimitiveTopology as T};
         let mv = &[Some(mesh_vertex)][..];
-        let opaque = pipeline("opaque", "vs_mesh", "fs_mesh", mv, T::TriangleList, true, C::Less, None, W::ALL);
-        let prepass = pipeline("prepass", "vs_mesh", "fs_mesh", mv, T::TriangleList, true, C::Less, None, W::empty());
-        let blend = pipeline("blend", "vs_mesh", "fs_mesh", mv, T::TriangleList, false, C::LessEqual, Some(alpha_blend), W::ALL);
-        let lines = pipeline("lines", "vs_mesh", "fs_lines", mv, T::LineList, true, C::Less, None, W::ALL);
+        let opaque = pipeline("opaque", &layout, "vs_mesh", "fs_mesh", mv, T::TriangleList, true, C::Less, None, W::ALL);
+        let prepass = pipeline("prepass", &layout, "vs_mesh", "fs_mesh", mv, T::TriangleList, true, C::Less, None, W::empty());
+        let blend = pipeline("blend", &layout, "vs_mesh", "fs_mesh", mv, T::TriangleList, false, C::LessEqual, Some(alpha_blend), W::ALL);
+        let lines = pipeline("lines", &layout, "vs_mesh", "fs_lines", mv, T::LineList, true, C::Less, None, W::ALL);
         let spheres =
-            pipeline("spheres", "vs_sphere", "fs_sphere", &[Some(sphere_instance)], T::TriangleList, true, C::Less, None, W::ALL);
+            pipeline("spheres", &sphere_layout, "vs_sphere", "fs_sphere", &[Some(sphere_instance)], T::TriangleList, true, C::Less, None, W::ALL);
 
         let blit_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("scene3d blit"),
