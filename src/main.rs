@@ -12,12 +12,12 @@ fn main() {
     let result = match &cli.command {
         Some(Command::Label(a)) => cli::label::run(a),
         Some(Command::Info(a)) => cli::info::run(a),
-        Some(Command::View(a)) => cli::view::run(a),
         Some(Command::Simulate(a)) => cli::simulate::run(a),
         Some(Command::Resample(a)) => cli::resample::run(a),
         Some(Command::Prepare(a)) => cli::prepare::run(a),
         Some(Command::Fsc(a)) => cli::fsc::run(a),
         Some(Command::Report(a)) => cli::report::run(a),
+        Some(Command::View(a)) => cli::view::run(a),
         None => cli::view::run(&cli::view::ViewArgs::default()),
     };
     if let Err(e) = result {

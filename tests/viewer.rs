@@ -84,6 +84,21 @@ fn labels_show_and_radius_changes_the_image() {
 }
 
 #[test]
+fn simulates_when_no_simulated_map_is_given() {
+    let mut opts = sample_options().expect("sample files");
+    opts.simulated = None; // the model states 3.2 Å (REMARK 2)
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1400.0, 880.0))
+        .wgpu()
+        .build_eframe(move |cc| CryolabelApp::new(cc, opts));
+    wait_for_labels(&mut h);
+    let s = &h.state().session;
+    assert!(s.simulated_made, "the simulated map was made from the model");
+    let l = s.labels.as_ref().unwrap();
+    assert!(l.stats.class_counts[1] > 1000, "atom voxels: {:?}", l.stats.class_counts);
+}
+
+#[test]
 fn bad_file_keeps_what_was_loaded() {
     let mut h = harness();
     wait_for_labels(&mut h);
@@ -123,4 +138,66 @@ fn export_writes_the_data_set_files() {
     for n in cryolabel::engine::export::label_file_names("5me2") {
         assert!(dir.path().join(&n).is_file(), "{n} written");
     }
+}
+
+/// Writes the README screenshots when CRYOLABEL_SHOTS names a folder (not a check).
+#[test]
+fn docs_screenshots() {
+    let Some(dir) = std::env::var_os("CRYOLABEL_SHOTS") else { return };
+    let dir = std::path::PathBuf::from(dir);
+    let mut h = harness();
+    wait_for_labels(&mut h);
+    h.state_mut().session.view.ortho = true;
+    h.run_steps(3);
+    h.render().unwrap().save(dir.join("screenshot-three-views.png")).unwrap();
+    h.state_mut().session.view.ortho = false;
+    h.state_mut().session.params.radius = 3.0;
+    h.run_steps(1);
+    wait_for_labels(&mut h);
+    h.state_mut().session.view.style.show_changed = true;
+    h.run_steps(3);
+    h.render().unwrap().save(dir.join("screenshot-what-changed.png")).unwrap();
+}
+
+#[derive(Debug)]
+struct Dropped(std::path::PathBuf);
+
+impl egui::DroppedFile for Dropped {
+    fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+#[test]
+fn dropped_files_open_by_their_names() {
+    let all = sample_options().expect("sample files");
+    let map_only = cryolabel::app::StartOptions { map: all.map.clone(), ..Default::default() };
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1400.0, 880.0))
+        .wgpu()
+        .build_eframe(move |cc| CryolabelApp::new(cc, map_only));
+    h.step();
+    for p in [all.model.unwrap(), all.simulated.unwrap()] {
+        h.input_mut().dropped_files.push(std::sync::Arc::new(Dropped(p)));
+    }
+    wait_for_labels(&mut h);
+    let s = &h.state().session;
+    assert!(s.model.is_some() && s.simulated_path.is_some() && !s.simulated_made, "model and simulated map came from the drop");
+}
+
+#[test]
+fn keys_step_the_slice_and_the_contour() {
+    let mut h = harness();
+    wait_for_labels(&mut h);
+    let (z, level) = (h.state().session.view.focus[2], h.state().session.view.contour_level);
+    h.key_press(egui::Key::PageUp);
+    h.step();
+    h.key_press(egui::Key::Plus);
+    h.step();
+    let v = &h.state().session.view;
+    assert_eq!(v.focus[2], z + 1);
+    assert!(v.contour_level > level);
 }

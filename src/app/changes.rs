@@ -1,7 +1,7 @@
 //! "What changed": voxels per class before and after the last parameter change, and a
 //! toggle that marks the voxels whose class changed on the slices.
 
-use eframe::egui::Ui;
+use eframe::egui::{Color32, Ui};
 use egui_plot::{Bar, BarChart, Legend, Plot};
 
 use super::session::Session;
@@ -26,6 +26,8 @@ impl ChangesPanel {
             .filter(|(a, b)| a != b)
             .count();
         ui.small(format!("{changed} voxels changed class (radius {} -> {})", before.params.radius, now.params.radius));
+        let (b, a) = (&before.stats.class_counts, &now.stats.class_counts);
+        ui.small(format!("atom {} -> {}, neighbour {} -> {}", b[1], a[1], b[2], a[2]));
         let bars = |counts: &[usize; 3], offset: f64, name: &str, faded: bool| {
             let bars = (1..3)
                 .map(|c| {
@@ -33,7 +35,8 @@ impl ChangesPanel {
                     Bar::new(c as f64 + offset, counts[c] as f64).width(0.35).fill(col).name(CLASS_NAMES[c])
                 })
                 .collect();
-            BarChart::new(name, bars)
+            // The chart colour is what the legend shows: faded grey before, white after.
+            BarChart::new(name, bars).color(if faded { Color32::from_gray(110) } else { Color32::WHITE })
         };
         Plot::new("class-counts")
             .height(100.0)

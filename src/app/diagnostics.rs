@@ -31,6 +31,18 @@ impl DiagnosticsPanel {
                 ui.label(format!("mode {}, axes {:?}, NSTART {:?}, ISPG {}", h.mode, h.axis_order, h.nstart_crs, h.ispg));
                 ui.end_row();
             }
+            if s.simulated.is_some() || s.simulated_path.is_some() {
+                ui.label("Simulated");
+                match (s.simulated_made, &s.simulated_path) {
+                    (true, _) => ui.label(format!(
+                        "made from the model at {} Å (pdb2vol rules)",
+                        s.simulation_resolution().unwrap_or_default()
+                    )),
+                    (false, Some(p)) => ui.label(p.file_name().unwrap_or_default().to_string_lossy()),
+                    _ => ui.label("-"),
+                };
+                ui.end_row();
+            }
             if let Some(model) = &s.model {
                 ui.label("Model");
                 ui.label(format!(

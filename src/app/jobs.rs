@@ -44,6 +44,8 @@ pub enum Done {
     Model(Result<Model, String>),
     /// `regridded` is the simulated map put on the map's grid, when the job had to do that.
     Labels { generation: u64, result: Result<(Labels, Option<Arc<Volume<f32>>>), String>, wall_ms: f64 },
+    /// A simulated map made from the model on the map's grid (with the simulation's warnings).
+    SimulatedMade { generation: u64, result: Result<(Volume<f32>, Vec<String>), String> },
     Exported(Result<Vec<PathBuf>, String>),
     Picked { role: Option<Role>, path: Option<PathBuf> },
     PickedFolder(Option<PathBuf>),
@@ -123,6 +125,21 @@ impl Jobs {
                     .map_err(|e| e.to_string())
             })();
             Done::Labels { generation, result, wall_ms: t0.elapsed().as_secs_f64() * 1e3 }
+        });
+    }
+
+    /// Simulate the model's map on `grid` at `resolution` Å (pdb2vol's rules), as the
+    /// published pipeline did before labeling.
+    pub fn simulate(&mut self, generation: u64, atoms: Arc<Vec<engine::Atom>>, path: PathBuf, grid: Grid, resolution: f64) {
+        self.spawn(move || {
+            let model = engine::simulate::model_of(atoms.as_ref().clone(), &path);
+            let p = engine::simulate::SimParams::new(resolution, grid.voxel[0] as f64);
+            Done::SimulatedMade {
+                generation,
+                result: engine::simulate::simulate_on(&model, &p, &grid)
+                    .map(|(sim, vol)| (vol, sim.warnings))
+                    .map_err(|e| e.to_string()),
+            }
         });
     }
 

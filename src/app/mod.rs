@@ -229,7 +229,7 @@ impl eframe::App for CryolabelApp {
                 egui::CollapsingHeader::new("Labeling").default_open(true).show(ui, |ui| self.labeling.ui(ui, &mut self.session));
             });
         });
-        egui::Panel::right("right").default_size(330.0).resizable(true).show(ui, |ui| {
+        egui::Panel::right("right").default_size(420.0).resizable(true).show(ui, |ui| {
             egui::ScrollArea::vertical().show(ui, |ui| {
                 egui::CollapsingHeader::new("Contour").default_open(true).show(ui, |ui| self.contour.ui(ui, &mut self.session));
                 egui::CollapsingHeader::new("What changed").default_open(true).show(ui, |ui| self.changes.ui(ui, &mut self.session));

@@ -64,7 +64,7 @@ impl Default for ViewSettings {
                 regression_max: 1.0,
                 classification: ClassStyle {
                     visible: true,
-                    opacity: 0.55,
+                    opacity: 0.4,
                     colours: CLASS_COLOURS.to_vec(),
                     shown: vec![false, true, true],
                 },
@@ -91,6 +91,10 @@ pub struct Session {
     pub simulated: Option<Arc<Volume<f32>>>,
     pub simulated_path: Option<PathBuf>,
     pub simulated_warnings: Vec<String>,
+    /// The simulated map was made here from the model (remade when map or model change).
+    pub simulated_made: bool,
+    simulating: bool,
+    sim_generation: u64,
     pub model: Option<LoadedModel>,
     pub labels: Option<Arc<Labels>>,
     /// The labels before the last parameter change, for "what changed".
@@ -121,6 +125,9 @@ impl Default for Session {
             simulated: None,
             simulated_path: None,
             simulated_warnings: Vec::new(),
+            simulated_made: false,
+            simulating: false,
+            sim_generation: 0,
             model: None,
             labels: None,
             previous: None,
@@ -170,9 +177,26 @@ impl Session {
                 self.view.style.map_window = (m.histogram.quantile(0.05), m.histogram.level_enclosing(0.002));
                 self.map = Some(m);
                 self.map_path = Some(path);
+                self.forget_made_simulation();
                 self.labels_out_of_date();
             }
+            Done::SimulatedMade { generation, .. } if generation != self.sim_generation => {}
+            Done::SimulatedMade { result: Ok((vol, warnings)), .. } => {
+                self.simulating = false;
+                if self.simulated.is_none() && self.map.as_ref().is_some_and(|m| m.volume.grid == vol.grid) {
+                    self.view.style.simulated_max = Stats::of(&vol.data).max;
+                    self.simulated = Some(Arc::new(vol));
+                    self.simulated_warnings = warnings;
+                    self.simulated_made = true;
+                    self.labels_out_of_date();
+                }
+            }
+            Done::SimulatedMade { result: Err(e), .. } => {
+                self.simulating = false;
+                self.error = Some(format!("simulation failed: {e}"));
+            }
             Done::Simulated(Ok(file)) => {
+                self.simulated_made = false;
                 self.simulated_path = Some(file.path.clone());
                 self.simulated_warnings = file.warnings.clone();
                 let max = Stats::of(&file.volume.data).max;
@@ -183,6 +207,7 @@ impl Session {
             Done::Model(Ok(mut model)) => {
                 let atoms = Arc::new(std::mem::take(&mut model.atoms));
                 self.model = Some(LoadedModel { info: model, atoms });
+                self.forget_made_simulation();
                 self.labels_out_of_date();
             }
             Done::Map(Err(e)) | Done::Simulated(Err(e)) | Done::Model(Err(e)) => self.error = Some(e),
@@ -226,12 +251,34 @@ impl Session {
         self.revision += 1;
     }
 
+    /// A simulation made from the old map or model no longer fits.
+    fn forget_made_simulation(&mut self) {
+        self.sim_generation += 1;
+        self.simulating = false;
+        if self.simulated_made {
+            self.simulated = None;
+            self.simulated_made = false;
+            self.simulated_warnings.clear();
+        }
+    }
+
+    /// Resolution for simulation: the command line's, else the model file's.
+    pub fn simulation_resolution(&self) -> Option<f64> {
+        self.resolution
+            .map(|r| r as f64)
+            .or_else(|| self.model.as_ref().and_then(|m| crate::engine::simulate::model_resolution(&m.info)))
+    }
+
     /// Why labels cannot be made yet, if they cannot.
     pub fn missing_inputs(&self) -> Option<&'static str> {
         match (&self.map, &self.model, &self.simulated) {
             (None, _, _) => Some("open an experimental map"),
             (_, None, _) => Some("open a model"),
-            (_, _, None) => Some("open a simulated map (--simulated): simulation inside cryolabel is coming"),
+            (_, _, None) if self.simulating => Some("simulating the model's map…"),
+            (_, _, None) if self.simulation_resolution().is_none() => {
+                Some("give --resolution (the model states none) or open a simulated map")
+            }
+            (_, _, None) => Some("simulating the model's map…"),
             _ => None,
         }
     }
@@ -239,6 +286,13 @@ impl Session {
     /// Start a relabel when the parameters or the inputs changed since the last request.
     pub fn after_frame(&mut self) {
         if self.requested == Some(self.params) {
+            return;
+        }
+        if let (Some(map), Some(model), None, false) = (&self.map, &self.model, &self.simulated, self.simulating)
+            && let Some(r) = self.simulation_resolution()
+        {
+            self.jobs.simulate(self.sim_generation, model.atoms.clone(), model.info.path.clone(), map.volume.grid, r);
+            self.simulating = true;
             return;
         }
         let (Some(map), Some(model), Some(sim)) = (&self.map, &self.model, &self.simulated) else { return };

@@ -153,7 +153,8 @@ impl SliceView {
                 if (f[a] - slice as f64).abs() <= s.view.atom_depth as f64 {
                     let p = to_screen(f[u], f[v]);
                     if rect.contains(p) {
-                        painter.circle_filled(p, r, colour);
+                        // A dark rim keeps dots visible over label colours of similar hue.
+                        painter.circle(p, r, colour, egui::Stroke::new(1.0, Color32::from_black_alpha(200)));
                     }
                 }
             }

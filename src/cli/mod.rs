@@ -3,16 +3,16 @@
 pub mod fsc;
 pub mod info;
 pub mod label;
-pub mod plot;
 pub mod prepare;
-pub mod report;
 pub mod resample;
 pub mod simulate;
+pub mod plot;
+pub mod report;
 pub mod view;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::engine::{AtomTypeRule, IndexRule, Neighbourhood, Preset};
+use crate::engine::{AtomTypeRule, IndexRule, LabelParams, Neighbourhood, Preset};
 
 #[derive(Parser, Debug)]
 #[command(name = "cryolabel", version, about = "Viewer and labeler for cryo-EM machine-learning data")]
@@ -27,8 +27,6 @@ pub enum Command {
     Label(label::LabelArgs),
     /// Describe a map's grid and header, or a model's contents.
     Info(info::InfoArgs),
-    /// Open the viewer (with no arguments: the bundled sample).
-    View(view::ViewArgs),
     /// Simulate a noise-free map from a model with Situs pdb2vol's rules.
     Simulate(simulate::SimulateArgs),
     /// Resample a map to a new voxel size or onto another map's grid.
@@ -39,6 +37,8 @@ pub enum Command {
     Fsc(fsc::FscArgs),
     /// Label-quality report of a data-set folder: FSC of map and regression label vs model.
     Report(report::ReportArgs),
+    /// Open the viewer (with no arguments: the bundled sample).
+    View(view::ViewArgs),
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -100,5 +100,45 @@ impl From<AtomTypesArg> for AtomTypeRule {
             AtomTypesArg::Names => AtomTypeRule::Names,
             AtomTypesArg::Residues => AtomTypeRule::Residues,
         }
+    }
+}
+
+/// The labeling preset and its parts, shared by `label`, `prepare` and `batch`.
+#[derive(Args, Debug, Clone)]
+pub struct LabelOptions {
+    #[arg(long, value_enum, default_value = "denoisecryodata")]
+    pub preset: PresetArg,
+    /// Neighbour radius: voxels for the cube, Å for the sphere.
+    #[arg(long, default_value_t = 6.0)]
+    pub radius: f32,
+    /// Override the preset's atom-to-voxel rule.
+    #[arg(long, value_enum)]
+    pub index: Option<IndexArg>,
+    /// Override the preset's neighbourhood.
+    #[arg(long, value_enum)]
+    pub neighbourhood: Option<NeighbourhoodArg>,
+    /// Override the preset's atom-type rule.
+    #[arg(long, value_enum)]
+    pub atom_types: Option<AtomTypesArg>,
+}
+
+impl LabelOptions {
+    /// The parameters these options select; refuses a radius outside 0..=64.
+    pub fn params(&self) -> anyhow::Result<LabelParams> {
+        if !(self.radius.is_finite() && self.radius >= 0.0 && self.radius <= 64.0) {
+            anyhow::bail!("--radius {} is outside 0..=64", self.radius);
+        }
+        let mut p = LabelParams::preset(Preset::from(self.preset));
+        p.radius = self.radius;
+        if let Some(i) = self.index {
+            p.index = i.into();
+        }
+        if let Some(n) = self.neighbourhood {
+            p.neighbourhood = n.into();
+        }
+        if let Some(a) = self.atom_types {
+            p.atom_types = a.into();
+        }
+        Ok(p)
     }
 }

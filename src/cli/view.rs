@@ -13,10 +13,11 @@ pub struct ViewArgs {
     pub map: Option<PathBuf>,
     /// Fitted model (.pdb, .pdb1, .cif).
     pub model: Option<PathBuf>,
-    /// Simulated noise-free map on (or resampled onto) the map's grid.
+    /// Simulated noise-free map (resampled onto the map's grid if needed); without it the
+    /// viewer simulates one from the model.
     #[arg(long)]
     pub simulated: Option<PathBuf>,
-    /// Map resolution in Å (for simulation, once cryolabel simulates maps itself).
+    /// Resolution in Å for simulating the model's map (default: the model file's).
     #[arg(long)]
     pub resolution: Option<f32>,
     /// Render the window once the labels are ready, write this PNG and exit.
