@@ -196,7 +196,7 @@ impl View3d {
         if resp.hovered() {
             let scroll = ui.input(|i| i.smooth_scroll_delta.y);
             if scroll != 0.0 {
-                self.camera.zoom((scroll * 0.003).exp());
+                self.camera.zoom((scroll * 0.0015).exp());
             }
         }
         if resp.double_clicked()
