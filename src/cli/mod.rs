@@ -1,6 +1,10 @@
 //! Command-line interface: one file per command, each with its clap `Args` and a `run`.
 
+pub mod batch;
+pub mod cubes;
 pub mod fsc;
+pub mod merge;
+pub mod split;
 pub mod info;
 pub mod label;
 pub mod prepare;
@@ -37,6 +41,14 @@ pub enum Command {
     Fsc(fsc::FscArgs),
     /// Label-quality report of a data-set folder: FSC of map and regression label vs model.
     Report(report::ReportArgs),
+    /// A whole data set: every entry of a manifest or raw folder through prepare, resumable.
+    Batch(batch::BatchArgs),
+    /// Merge the metadata/failures tables of cluster shards.
+    Merge(merge::MergeArgs),
+    /// Cut a data set into size^3 .npy cubes (map and three labels) with an index CSV.
+    Cubes(cubes::CubesArgs),
+    /// Train/validation/test split stratified by resolution, seeded.
+    Split(split::SplitArgs),
     /// Open the viewer (with no arguments: the bundled sample).
     View(view::ViewArgs),
 }
