@@ -13,6 +13,8 @@ pub mod readout;
 pub mod sample;
 pub mod session;
 pub mod slices;
+pub mod view3d;
+pub mod view3d_scene;
 pub mod widgets;
 
 use std::path::PathBuf;
@@ -34,6 +36,8 @@ pub struct StartOptions {
     pub resolution: Option<f32>,
     /// Render once everything is loaded and labelled, write this PNG, close.
     pub screenshot: Option<PathBuf>,
+    /// Start in the 3-D view instead of the slices.
+    pub view3d: bool,
 }
 
 /// The screenshot requested on the command line: taken when the data are ready.
@@ -47,6 +51,7 @@ struct Screenshot {
 pub struct CryolabelApp {
     pub session: Session,
     pub slices: slices::SliceView,
+    pub view3d: view3d::View3d,
     layers: layers::LayersPanel,
     contour: contour::ContourPanel,
     labeling: labeling::LabelingPanel,
@@ -73,6 +78,7 @@ impl CryolabelApp {
         CryolabelApp {
             session,
             slices: Default::default(),
+            view3d: view3d::View3d::new(cc, opts.view3d),
             layers: Default::default(),
             contour: Default::default(),
             labeling: Default::default(),
@@ -232,7 +238,11 @@ impl eframe::App for CryolabelApp {
             });
         });
         egui::CentralPanel::default().show(ui, |ui| {
-            self.hover = self.slices.ui(ui, &mut self.session);
+            if self.view3d.tab(ui) {
+                self.view3d.ui(ui, &mut self.session);
+            } else {
+                self.hover = self.slices.ui(ui, &mut self.session);
+            }
         });
         self.session.after_frame();
         self.screenshot(&ctx);

@@ -23,6 +23,17 @@ pub struct ViewArgs {
     /// Render the window once the labels are ready, write this PNG and exit.
     #[arg(long)]
     pub screenshot: Option<PathBuf>,
+    /// Which view to show first.
+    #[arg(long, value_enum, default_value_t = ViewKind::Slices)]
+    pub view: ViewKind,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ViewKind {
+    #[default]
+    Slices,
+    #[value(name = "3d")]
+    ThreeD,
 }
 
 pub fn run(args: &ViewArgs) -> Result<()> {
@@ -38,5 +49,6 @@ pub fn run(args: &ViewArgs) -> Result<()> {
     opts.simulated = args.simulated.clone().or(opts.simulated);
     opts.resolution = args.resolution.or(opts.resolution);
     opts.screenshot = args.screenshot.clone();
+    opts.view3d = args.view == ViewKind::ThreeD;
     app::run(opts)
 }
