@@ -168,32 +168,54 @@ pub fn label(
     stats.collisions = count_collisions(&placed);
     check()?;
 
-    match params.neighbourhood {
-        Neighbourhood::Cube => neighbours::dilate_cube(&mut class, &grid, (params.radius + 1e-4).floor().max(0.0) as usize),
-        Neighbourhood::Sphere => neighbours::fill_spheres(&mut class, &grid, &labelled, params.radius),
+    // Everything outside the atom voxels' box grown by the neighbourhood stays background, so
+    // the dilation and the pass below only touch that region (often a fraction of the box).
+    let atom_box = atom_box(&grid, &placed, &class);
+    let cube_r = (params.radius + 1e-4).floor().max(0.0) as usize;
+    match (params.neighbourhood, atom_box) {
+        (Neighbourhood::Cube, Some(b)) => neighbours::dilate_cube(&mut class, &grid, cube_r, b),
+        (Neighbourhood::Sphere, Some(_)) => neighbours::fill_spheres(&mut class, &grid, &labelled, params.radius),
+        (_, None) => {}
     }
     check()?;
 
-    // One pass: fold the dilation's marks into class 2, fill regression, count classes.
+    // One pass over the region: fold the dilation's marks into class 2, fill regression, count.
     let mut regression = vec![0.0f32; grid.len()];
-    const CHUNK: usize = 1 << 16;
-    let counts = class
-        .par_chunks_mut(CHUNK)
-        .zip(regression.par_chunks_mut(CHUNK))
-        .zip(sim.par_chunks(CHUNK))
-        .map(|((c, r), s)| {
-            let mut h = [0usize; 3];
-            for i in 0..c.len() {
-                let v = neighbours::finished(c[i]);
-                c[i] = v;
-                if v != 0 {
-                    r[i] = s[i];
+    let mut counts = [grid.len(), 0, 0];
+    if let Some((lo, hi)) = atom_box {
+        let margin = match params.neighbourhood {
+            Neighbourhood::Cube => [cube_r; 3],
+            // an atom lies less than max(1 Å, one voxel) from its voxel's centre, whatever the rule
+            Neighbourhood::Sphere => grid.voxel.map(|v| ((params.radius + 1.0 + v) / v).ceil() as usize + 1),
+        };
+        let [nx, ny, nz] = grid.shape;
+        let lo = [0, 1, 2].map(|a| lo[a].saturating_sub(margin[a]));
+        let hi = [0, 1, 2].map(|a| (hi[a] + margin[a]).min(grid.shape[a] - 1));
+        let plane = nx * ny;
+        let [c1, c2] = class
+            .par_chunks_mut(plane)
+            .zip(regression.par_chunks_mut(plane))
+            .zip(sim.par_chunks(plane))
+            .enumerate()
+            .filter(|(z, _)| (lo[2]..=hi[2]).contains(z))
+            .map(|(_, ((c, r), s))| {
+                let mut h = [0usize; 2];
+                for y in lo[1]..=hi[1] {
+                    for i in y * nx + lo[0]..=y * nx + hi[0] {
+                        let v = neighbours::finished(c[i]);
+                        c[i] = v;
+                        if v != 0 {
+                            r[i] = s[i];
+                            h[v as usize - 1] += 1;
+                        }
+                    }
                 }
-                h[v as usize] += 1;
-            }
-            h
-        })
-        .reduce(|| [0; 3], |a, b| [a[0] + b[0], a[1] + b[1], a[2] + b[2]]);
+                h
+            })
+            .reduce(|| [0; 2], |a, b| [a[0] + b[0], a[1] + b[1]]);
+        let _ = nz;
+        counts = [grid.len() - c1 - c2, c1, c2];
+    }
     stats.class_counts = counts;
     check()?;
     let (types, type_counts) = atom_types(&grid, atoms, &placed, params);
@@ -208,6 +230,15 @@ pub fn label(
         params: *params,
         stats,
     })
+}
+
+/// Inclusive voxel box of the atom voxels (class 1), from the placed atoms: no grid sweep.
+fn atom_box(grid: &Grid, placed: &[(usize, u32)], class: &[i16]) -> Option<([usize; 3], [usize; 3])> {
+    let mut it = placed.iter().filter(|p| class[p.0] == ATOM).map(|p| grid.ijk(p.0));
+    let first = it.next()?;
+    Some(it.fold((first, first), |(lo, hi), v| {
+        ([lo[0].min(v[0]), lo[1].min(v[1]), lo[2].min(v[2])], [hi[0].max(v[0]), hi[1].max(v[1]), hi[2].max(v[2])])
+    }))
 }
 
 /// The atom-type map and voxels per type, counted over the atom voxels only (no full sweep).
@@ -300,6 +331,24 @@ mod tests {
         assert_eq!(l.stats.atoms_outside, 1);
         assert_eq!(l.stats.class_counts[1], 1);
         assert_eq!(l.classification.data[g.offset([9, 3, 3])], 0, "no wrap to the far end");
+    }
+
+    #[test]
+    fn sphere_region_limit_misses_nothing_on_fine_voxels() {
+        // 0.3 Å voxels: under the reference rule an atom can sit ~1 Å (3 voxels) from its voxel.
+        let g = Grid::new([48; 3], [0.3; 3], [0.0; 3]);
+        let sim = Volume { grid: g, data: vec![1.0; g.len()] };
+        let atoms = [atom("N", "GLY", [7.05, 7.29, 6.99])];
+        let mut p = LabelParams::preset(Preset::Precise);
+        p.index = IndexRule::Reference;
+        p.radius = 2.0;
+        let l = label(&sim, &atoms, &p, None).unwrap();
+        for o in 0..g.len() {
+            let w = g.index_to_world(g.ijk(o).map(|v| v as f64)).as_vec3();
+            if w.distance(atoms[0].pos) < 1.999 {
+                assert_ne!(l.classification.data[o], 0, "voxel {:?} within the sphere left out", g.ijk(o));
+            }
+        }
     }
 
     #[test]

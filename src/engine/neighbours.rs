@@ -25,35 +25,64 @@ pub fn finished(v: i16) -> i16 {
     if v > NEIGHBOUR { NEIGHBOUR } else { v }
 }
 
+/// Inclusive voxel box of the non-zero voxels (None when there are none): the dilation only
+/// needs to touch this box grown by the radius, often a fraction of an EMDB box.
+pub fn occupied_box(class: &[i16], grid: &Grid) -> Option<([usize; 3], [usize; 3])> {
+    let [nx, ny, _] = grid.shape;
+    class
+        .par_chunks(nx)
+        .enumerate()
+        .filter_map(|(row, v)| {
+            let first = v.iter().position(|&c| c != 0)?;
+            let last = v.iter().rposition(|&c| c != 0)?;
+            let (y, z) = (row % ny, row / ny);
+            Some(([first, y, z], [last, y, z]))
+        })
+        .reduce_with(|a, b| {
+            (
+                [a.0[0].min(b.0[0]), a.0[1].min(b.0[1]), a.0[2].min(b.0[2])],
+                [a.1[0].max(b.1[0]), a.1[1].max(b.1[1]), a.1[2].max(b.1[2])],
+            )
+        })
+}
+
 /// Mark every background voxel within Chebyshev distance `r` voxels of an atom voxel.
-pub fn dilate_cube(class: &mut [i16], grid: &Grid, r: usize) {
+/// `atoms` is the inclusive box holding every atom voxel (see `occupied_box`).
+pub fn dilate_cube(class: &mut [i16], grid: &Grid, r: usize, atoms: ([usize; 3], [usize; 3])) {
     if r == 0 {
         return;
     }
     let [nx, ny, nz] = grid.shape;
-    // x: contiguous rows (rows without an atom voxel are skipped)
-    class.par_chunks_mut(nx).for_each(|row| {
-        if row.iter().any(|&v| v != 0) {
-            scan_line(row, nx, r, MARK_X)
-        }
-    });
-    // y: within each z-slab, columns of stride nx; scan all x at once row by row
-    class.par_chunks_mut(nx * ny).for_each(|slab| {
-        if slab.iter().any(|&v| v != 0) {
-            scan_planes(slab, nx, ny, r, MARK_Y)
-        }
-    });
-    // z: rows of a y index across slabs; process x-runs of each y together, in parallel over y
+    let (lo, hi) = atoms;
+    // the box grown by r, clipped to the grid
+    let ex = (lo[0].saturating_sub(r), (hi[0] + r).min(nx - 1));
+    let ey = (lo[1].saturating_sub(r), (hi[1] + r).min(ny - 1));
+    let ez = (lo[2].saturating_sub(r), (hi[2] + r).min(nz - 1));
     let plane = nx * ny;
+    // x: rows of the atom box (rows without an atom voxel are skipped)
+    class.par_chunks_mut(plane).enumerate().filter(|(z, _)| (lo[2]..=hi[2]).contains(z)).for_each(|(_, slab)| {
+        for y in lo[1]..=hi[1] {
+            let row = &mut slab[y * nx + ex.0..=y * nx + ex.1];
+            if row.iter().any(|&v| v != 0) {
+                scan_line(row, r, MARK_X)
+            }
+        }
+    });
+    // y: within each z-slab of the atom box, all x of the grown box at once, row by row
+    class.par_chunks_mut(plane).enumerate().filter(|(z, _)| (lo[2]..=hi[2]).contains(z)).for_each(|(_, slab)| {
+        scan_planes(slab, nx, ex, ey, r, MARK_Y)
+    });
+    // z: for each y of the grown box, the x-runs of every slab; parallel over y
     let ptr = SyncPtr(class.as_mut_ptr());
-    (0..ny).into_par_iter().for_each(|y| {
+    let w = ex.1 - ex.0 + 1;
+    (ey.0..=ey.1).into_par_iter().for_each(|y| {
         let p = &ptr;
-        let mut last = vec![i64::MIN / 2; nx];
+        let mut last = vec![i64::MIN / 2; w];
         // SAFETY: each task touches only rows with its own y, disjoint from other tasks.
-        let row = |z: usize| unsafe { std::slice::from_raw_parts_mut(p.0.add(y * nx + z * plane), nx) };
-        for z in 0..nz {
+        let row = |z: usize| unsafe { std::slice::from_raw_parts_mut(p.0.add(y * nx + z * plane + ex.0), w) };
+        for z in ez.0..=ez.1 {
             let r_ = row(z);
-            for x in 0..nx {
+            for x in 0..w {
                 let v = r_[x];
                 if v != 0 && v != NEIGHBOUR {
                     last[x] = z as i64;
@@ -63,9 +92,9 @@ pub fn dilate_cube(class: &mut [i16], grid: &Grid, r: usize) {
             }
         }
         last.iter_mut().for_each(|l| *l = i64::MAX / 2);
-        for z in (0..nz).rev() {
+        for z in (ez.0..=ez.1).rev() {
             let r_ = row(z);
-            for x in 0..nx {
+            for x in 0..w {
                 let v = r_[x];
                 if v != 0 && v != NEIGHBOUR {
                     last[x] = z as i64;
@@ -82,7 +111,8 @@ unsafe impl Sync for SyncPtr {}
 unsafe impl Send for SyncPtr {}
 
 /// One row: mark background within `r` of a source voxel with `mark`.
-fn scan_line(line: &mut [i16], n: usize, r: usize, mark: i16) {
+fn scan_line(line: &mut [i16], r: usize, mark: i16) {
+    let n = line.len();
     let mut last = i64::MIN / 2;
     for i in 0..n {
         let v = line[i];
@@ -103,12 +133,14 @@ fn scan_line(line: &mut [i16], n: usize, r: usize, mark: i16) {
     }
 }
 
-/// The y pass inside one z-slab, row by row so memory is read contiguously.
-fn scan_planes(slab: &mut [i16], nx: usize, ny: usize, r: usize, mark: i16) {
-    let mut last = vec![i64::MIN / 2; nx];
-    for y in 0..ny {
-        let row = &mut slab[y * nx..(y + 1) * nx];
-        for x in 0..nx {
+/// The y pass inside one z-slab over x in `ex` and y in `ey`, row by row so memory is read
+/// contiguously.
+fn scan_planes(slab: &mut [i16], nx: usize, ex: (usize, usize), ey: (usize, usize), r: usize, mark: i16) {
+    let w = ex.1 - ex.0 + 1;
+    let mut last = vec![i64::MIN / 2; w];
+    for y in ey.0..=ey.1 {
+        let row = &mut slab[y * nx + ex.0..=y * nx + ex.1];
+        for x in 0..w {
             let v = row[x];
             if v != 0 && v != mark {
                 last[x] = y as i64;
@@ -118,9 +150,9 @@ fn scan_planes(slab: &mut [i16], nx: usize, ny: usize, r: usize, mark: i16) {
         }
     }
     last.iter_mut().for_each(|l| *l = i64::MAX / 2);
-    for y in (0..ny).rev() {
-        let row = &mut slab[y * nx..(y + 1) * nx];
-        for x in 0..nx {
+    for y in (ey.0..=ey.1).rev() {
+        let row = &mut slab[y * nx + ex.0..=y * nx + ex.1];
+        for x in 0..w {
             let v = row[x];
             if v != 0 && v != mark {
                 last[x] = y as i64;
@@ -208,16 +240,18 @@ mod tests {
     #[test]
     fn cube_matches_brute_force() {
         let g = Grid::new([17, 13, 11], [1.0; 3], [0.0; 3]);
-        let mut class = vec![0i16; g.len()];
-        for (n, o) in [5usize, 300, 1000, 2000, 2400].into_iter().enumerate() {
-            class[o] = ATOM;
-            let _ = n;
-        }
-        for r in [1, 2, 4] {
-            let mut c = class.clone();
-            dilate_cube(&mut c, &g, r);
-            c.iter_mut().for_each(|v| *v = finished(*v));
-            assert_eq!(c, brute_cube(&class, &g, r as i64), "r = {r}");
+        // spread over the grid (box clipped at the edges), and a small cluster (box inside)
+        for atoms in [vec![5usize, 300, 1000, 2000, 2400], vec![g.offset([8, 6, 5]), g.offset([9, 7, 5])]] {
+            let mut class = vec![0i16; g.len()];
+            for o in atoms {
+                class[o] = ATOM;
+            }
+            for r in [1, 2, 4] {
+                let mut c = class.clone();
+                dilate_cube(&mut c, &g, r, occupied_box(&class, &g).unwrap());
+                c.iter_mut().for_each(|v| *v = finished(*v));
+                assert_eq!(c, brute_cube(&class, &g, r as i64), "r = {r}");
+            }
         }
     }
 
