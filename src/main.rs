@@ -17,8 +17,15 @@ fn main() {
         Some(Command::Prepare(a)) => cli::prepare::run(a),
         Some(Command::Fsc(a)) => cli::fsc::run(a),
         Some(Command::Report(a)) => cli::report::run(a),
+        #[cfg(feature = "gui")]
         None => {
             eprintln!("the viewer is not built yet; try `cryolabel --help`");
+            Ok(())
+        }
+        // Built with `--no-default-features`: the CLI alone, no egui/wgpu.
+        #[cfg(not(feature = "gui"))]
+        None => {
+            eprintln!("this build has no viewer (built without the `gui` feature); try `cryolabel --help`");
             Ok(())
         }
     };
