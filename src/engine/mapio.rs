@@ -411,23 +411,33 @@ pub fn write_map<T: MapValue>(path: &Path, vol: &Volume<T>, label: &str) -> Resu
     h.rms = stats.rms;
     h.ispg = 1;
     h.add_label(label);
-    let mut bytes = Vec::with_capacity(HEADER + vol.data.len() * 4);
     let mut head = [0u8; HEADER];
     h.encode_to_bytes(&mut head);
-    bytes.extend_from_slice(&head);
-    for &v in &vol.data {
-        v.put_le(&mut bytes);
-    }
     let gz = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz"));
-    write_atomic(path, |w| {
-        if gz {
-            let mut enc = flate2::write::GzEncoder::new(w, flate2::Compression::fast());
-            enc.write_all(&bytes)?;
-            enc.finish()?;
-            Ok(())
-        } else {
-            w.write_all(&bytes)
+    // Streamed through a buffer, never a second full copy in memory: a 526^3 float32 label
+    // map is 580 MB, and labeling holds three of them while writing.
+    let put = |w: &mut dyn Write| -> std::io::Result<()> {
+        w.write_all(&head)?;
+        let mut chunk = Vec::with_capacity(1 << 16);
+        for part in vol.data.chunks(1 << 14) {
+            chunk.clear();
+            for &v in part {
+                v.put_le(&mut chunk);
+            }
+            w.write_all(&chunk)?;
         }
+        Ok(())
+    };
+    write_atomic(path, |file| {
+        let mut buf = std::io::BufWriter::with_capacity(1 << 20, file);
+        if gz {
+            let mut enc = flate2::write::GzEncoder::new(&mut buf, flate2::Compression::fast());
+            put(&mut enc)?;
+            enc.finish()?;
+        } else {
+            put(&mut buf)?;
+        }
+        buf.flush()
     })
 }
 
@@ -436,6 +446,7 @@ pub fn write_atomic(path: &Path, f: impl FnOnce(&mut std::fs::File) -> std::io::
     let p = path.to_path_buf();
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "out".into());
+    clean_stale_parts(dir, &name);
     let tmp = dir.join(format!(".{name}.part-{}", std::process::id()));
     let result = (|| {
         let mut file = std::fs::File::create(&tmp)?;
@@ -448,6 +459,25 @@ pub fn write_atomic(path: &Path, f: impl FnOnce(&mut std::fs::File) -> std::io::
         return Err(MapError::Io(p, e));
     }
     Ok(())
+}
+
+/// Remove `.{name}.part-<pid>` siblings whose writer is gone (killed mid-export), so they
+/// do not pile up. A live writer's file is left alone; only Linux can tell (`/proc/<pid>`).
+fn clean_stale_parts(dir: &Path, name: &str) {
+    if !cfg!(target_os = "linux") {
+        return;
+    }
+    let prefix = format!(".{name}.part-");
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for e in entries.flatten() {
+        let file = e.file_name();
+        let pid = file.to_str().and_then(|f| f.strip_prefix(&prefix)).and_then(|p| p.parse::<u32>().ok());
+        if let Some(pid) = pid {
+            if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
 }
 
 #[cfg(test)]
