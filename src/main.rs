@@ -17,6 +17,10 @@ fn main() {
         Some(Command::Prepare(a)) => cli::prepare::run(a),
         Some(Command::Fsc(a)) => cli::fsc::run(a),
         Some(Command::Report(a)) => cli::report::run(a),
+        Some(Command::Batch(a)) => cli::batch::run(a),
+        Some(Command::Merge(a)) => cli::merge::run(a),
+        Some(Command::Cubes(a)) => cli::cubes::run(a),
+        Some(Command::Split(a)) => cli::split::run(a),
         #[cfg(feature = "gui")]
         None => {
             eprintln!("the viewer is not built yet; try `cryolabel --help`");

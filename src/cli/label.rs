@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 
-use super::{AtomTypesArg, IndexArg, NeighbourhoodArg, PresetArg};
-use crate::engine::{self, label::LabelParams, resample::resample_onto, Preset};
+use super::LabelOptions;
+use crate::engine::{self, resample::resample_onto};
 
 #[derive(Args, Debug, Clone)]
 pub struct LabelArgs {
@@ -29,37 +29,8 @@ pub struct LabelArgs {
     /// File id (default: the model file's stem).
     #[arg(long)]
     pub id: Option<String>,
-    #[arg(long, value_enum, default_value = "denoisecryodata")]
-    pub preset: PresetArg,
-    /// Neighbour radius: voxels for the cube, Å for the sphere.
-    #[arg(long, default_value_t = 6.0)]
-    pub radius: f32,
-    /// Override the preset's atom-to-voxel rule.
-    #[arg(long, value_enum)]
-    pub index: Option<IndexArg>,
-    /// Override the preset's neighbourhood.
-    #[arg(long, value_enum)]
-    pub neighbourhood: Option<NeighbourhoodArg>,
-    /// Override the preset's atom-type rule.
-    #[arg(long, value_enum)]
-    pub atom_types: Option<AtomTypesArg>,
-}
-
-impl LabelArgs {
-    pub fn params(&self) -> LabelParams {
-        let mut p = LabelParams::preset(Preset::from(self.preset));
-        p.radius = self.radius;
-        if let Some(i) = self.index {
-            p.index = i.into();
-        }
-        if let Some(n) = self.neighbourhood {
-            p.neighbourhood = n.into();
-        }
-        if let Some(a) = self.atom_types {
-            p.atom_types = a.into();
-        }
-        p
-    }
+    #[command(flatten)]
+    pub labeling: LabelOptions,
 }
 
 /// Id of the outputs: given, else the model file's stem up to its first dot.
@@ -70,10 +41,7 @@ pub fn default_id(model: &std::path::Path) -> String {
 
 pub fn run(args: &LabelArgs) -> Result<()> {
     let t0 = std::time::Instant::now();
-    if !(args.radius.is_finite() && args.radius >= 0.0 && args.radius <= 64.0) {
-        bail!("--radius {} is outside 0..=64", args.radius);
-    }
-    let params = args.params();
+    let params = args.labeling.params()?;
     let map = engine::read_map(&args.map)?;
     for w in &map.warnings {
         eprintln!("warning: {}: {w}", args.map.display());

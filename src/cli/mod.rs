@@ -1,6 +1,10 @@
 //! Command-line interface: one file per command, each with its clap `Args` and a `run`.
 
+pub mod batch;
+pub mod cubes;
 pub mod fsc;
+pub mod merge;
+pub mod split;
 pub mod info;
 pub mod label;
 pub mod prepare;
@@ -9,9 +13,9 @@ pub mod simulate;
 pub mod plot;
 pub mod report;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::engine::{AtomTypeRule, IndexRule, Neighbourhood, Preset};
+use crate::engine::{AtomTypeRule, IndexRule, LabelParams, Neighbourhood, Preset};
 
 #[derive(Parser, Debug)]
 #[command(name = "cryolabel", version, about = "Viewer and labeler for cryo-EM machine-learning data")]
@@ -36,6 +40,14 @@ pub enum Command {
     Fsc(fsc::FscArgs),
     /// Label-quality report of a data-set folder: FSC of map and regression label vs model.
     Report(report::ReportArgs),
+    /// A whole data set: every entry of a manifest or raw folder through prepare, resumable.
+    Batch(batch::BatchArgs),
+    /// Merge the metadata/failures tables of cluster shards.
+    Merge(merge::MergeArgs),
+    /// Cut a data set into size^3 .npy cubes (map and three labels) with an index CSV.
+    Cubes(cubes::CubesArgs),
+    /// Train/validation/test split stratified by resolution, seeded.
+    Split(split::SplitArgs),
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -97,5 +109,45 @@ impl From<AtomTypesArg> for AtomTypeRule {
             AtomTypesArg::Names => AtomTypeRule::Names,
             AtomTypesArg::Residues => AtomTypeRule::Residues,
         }
+    }
+}
+
+/// The labeling preset and its parts, shared by `label`, `prepare` and `batch`.
+#[derive(Args, Debug, Clone)]
+pub struct LabelOptions {
+    #[arg(long, value_enum, default_value = "denoisecryodata")]
+    pub preset: PresetArg,
+    /// Neighbour radius: voxels for the cube, Å for the sphere.
+    #[arg(long, default_value_t = 6.0)]
+    pub radius: f32,
+    /// Override the preset's atom-to-voxel rule.
+    #[arg(long, value_enum)]
+    pub index: Option<IndexArg>,
+    /// Override the preset's neighbourhood.
+    #[arg(long, value_enum)]
+    pub neighbourhood: Option<NeighbourhoodArg>,
+    /// Override the preset's atom-type rule.
+    #[arg(long, value_enum)]
+    pub atom_types: Option<AtomTypesArg>,
+}
+
+impl LabelOptions {
+    /// The parameters these options select; refuses a radius outside 0..=64.
+    pub fn params(&self) -> anyhow::Result<LabelParams> {
+        if !(self.radius.is_finite() && self.radius >= 0.0 && self.radius <= 64.0) {
+            anyhow::bail!("--radius {} is outside 0..=64", self.radius);
+        }
+        let mut p = LabelParams::preset(Preset::from(self.preset));
+        p.radius = self.radius;
+        if let Some(i) = self.index {
+            p.index = i.into();
+        }
+        if let Some(n) = self.neighbourhood {
+            p.neighbourhood = n.into();
+        }
+        if let Some(a) = self.atom_types {
+            p.atom_types = a.into();
+        }
+        Ok(p)
     }
 }

@@ -6,8 +6,8 @@ use anyhow::{bail, Result};
 use clap::Args;
 
 use super::simulate::SimOptions;
-use super::{AtomTypesArg, IndexArg, NeighbourhoodArg, PresetArg};
-use crate::engine::{self, label::LabelParams, prepare::PrepareParams, Preset};
+use super::LabelOptions;
+use crate::engine::{self, prepare::PrepareParams};
 
 #[derive(Args, Debug, Clone)]
 pub struct PrepareArgs {
@@ -29,37 +29,15 @@ pub struct PrepareArgs {
     /// Voxel size of the data set's grid in Å.
     #[arg(long, default_value_t = 1.0)]
     pub spacing: f32,
-    #[arg(long, value_enum, default_value = "denoisecryodata")]
-    pub preset: PresetArg,
-    /// Neighbour radius: voxels for the cube, Å for the sphere.
-    #[arg(long, default_value_t = 6.0)]
-    pub radius: f32,
-    #[arg(long, value_enum)]
-    pub index: Option<IndexArg>,
-    #[arg(long, value_enum)]
-    pub neighbourhood: Option<NeighbourhoodArg>,
-    #[arg(long, value_enum)]
-    pub atom_types: Option<AtomTypesArg>,
+    #[command(flatten)]
+    pub labeling: LabelOptions,
     #[command(flatten)]
     pub sim: SimOptions,
 }
 
 pub fn run(args: &PrepareArgs) -> Result<()> {
     let t0 = std::time::Instant::now();
-    if !(args.radius.is_finite() && args.radius >= 0.0 && args.radius <= 64.0) {
-        bail!("--radius {} is outside 0..=64", args.radius);
-    }
-    let mut label = LabelParams::preset(Preset::from(args.preset));
-    label.radius = args.radius;
-    if let Some(i) = args.index {
-        label.index = i.into();
-    }
-    if let Some(n) = args.neighbourhood {
-        label.neighbourhood = n.into();
-    }
-    if let Some(a) = args.atom_types {
-        label.atom_types = a.into();
-    }
+    let label = args.labeling.params()?;
     if args.sim.half_max.is_some() {
         bail!("prepare simulates at a resolution: use --resolution instead of --half-max");
     }

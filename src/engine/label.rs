@@ -264,18 +264,7 @@ mod tests {
     use super::*;
 
     fn atom(name: &str, res: &str, p: [f32; 3]) -> Atom {
-        Atom {
-            pos: Vec3::from(p),
-            name: name.into(),
-            element: name[..1].into(),
-            res_name: res.into(),
-            chain: "A".into(),
-            res_seq: 1,
-            hetero: false,
-            occupancy: 1.0,
-            b_factor: 0.0,
-            model: 0,
-        }
+        Atom::new(name, &name[..1], res, Vec3::from(p))
     }
 
     #[test]

@@ -348,6 +348,42 @@ fn check_header(p: &Path, h: &mrc::Header, warnings: &mut Vec<String>) -> Result
     })
 }
 
+/// What a map's header says about its size, read without the voxel data: for the batch
+/// scheduler, which must know an entry's memory before it starts one.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct HeaderSize {
+    /// Voxels per axis, in file (column, row, section) order.
+    pub n: [usize; 3],
+    /// Voxel edge per axis, Å (CELLA / MX ...); 1 where the header has none.
+    pub voxel: [f32; 3],
+    pub bytes_per_voxel: u64,
+}
+
+/// Read and check only the 1024-byte header (gzip-aware).
+pub fn read_header_size(path: &Path) -> Result<HeaderSize, MapError> {
+    let p = path.to_path_buf();
+    let io = |e| MapError::Io(p.clone(), e);
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let mut head = [0u8; HEADER];
+    let mut got = read_up_to(&mut file, &mut head[..2]).map_err(io)?;
+    if got == 2 && head[..2] == [0x1f, 0x8b] {
+        let f = std::fs::File::open(path).map_err(io)?;
+        got = read_up_to(&mut flate2::read::MultiGzDecoder::new(f), &mut head)
+            .map_err(|e| MapError::Invalid(p.clone(), format!("not a readable gzip file: {e}")))?;
+    } else {
+        got += read_up_to(&mut file, &mut head[2..]).map_err(io)?;
+    }
+    if got < HEADER {
+        return Err(MapError::Truncated(p, HEADER as u64, got as u64));
+    }
+    let (h, _) = mrc::Header::decode_from_bytes_with_info(&head);
+    check_header(&p, &h, &mut Vec::new())?;
+    let m = [h.mx, h.my, h.mz];
+    let cell = [h.xlen, h.ylen, h.zlen];
+    let voxel = std::array::from_fn(|a| if m[a] > 0 && cell[a] > 0.0 { cell[a] / m[a] as f32 } else { 1.0 });
+    Ok(HeaderSize { n: [h.nx as usize, h.ny as usize, h.nz as usize], voxel, bytes_per_voxel: bytes_per_voxel(h.mode).unwrap_or(4) })
+}
+
 /// Reorder file-order data (columns fastest) into x-fastest order.
 fn permute_to_xyz(crs: &[f32], n_crs: [usize; 3], axis: [usize; 3], shape: [usize; 3]) -> Vec<f32> {
     let mut out = vec![0.0f32; crs.len()];

@@ -29,6 +29,24 @@ pub struct Atom {
     pub model: u32,
 }
 
+impl Atom {
+    /// An atom with neutral defaults (occupancy 1, chain A, residue 1), for generated cases.
+    pub fn new(name: &str, element: &str, res_name: &str, pos: Vec3) -> Self {
+        Atom {
+            pos,
+            name: name.into(),
+            element: element.into(),
+            res_name: res_name.into(),
+            chain: "A".into(),
+            res_seq: 1,
+            hetero: false,
+            occupancy: 1.0,
+            b_factor: 0.0,
+            model: 0,
+        }
+    }
+}
+
 /// The atoms of every MODEL, in file order within the pdbtbx hierarchy.
 #[derive(Clone, Debug, Default)]
 pub struct Model {

@@ -161,18 +161,7 @@ mod tests {
     use glam::Vec3;
 
     fn atom(x: f32, y: f32, z: f32, el: &str) -> Atom {
-        Atom {
-            pos: Vec3::new(x, y, z),
-            name: el.into(),
-            element: el.into(),
-            res_name: "X".into(),
-            chain: "A".into(),
-            res_seq: 1,
-            hetero: false,
-            occupancy: 1.0,
-            b_factor: 0.0,
-            model: 0,
-        }
+        Atom::new(el, el, "X", Vec3::new(x, y, z))
     }
 
     #[test]

@@ -1,0 +1,147 @@
+//! `cryolabel batch`: a whole data set from a manifest or a folder of raw entries, with a
+//! progress bar, resume, failures recorded, and cluster shards.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use anyhow::{bail, Result};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::simulate::SimOptions;
+use super::LabelOptions;
+use crate::engine::dataset::batch::{run_batch, BatchParams, Event, Outcome};
+use crate::engine::dataset::manifest::{read_manifest, scan_input, shard_from, take_shard};
+use crate::engine::prepare::PrepareParams;
+
+#[derive(Args, Debug, Clone)]
+pub struct BatchArgs {
+    /// CSV with columns id,map,model[,resolution]; relative paths are against its folder.
+    #[arg(long, required_unless_present = "input", conflicts_with = "input")]
+    pub manifest: Option<PathBuf>,
+    /// Folder of raw/<id>/ folders, each holding one map and one model.
+    #[arg(long)]
+    pub input: Option<PathBuf>,
+    /// Data-set folder: OUT/<id>/ per entry, OUT/metadata.csv, OUT/failures.csv.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Entries run at once (default: the number of cores). Inner loops share one thread pool.
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// Take shard I of N (I from 0) of the sorted ids; default: SLURM_ARRAY_TASK_ID/COUNT if set.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+    /// Also compute the map-model FSC (0.5 and 0.143) of every entry into metadata.csv.
+    #[arg(long)]
+    pub fsc: bool,
+    /// Memory the running entries may take together, GiB (default: 3/4 of available).
+    #[arg(long)]
+    pub memory_gib: Option<f64>,
+    /// Resolution in Å for entries whose manifest row gives none (default: the model's own).
+    #[arg(long)]
+    pub resolution: Option<f64>,
+    /// Voxel size of the data set's grid in Å.
+    #[arg(long, default_value_t = 1.0)]
+    pub spacing: f32,
+    #[command(flatten)]
+    pub labeling: LabelOptions,
+    #[command(flatten)]
+    pub sim: SimOptions,
+}
+
+pub fn run(args: &BatchArgs) -> Result<()> {
+    let label = args.labeling.params()?;
+    if args.sim.half_max.is_some() {
+        bail!("batch simulates at a resolution: use --resolution instead of --half-max");
+    }
+    if let Some(r) = args.resolution.filter(|r| !(r.is_finite() && *r > 0.0)) {
+        bail!("--resolution {r} must be positive");
+    }
+    let sim = args.sim.params(Some(1.0), args.spacing as f64)?;
+    let (mut entries, early) = match (&args.manifest, &args.input) {
+        (Some(m), _) => (read_manifest(m)?, Vec::new()),
+        (None, Some(d)) => scan_input(d)?,
+        (None, None) => bail!("give --manifest or --input"),
+    };
+    for e in entries.iter_mut().filter(|e| e.resolution.is_none()) {
+        e.resolution = args.resolution;
+    }
+    let shard = shard_from(args.shard.as_deref(), |k| std::env::var(k).ok())?;
+    let entries = take_shard(entries, |e| &e.id, shard);
+    let early = take_shard(early, |f| &f.id, shard);
+    let memory_budget = match args.memory_gib {
+        Some(g) if g.is_finite() && g > 0.0 => Some((g * (1u64 << 30) as f64) as u64),
+        Some(g) => bail!("--memory-gib {g} must be positive"),
+        None => None,
+    };
+    let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)).max(1);
+    let p = BatchParams {
+        out: args.out.clone(),
+        prepare: PrepareParams { spacing: args.spacing, resolution: None, id: None, sim, label },
+        jobs,
+        fsc: args.fsc,
+        shard,
+        memory_budget,
+    };
+    let total = entries.len() + early.len();
+    let shard_text = shard.map(|(i, n)| format!(" (shard {i}/{n})")).unwrap_or_default();
+    eprintln!("batch: {total} entries{shard_text}, {jobs} at once, into {}", args.out.display());
+
+    let tty = std::io::stderr().is_terminal();
+    let bar = if tty { ProgressBar::new(total as u64) } else { ProgressBar::hidden() };
+    bar.set_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} {prefix} ETA {eta} | {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.enable_steady_tick(Duration::from_millis(250));
+    bar.inc(early.len() as u64);
+    let state = Mutex::new((Vec::<String>::new(), [0usize; 3], early.len()));
+    let on_event = |ev: Event| {
+        let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
+        match ev {
+            Event::Started { id } => s.0.push(id.to_string()),
+            Event::Finished { id, outcome, seconds } => {
+                s.0.retain(|x| x != id);
+                let k = match outcome {
+                    Outcome::Done => 0,
+                    Outcome::Skipped => 1,
+                    Outcome::Failed(_) => 2,
+                };
+                s.1[k] += 1;
+                bar.inc(1);
+                if !tty {
+                    let what = match outcome {
+                        Outcome::Done => "done".to_string(),
+                        Outcome::Skipped => "skipped (up to date)".to_string(),
+                        Outcome::Failed(r) => format!("FAILED: {r}"),
+                    };
+                    eprintln!("[{}/{total}] {id} {what} ({seconds:.1} s)", s.1.iter().sum::<usize>() + s.2);
+                }
+            }
+        }
+        bar.set_prefix(format!("done {} skipped {} failed {}", s.1[0], s.1[1], s.1[2] + s.2));
+        bar.set_message(s.0.join(" "));
+    };
+    let summary = run_batch(entries, early, &p, &on_event)?;
+    bar.finish_and_clear();
+
+    println!(
+        "{} done, {} skipped (up to date), {} failed, in {:.1} s",
+        summary.done.len(),
+        summary.skipped.len(),
+        summary.failed.len(),
+        summary.seconds
+    );
+    println!("metadata   {}", summary.metadata.display());
+    println!("failures   {}", summary.failures.display());
+    if !summary.failed.is_empty() {
+        for f in &summary.failed {
+            println!("failed     {}: {}", f.id, f.reason);
+        }
+        let ids: Vec<&str> = summary.failed.iter().map(|f| f.id.as_str()).collect();
+        bail!("{} of {total} entries failed: {} (reasons in {})", ids.len(), ids.join(", "), summary.failures.display());
+    }
+    Ok(())
+}

@@ -1,0 +1,60 @@
+//! `cryolabel split`: train/validation/test stratified by resolution bins, seeded.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, ValueEnum};
+
+use crate::engine::dataset::metadata::read_csv;
+use crate::engine::dataset::split::{split, Fractions, DEFAULT_EDGES};
+use crate::engine::dataset::{csv_quote, write_text};
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SplitBy {
+    /// Stratify by resolution bins (Cryo2StructData's recommendation).
+    Resolution,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct SplitArgs {
+    /// Data-set folder holding metadata.csv (from `batch` or `merge`).
+    #[arg(long)]
+    pub dataset: PathBuf,
+    #[arg(long, value_enum, default_value = "resolution")]
+    pub by: SplitBy,
+    /// Output CSV: id,resolution,bin,split.
+    #[arg(long)]
+    pub out: PathBuf,
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Fractions train,validation,test.
+    #[arg(long, default_value = "0.8,0.1,0.1", value_delimiter = ',', num_args = 3)]
+    pub fractions: Vec<f64>,
+    /// Resolution bin edges in Å.
+    #[arg(long, value_delimiter = ',')]
+    pub bins: Option<Vec<f64>>,
+}
+
+pub fn run(args: &SplitArgs) -> Result<()> {
+    let meta = args.dataset.join("metadata.csv");
+    let (head, rows) = read_csv(&meta).with_context(|| "run `cryolabel batch` (or `merge`) first")?;
+    let (Some(ci), Some(cr)) = (head.iter().position(|h| h == "id"), head.iter().position(|h| h == "resolution")) else {
+        bail!("{}: no id and resolution columns", meta.display());
+    };
+    let mut items = Vec::new();
+    for r in &rows {
+        let res: f64 = r[cr].parse().with_context(|| format!("{}: entry {}: resolution {:?}", meta.display(), r[ci], r[cr]))?;
+        items.push((r[ci].clone(), res));
+    }
+    let f = &args.fractions;
+    let edges = args.bins.clone().unwrap_or_else(|| DEFAULT_EDGES.to_vec());
+    let assigned = split(&items, &edges, Fractions(f[0], f[1], f[2]), args.seed).map_err(anyhow::Error::msg)?;
+    let mut text = String::from("id,resolution,bin,split\n");
+    for a in &assigned {
+        text.push_str(&format!("{},{},{},{}\n", csv_quote(&a.id), a.resolution, csv_quote(&a.bin), a.split));
+    }
+    write_text(&args.out, &text)?;
+    let n = |s: &str| assigned.iter().filter(|a| a.split == s).count();
+    println!("{} entries: train {}, validation {}, test {} -> {}", assigned.len(), n("train"), n("validation"), n("test"), args.out.display());
+    Ok(())
+}
