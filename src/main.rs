@@ -22,10 +22,9 @@ fn main() {
         Some(Command::Cubes(a)) => cli::cubes::run(a),
         Some(Command::Split(a)) => cli::split::run(a),
         #[cfg(feature = "gui")]
-        None => {
-            eprintln!("the viewer is not built yet; try `cryolabel --help`");
-            Ok(())
-        }
+        Some(Command::View(a)) => cli::view::run(a),
+        #[cfg(feature = "gui")]
+        None => cli::view::run(&cli::view::ViewArgs::default()),
         // Built with `--no-default-features`: the CLI alone, no egui/wgpu.
         #[cfg(not(feature = "gui"))]
         None => {

@@ -10,11 +10,9 @@ use anyhow::{bail, Result};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::simulate::SimOptions;
-use super::LabelOptions;
+use super::prepare::PipelineOptions;
 use crate::engine::dataset::batch::{run_batch, BatchParams, Event, Outcome};
 use crate::engine::dataset::manifest::{read_manifest, scan_input, shard_from, take_shard};
-use crate::engine::prepare::PrepareParams;
 
 #[derive(Args, Debug, Clone)]
 pub struct BatchArgs {
@@ -39,34 +37,22 @@ pub struct BatchArgs {
     /// Memory the running entries may take together, GiB (default: 3/4 of available).
     #[arg(long)]
     pub memory_gib: Option<f64>,
-    /// Resolution in Å for entries whose manifest row gives none (default: the model's own).
-    #[arg(long)]
-    pub resolution: Option<f64>,
-    /// Voxel size of the data set's grid in Å.
-    #[arg(long, default_value_t = 1.0)]
-    pub spacing: f32,
+    /// Simulation and labeling for every entry; `--resolution` serves entries whose manifest
+    /// row gives none (default: the model's own).
     #[command(flatten)]
-    pub labeling: LabelOptions,
-    #[command(flatten)]
-    pub sim: SimOptions,
+    pub pipeline: PipelineOptions,
 }
 
 pub fn run(args: &BatchArgs) -> Result<()> {
-    let label = args.labeling.params()?;
-    if args.sim.half_max.is_some() {
-        bail!("batch simulates at a resolution: use --resolution instead of --half-max");
-    }
-    if let Some(r) = args.resolution.filter(|r| !(r.is_finite() && *r > 0.0)) {
-        bail!("--resolution {r} must be positive");
-    }
-    let sim = args.sim.params(Some(1.0), args.spacing as f64)?;
+    let mut prepare = args.pipeline.params("batch", None)?;
+    let default_resolution = prepare.resolution.take();
     let (mut entries, early) = match (&args.manifest, &args.input) {
         (Some(m), _) => (read_manifest(m)?, Vec::new()),
         (None, Some(d)) => scan_input(d)?,
         (None, None) => bail!("give --manifest or --input"),
     };
     for e in entries.iter_mut().filter(|e| e.resolution.is_none()) {
-        e.resolution = args.resolution;
+        e.resolution = default_resolution;
     }
     let shard = shard_from(args.shard.as_deref(), |k| std::env::var(k).ok())?;
     let entries = take_shard(entries, |e| &e.id, shard);
@@ -79,7 +65,7 @@ pub fn run(args: &BatchArgs) -> Result<()> {
     let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)).max(1);
     let p = BatchParams {
         out: args.out.clone(),
-        prepare: PrepareParams { spacing: args.spacing, resolution: None, id: None, sim, label },
+        prepare,
         jobs,
         fsc: args.fsc,
         shard,

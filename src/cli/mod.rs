@@ -12,6 +12,8 @@ pub mod resample;
 pub mod simulate;
 pub mod plot;
 pub mod report;
+#[cfg(feature = "gui")]
+pub mod view;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -48,6 +50,9 @@ pub enum Command {
     Cubes(cubes::CubesArgs),
     /// Train/validation/test split stratified by resolution, seeded.
     Split(split::SplitArgs),
+    /// Open the viewer (with no arguments: the bundled sample).
+    #[cfg(feature = "gui")]
+    View(view::ViewArgs),
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]

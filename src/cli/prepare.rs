@@ -23,6 +23,13 @@ pub struct PrepareArgs {
     /// Entry id (default: the model's data_/HEADER id, else its file stem).
     #[arg(long)]
     pub id: Option<String>,
+    #[command(flatten)]
+    pub pipeline: PipelineOptions,
+}
+
+/// Everything the prepare pipeline takes besides its inputs; shared by `prepare` and `batch`.
+#[derive(Args, Debug, Clone)]
+pub struct PipelineOptions {
     /// Resolution for the simulation in Å (default: the model's stated resolution).
     #[arg(long)]
     pub resolution: Option<f64>,
@@ -35,15 +42,25 @@ pub struct PrepareArgs {
     pub sim: SimOptions,
 }
 
+impl PipelineOptions {
+    /// Checked pipeline parameters; `command` names the command in messages.
+    pub fn params(&self, command: &str, id: Option<String>) -> Result<PrepareParams> {
+        let label = self.labeling.params()?;
+        if self.sim.half_max.is_some() {
+            bail!("{command} simulates at a resolution: use --resolution instead of --half-max");
+        }
+        if let Some(r) = self.resolution.filter(|r| !(r.is_finite() && *r > 0.0)) {
+            bail!("--resolution {r} must be positive");
+        }
+        // the kernel width is set by prepare from the resolution; a placeholder here
+        let sim = self.sim.params(Some(1.0), self.spacing as f64)?;
+        Ok(PrepareParams { spacing: self.spacing, resolution: self.resolution, id, sim, label })
+    }
+}
+
 pub fn run(args: &PrepareArgs) -> Result<()> {
     let t0 = std::time::Instant::now();
-    let label = args.labeling.params()?;
-    if args.sim.half_max.is_some() {
-        bail!("prepare simulates at a resolution: use --resolution instead of --half-max");
-    }
-    // the kernel width is set by prepare from the resolution; a placeholder here
-    let sim = args.sim.params(Some(1.0), args.spacing as f64)?;
-    let params = PrepareParams { spacing: args.spacing, resolution: args.resolution, id: args.id.clone(), sim, label };
+    let params = args.pipeline.params("prepare", args.id.clone())?;
     let r = engine::prepare::prepare(&args.map, &args.model, &args.out, &params, None)?;
     let s = &r.labels.stats;
     let g = &r.grid;

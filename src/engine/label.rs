@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use super::error::EngineError;
 use super::grid::{Grid, IndexRule, Volume};
 use super::model::{is_amino_acid, Atom};
-use super::neighbours::{self, ATOM, NEIGHBOUR};
+use super::neighbours::{self, ATOM};
 
 /// Named parameter sets.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -174,16 +174,33 @@ pub fn label(
     }
     check()?;
 
-    let regression: Vec<f32> =
-        class.par_iter().zip(sim.par_iter()).map(|(&c, &s)| if c != 0 { s } else { 0.0 }).collect();
-    let types = atom_types(&grid, atoms, &placed, params);
+    // One pass: fold the dilation's marks into class 2, fill regression, count classes.
+    let mut regression = vec![0.0f32; grid.len()];
+    const CHUNK: usize = 1 << 16;
+    let counts = class
+        .par_chunks_mut(CHUNK)
+        .zip(regression.par_chunks_mut(CHUNK))
+        .zip(sim.par_chunks(CHUNK))
+        .map(|((c, r), s)| {
+            let mut h = [0usize; 3];
+            for i in 0..c.len() {
+                let v = neighbours::finished(c[i]);
+                c[i] = v;
+                if v != 0 {
+                    r[i] = s[i];
+                }
+                h[v as usize] += 1;
+            }
+            h
+        })
+        .reduce(|| [0; 3], |a, b| [a[0] + b[0], a[1] + b[1], a[2] + b[2]]);
+    stats.class_counts = counts;
+    check()?;
+    let (types, type_counts) = atom_types(&grid, atoms, &placed, params);
+    stats.type_counts = type_counts;
     check()?;
 
-    stats.class_counts.copy_from_slice(&count_values(&class, |v| v as usize, 3));
-    let tc = count_values(&types, |v| v as usize, 6);
-    stats.type_counts.copy_from_slice(&tc);
     stats.elapsed = t0.elapsed();
-    let _ = NEIGHBOUR;
     Ok(Labels {
         regression: Volume { grid, data: regression },
         classification: Volume { grid, data: class },
@@ -193,7 +210,8 @@ pub fn label(
     })
 }
 
-fn atom_types(grid: &Grid, atoms: &[Atom], placed: &[(usize, u32)], params: &LabelParams) -> Vec<f32> {
+/// The atom-type map and voxels per type, counted over the atom voxels only (no full sweep).
+fn atom_types(grid: &Grid, atoms: &[Atom], placed: &[(usize, u32)], params: &LabelParams) -> (Vec<f32>, [usize; 6]) {
     let mut types = vec![0.0f32; grid.len()];
     match params.atom_types {
         AtomTypeRule::Names => {
@@ -222,28 +240,21 @@ fn atom_types(grid: &Grid, atoms: &[Atom], placed: &[(usize, u32)], params: &Lab
             }
         }
     }
-    types
+    let mut offsets: Vec<usize> = placed.iter().map(|p| p.0).collect();
+    offsets.par_sort_unstable();
+    offsets.dedup();
+    let mut counts = [0usize; 6];
+    for o in offsets {
+        counts[types[o] as usize] += 1;
+    }
+    counts[0] = grid.len() - counts[1..].iter().sum::<usize>();
+    (types, counts)
 }
 
 fn count_collisions(placed: &[(usize, u32)]) -> usize {
     let mut offs: Vec<usize> = placed.iter().map(|p| p.0).collect();
     offs.par_sort_unstable();
     offs.windows(2).enumerate().filter(|(i, w)| w[0] == w[1] && (*i == 0 || offs[i - 1] != w[0])).count()
-}
-
-fn count_values<T: Copy + Sync>(data: &[T], key: impl Fn(T) -> usize + Sync, n: usize) -> Vec<usize> {
-    data.par_chunks(1 << 16)
-        .map(|c| {
-            let mut h = vec![0usize; n];
-            for &v in c {
-                let k = key(v);
-                if k < n {
-                    h[k] += 1;
-                }
-            }
-            h
-        })
-        .reduce(|| vec![0; n], |a, b| a.iter().zip(&b).map(|(x, y)| x + y).collect())
 }
 
 /// "No atom inside": say how far the model sits from the map.

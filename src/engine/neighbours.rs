@@ -3,6 +3,9 @@
 //!
 //! Cube: three separable 1-D passes (a Chebyshev ball is a product of intervals), each a
 //! forward/backward "distance to the last source voxel" scan, O(n) whatever the radius.
+//! Each pass marks what it adds with its own value, so the next pass can tell sources from
+//! its own additions without an extra sweep; `label` folds the marks into class 2 in the
+//! same pass that fills the regression map.
 //! Sphere: per z-plane, the x-interval of each atom's ball on every row, filled directly.
 
 use glam::Vec3;
@@ -10,10 +13,17 @@ use rayon::prelude::*;
 
 use super::grid::Grid;
 
-/// Temporary mark for voxels added during the current pass (not yet a source).
-const ADDED: i16 = 3;
 pub const ATOM: i16 = 1;
 pub const NEIGHBOUR: i16 = 2;
+/// Marks of voxels added by the x and y passes; they mean NEIGHBOUR once dilation is done.
+pub const MARK_X: i16 = 3;
+pub const MARK_Y: i16 = 4;
+
+/// Class value with the pass marks folded into NEIGHBOUR.
+#[inline]
+pub fn finished(v: i16) -> i16 {
+    if v > NEIGHBOUR { NEIGHBOUR } else { v }
+}
 
 /// Mark every background voxel within Chebyshev distance `r` voxels of an atom voxel.
 pub fn dilate_cube(class: &mut [i16], grid: &Grid, r: usize) {
@@ -21,12 +31,18 @@ pub fn dilate_cube(class: &mut [i16], grid: &Grid, r: usize) {
         return;
     }
     let [nx, ny, nz] = grid.shape;
-    // x: contiguous rows
-    class.par_chunks_mut(nx).for_each(|row| scan_line(row, 1, nx, r));
-    promote(class);
+    // x: contiguous rows (rows without an atom voxel are skipped)
+    class.par_chunks_mut(nx).for_each(|row| {
+        if row.iter().any(|&v| v != 0) {
+            scan_line(row, nx, r, MARK_X)
+        }
+    });
     // y: within each z-slab, columns of stride nx; scan all x at once row by row
-    class.par_chunks_mut(nx * ny).for_each(|slab| scan_planes(slab, nx, ny, r));
-    promote(class);
+    class.par_chunks_mut(nx * ny).for_each(|slab| {
+        if slab.iter().any(|&v| v != 0) {
+            scan_planes(slab, nx, ny, r, MARK_Y)
+        }
+    });
     // z: rows of a y index across slabs; process x-runs of each y together, in parallel over y
     let plane = nx * ny;
     let ptr = SyncPtr(class.as_mut_ptr());
@@ -39,10 +55,10 @@ pub fn dilate_cube(class: &mut [i16], grid: &Grid, r: usize) {
             let r_ = row(z);
             for x in 0..nx {
                 let v = r_[x];
-                if v == ATOM || v == NEIGHBOUR {
+                if v != 0 && v != NEIGHBOUR {
                     last[x] = z as i64;
                 } else if v == 0 && (z as i64 - last[x]) <= r as i64 {
-                    r_[x] = ADDED;
+                    r_[x] = NEIGHBOUR;
                 }
             }
         }
@@ -51,65 +67,53 @@ pub fn dilate_cube(class: &mut [i16], grid: &Grid, r: usize) {
             let r_ = row(z);
             for x in 0..nx {
                 let v = r_[x];
-                if v == ATOM || v == NEIGHBOUR {
+                if v != 0 && v != NEIGHBOUR {
                     last[x] = z as i64;
                 } else if v == 0 && (last[x] - z as i64) <= r as i64 {
-                    r_[x] = ADDED;
+                    r_[x] = NEIGHBOUR;
                 }
             }
         }
     });
-    promote(class);
-    let _ = nz;
 }
 
 struct SyncPtr(*mut i16);
 unsafe impl Sync for SyncPtr {}
 unsafe impl Send for SyncPtr {}
 
-fn promote(class: &mut [i16]) {
-    class.par_chunks_mut(1 << 16).for_each(|c| {
-        for v in c {
-            if *v == ADDED {
-                *v = NEIGHBOUR;
-            }
-        }
-    });
-}
-
-/// One strided line: mark background within `r` of a source voxel.
-fn scan_line(line: &mut [i16], stride: usize, n: usize, r: usize) {
+/// One row: mark background within `r` of a source voxel with `mark`.
+fn scan_line(line: &mut [i16], n: usize, r: usize, mark: i16) {
     let mut last = i64::MIN / 2;
     for i in 0..n {
-        let v = line[i * stride];
-        if v == ATOM || v == NEIGHBOUR {
+        let v = line[i];
+        if v != 0 && v != mark {
             last = i as i64;
         } else if v == 0 && i as i64 - last <= r as i64 {
-            line[i * stride] = ADDED;
+            line[i] = mark;
         }
     }
     let mut next = i64::MAX / 2;
     for i in (0..n).rev() {
-        let v = line[i * stride];
-        if v == ATOM || v == NEIGHBOUR {
+        let v = line[i];
+        if v != 0 && v != mark {
             next = i as i64;
         } else if v == 0 && next - i as i64 <= r as i64 {
-            line[i * stride] = ADDED;
+            line[i] = mark;
         }
     }
 }
 
 /// The y pass inside one z-slab, row by row so memory is read contiguously.
-fn scan_planes(slab: &mut [i16], nx: usize, ny: usize, r: usize) {
+fn scan_planes(slab: &mut [i16], nx: usize, ny: usize, r: usize, mark: i16) {
     let mut last = vec![i64::MIN / 2; nx];
     for y in 0..ny {
         let row = &mut slab[y * nx..(y + 1) * nx];
         for x in 0..nx {
             let v = row[x];
-            if v == ATOM || v == NEIGHBOUR {
+            if v != 0 && v != mark {
                 last[x] = y as i64;
             } else if v == 0 && y as i64 - last[x] <= r as i64 {
-                row[x] = ADDED;
+                row[x] = mark;
             }
         }
     }
@@ -118,10 +122,10 @@ fn scan_planes(slab: &mut [i16], nx: usize, ny: usize, r: usize) {
         let row = &mut slab[y * nx..(y + 1) * nx];
         for x in 0..nx {
             let v = row[x];
-            if v == ATOM || v == NEIGHBOUR {
+            if v != 0 && v != mark {
                 last[x] = y as i64;
             } else if v == 0 && last[x] - y as i64 <= r as i64 {
-                row[x] = ADDED;
+                row[x] = mark;
             }
         }
     }
@@ -212,6 +216,7 @@ mod tests {
         for r in [1, 2, 4] {
             let mut c = class.clone();
             dilate_cube(&mut c, &g, r);
+            c.iter_mut().for_each(|v| *v = finished(*v));
             assert_eq!(c, brute_cube(&class, &g, r as i64), "r = {r}");
         }
     }

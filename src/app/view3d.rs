@@ -1,0 +1,250 @@
+//! The 3-D view: isosurfaces of the map and labels with the atoms, drawn by a wgpu paint
+//! callback. Mouse as in ChimeraX: left-drag rotates, right/middle or Shift+left drag
+//! translates, the wheel zooms, a double-click centres on the surface or atom under the
+//! pointer and moves the slices there.
+
+use std::path::PathBuf;
+
+use eframe::egui::{self, Rect, Sense, Ui};
+use eframe::egui_wgpu::{self, wgpu};
+use glam::Vec3;
+
+use super::session::Session;
+use super::view3d_scene::{Options3d, SceneCache};
+use crate::render::camera::Camera;
+use crate::render::isosurface::auto_step;
+use crate::render::pick::{ray_mesh, ray_spheres};
+use crate::render::scene3d::{Frame, Scene3dGpu, Style};
+
+const HELP: &str = "Mouse (as in ChimeraX)\n\
+  Left drag: rotate (trackball)\n\
+  Right or middle drag, Shift + left drag: move\n\
+  Wheel: zoom\n\
+  Double-click: centre on the surface or atom under the pointer and move the slices there\n\n\
+Toolbar\n\
+  Map surface/mesh style, step (auto for big maps), zone: only within R Å of the atoms\n\
+  Near/far: clip slab; Ortho/Perspective; background; Reset view; Save PNG\n\n\
+Layers, colours and opacities come from the Layers panel; the map contour level from the\n\
+Contour panel (or +/- keys).";
+
+pub struct View3d {
+    /// Show the 3-D view instead of the slices.
+    pub active: bool,
+    pub camera: Camera,
+    pub options: Options3d,
+    pub white_background: bool,
+    cache: SceneCache,
+    fitted: Option<crate::engine::Grid>,
+    help: bool,
+    render_state: Option<egui_wgpu::RenderState>,
+    pub png_path: String,
+    last_size: [u32; 2],
+}
+
+impl View3d {
+    pub fn new(cc: &eframe::CreationContext<'_>, active: bool) -> Self {
+        let render_state = cc.wgpu_render_state.clone();
+        if let Some(rs) = &render_state {
+            let gpu = Scene3dGpu::new(&rs.device, rs.target_format);
+            rs.renderer.write().callback_resources.insert(gpu);
+        }
+        View3d {
+            active,
+            camera: Camera::default(),
+            options: Options3d::default(),
+            white_background: false,
+            cache: SceneCache::default(),
+            fitted: None,
+            help: false,
+            render_state,
+            png_path: "cryolabel-3d.png".into(),
+            last_size: [1, 1],
+        }
+    }
+
+    /// The Slices | 3D switch; true when the 3-D view is showing.
+    pub fn tab(&mut self, ui: &mut Ui) -> bool {
+        ui.horizontal(|ui| {
+            ui.selectable_value(&mut self.active, false, "Slices").on_hover_text("Slice view");
+            ui.selectable_value(&mut self.active, true, "3D").on_hover_text("Isosurfaces of the map and labels with the atoms");
+        });
+        self.active
+    }
+
+    fn reset(&mut self, grid: &crate::engine::Grid) {
+        let (lo, hi) = grid.bounds();
+        let p = self.camera.perspective;
+        self.camera = Camera { perspective: p, ..Camera::default() };
+        self.camera.fit(lo.as_vec3(), hi.as_vec3());
+    }
+
+    fn toolbar(&mut self, ui: &mut Ui, s: &Session) {
+        let o = &mut self.options;
+        ui.horizontal_wrapped(|ui| {
+            ui.label("Map");
+            ui.selectable_value(&mut o.map_style, Style::Surface, "surface").on_hover_text("Map isosurface as a lit surface");
+            ui.selectable_value(&mut o.map_style, Style::Mesh, "mesh").on_hover_text("Map isosurface as a square mesh");
+            ui.separator();
+            let step_label = if o.step == o.auto_step && o.auto_step > 1 { format!("step {} (auto)", o.step) } else { format!("step {}", o.step) };
+            egui::ComboBox::from_id_salt("step3d").selected_text(step_label).show_ui(ui, |ui| {
+                for st in [1, 2, 4, 8] {
+                    ui.selectable_value(&mut o.step, st, format!("{st}"));
+                }
+            });
+            ui.checkbox(&mut o.zone, "zone").on_hover_text("Contour only within R Å of the model's atoms");
+            ui.add_enabled(o.zone, egui::DragValue::new(&mut o.zone_radius).range(0.5..=50.0).speed(0.1).suffix(" Å"))
+                .on_hover_text("Zone radius R");
+            ui.separator();
+            ui.add(egui::Slider::new(&mut o.regression_level, 0.01..=1.0).text("regression level"))
+                .on_hover_text("Regression isosurface level, as a fraction of its maximum");
+            ui.checkbox(&mut o.show_plane, "slice plane").on_hover_text("Show the current slice as a plane");
+        });
+        ui.horizontal_wrapped(|ui| {
+            let c = &mut self.camera;
+            ui.add(egui::Slider::new(&mut c.near_clip, 0.0..=1.0).text("near")).on_hover_text("Front clip plane (fraction of depth)");
+            ui.add(egui::Slider::new(&mut c.far_clip, 0.0..=1.0).text("far")).on_hover_text("Back clip plane (fraction of depth)");
+            ui.selectable_value(&mut c.perspective, false, "ortho").on_hover_text("Orthographic projection");
+            ui.selectable_value(&mut c.perspective, true, "perspective").on_hover_text("Perspective projection");
+            ui.checkbox(&mut self.white_background, "white").on_hover_text("White background (black when off)");
+            if ui.button("Reset view").on_hover_text("Fit the map in the view").clicked()
+                && let Some(m) = &s.map
+            {
+                let g = m.volume.grid;
+                self.reset(&g);
+            }
+            let l = ui.label("PNG");
+            ui.add(egui::TextEdit::singleline(&mut self.png_path).desired_width(140.0)).labelled_by(l.id);
+            if ui.button("Save PNG").on_hover_text("Write the 3-D view, at its size on screen, to the path").clicked() {
+                let path = PathBuf::from(self.png_path.trim());
+                match self.save_png(s, &path) {
+                    Ok(()) => log::info!("wrote {}", path.display()),
+                    Err(e) => log::error!("{e}"),
+                }
+            }
+            if ui.button("?").on_hover_text("Mouse and controls").clicked() {
+                self.help = !self.help;
+            }
+            match self.cache.last_ms {
+                Some(ms) => ui.label(format!("{} triangles, last contour {ms:.0} ms", self.cache.triangles)),
+                None => ui.label(""),
+            };
+        });
+    }
+
+    fn frame(&mut self, s: &Session, size: [u32; 2]) -> Frame {
+        let (meshes, spheres) = self.cache.build(s, &self.options);
+        let background = if self.white_background { [1.0; 3] } else { [0.0; 3] };
+        Frame { camera: self.camera, size, background, meshes, spheres }
+    }
+
+    /// Render the current view offscreen and write it as PNG.
+    pub fn save_png(&mut self, s: &Session, path: &std::path::Path) -> Result<(), String> {
+        let rs = self.render_state.clone().ok_or("no wgpu renderer")?;
+        let frame = self.frame(s, self.last_size);
+        let mut r = rs.renderer.write();
+        let gpu = r.callback_resources.get_mut::<Scene3dGpu>().ok_or("3-D view not set up")?;
+        let img = gpu.render_image(&rs.device, &rs.queue, &frame).ok_or("could not read the image back")?;
+        img.save(path).map_err(|e| format!("writing {}: {e}", path.display()))
+    }
+
+    /// Toolbar and the 3-D view.
+    pub fn ui(&mut self, ui: &mut Ui, s: &mut Session) {
+        let grid = s.map.as_ref().map(|m| m.volume.grid);
+        if grid != self.fitted
+            && let Some(g) = grid
+        {
+            self.options.auto_step = auto_step(g.shape);
+            self.options.step = self.options.auto_step;
+            self.reset(&g);
+            self.fitted = Some(g);
+        }
+        self.toolbar(ui, s);
+        let Some(grid) = grid else {
+            ui.centered_and_justified(|ui| ui.label("Open a map to see it in 3-D"));
+            return;
+        };
+        if self.render_state.is_none() {
+            ui.label("The 3-D view needs the wgpu renderer");
+            return;
+        }
+        let rect = ui.available_rect_before_wrap();
+        let resp = ui.allocate_rect(rect, Sense::click_and_drag());
+        self.input(ui, &resp, rect, s, &grid);
+        let ppp = ui.ctx().pixels_per_point();
+        let size = [(rect.width() * ppp).round().max(1.0) as u32, (rect.height() * ppp).round().max(1.0) as u32];
+        self.last_size = size;
+        let frame = self.frame(s, size);
+        ui.painter().add(egui_wgpu::Callback::new_paint_callback(rect, Paint(frame)));
+        if self.help {
+            let r = Rect::from_min_size(rect.min + egui::vec2(10.0, 10.0), egui::vec2(520.0, 230.0));
+            ui.painter().rect_filled(r, 6.0, egui::Color32::from_black_alpha(200));
+            ui.painter().text(r.min + egui::vec2(10.0, 10.0), egui::Align2::LEFT_TOP, HELP, egui::FontId::proportional(13.0), egui::Color32::WHITE);
+        }
+    }
+
+    fn input(&mut self, ui: &Ui, resp: &egui::Response, rect: Rect, s: &mut Session, grid: &crate::engine::Grid) {
+        let (shift, delta) = ui.input(|i| (i.modifiers.shift, i.pointer.delta()));
+        let h = rect.height();
+        if resp.dragged_by(egui::PointerButton::Primary) && !shift {
+            self.camera.rotate(delta.x, delta.y, h);
+        } else if resp.dragged_by(egui::PointerButton::Secondary)
+            || resp.dragged_by(egui::PointerButton::Middle)
+            || (resp.dragged_by(egui::PointerButton::Primary) && shift)
+        {
+            self.camera.pan(delta.x, delta.y, h);
+        }
+        if resp.hovered() {
+            let scroll = ui.input(|i| i.smooth_scroll_delta.y);
+            if scroll != 0.0 {
+                self.camera.zoom((scroll * 0.0015).exp());
+            }
+        }
+        if resp.double_clicked()
+            && let Some(p) = resp.interact_pointer_pos()
+            && let Some(hit) = self.pick(p - rect.min, rect)
+        {
+            self.camera.centre = hit;
+            let f = grid.world_to_fractional(hit.as_dvec3());
+            for a in 0..3 {
+                s.view.focus[a] = f[a].round().clamp(0.0, (grid.shape[a].max(1) - 1) as f64) as usize;
+            }
+        }
+    }
+
+    /// The first surface or sphere point under a position in the view.
+    pub fn pick(&self, at: egui::Vec2, rect: Rect) -> Option<Vec3> {
+        let (o, d) = self.camera.ray(at.x, at.y, rect.width(), rect.height());
+        let (meshes, spheres) = self.cache.pickables();
+        let t = meshes
+            .iter()
+            .filter_map(|m| ray_mesh(o, d, m))
+            .chain(spheres.iter().filter_map(|s| ray_spheres(o, d, s)))
+            .min_by(|a, b| a.total_cmp(b))?;
+        Some(o + d * t)
+    }
+}
+
+/// The paint callback: renders the frame offscreen in `prepare`, copies it in `paint`.
+struct Paint(Frame);
+
+impl egui_wgpu::CallbackTrait for Paint {
+    fn prepare(
+        &self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        _screen: &egui_wgpu::ScreenDescriptor,
+        encoder: &mut wgpu::CommandEncoder,
+        resources: &mut egui_wgpu::CallbackResources,
+    ) -> Vec<wgpu::CommandBuffer> {
+        if let Some(gpu) = resources.get_mut::<Scene3dGpu>() {
+            gpu.render(device, queue, encoder, &self.0);
+        }
+        Vec::new()
+    }
+
+    fn paint(&self, _info: egui::PaintCallbackInfo, pass: &mut wgpu::RenderPass<'static>, resources: &egui_wgpu::CallbackResources) {
+        if let Some(gpu) = resources.get::<Scene3dGpu>() {
+            gpu.paint(pass);
+        }
+    }
+}

@@ -1,0 +1,226 @@
+//! What the 3-D view shows, built from the session: one isosurface per visible layer
+//! (cached until its inputs change), spheres for atoms and atom-type voxels, the slice plane.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use eframe::egui::Color32;
+use glam::Vec3;
+
+use super::session::Session;
+use crate::engine::Grid;
+use crate::render::isosurface::{extract, Field, Mesh, Sampling};
+use crate::render::scene3d::{SceneMesh, SceneSpheres, Style};
+
+/// 3-D display choices the layers panel does not hold.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Options3d {
+    pub map_style: Style,
+    /// Sampling step; set from the map size on open (ChimeraX's auto step), changeable.
+    pub step: usize,
+    pub auto_step: usize,
+    /// Contour only within `zone_radius` Å of the model's atoms.
+    pub zone: bool,
+    pub zone_radius: f32,
+    /// Regression isosurface level as a fraction of the regression maximum.
+    pub regression_level: f32,
+    pub show_plane: bool,
+    pub atom_radius: f32,
+}
+
+impl Default for Options3d {
+    fn default() -> Self {
+        Options3d {
+            map_style: Style::Mesh,
+            step: 1,
+            auto_step: 1,
+            zone: false,
+            zone_radius: 6.0,
+            regression_level: 0.3,
+            show_plane: true,
+            atom_radius: 0.5,
+        }
+    }
+}
+
+/// Identifies one layer's surface: when any part changes, it is re-extracted.
+#[derive(Clone, Debug, PartialEq)]
+struct MeshKey {
+    revision: u64,
+    level: u32,
+    sampling: Sampling,
+    zone: Option<u32>,
+}
+
+#[derive(Default)]
+pub struct SceneCache {
+    meshes: HashMap<&'static str, (MeshKey, u64, Arc<Mesh>)>,
+    spheres: HashMap<&'static str, (u64, u64, Arc<Vec<[f32; 8]>>)>,
+    next: u64,
+    /// Milliseconds spent extracting in the last frame that extracted anything.
+    pub last_ms: Option<f64>,
+    pub triangles: usize,
+}
+
+pub fn rgba(c: Color32, opacity: f32) -> [f32; 4] {
+    [c.r() as f32 / 255.0, c.g() as f32 / 255.0, c.b() as f32 / 255.0, opacity.clamp(0.0, 1.0)]
+}
+
+/// Voxel box within `r` Å of the atoms (None: no atoms or none near the grid).
+fn zone_region(grid: &Grid, atoms: &[Vec3], r: f32) -> Option<([usize; 3], [usize; 3])> {
+    let (lo, hi) = atoms.iter().fold((Vec3::INFINITY, Vec3::NEG_INFINITY), |(lo, hi), p| (lo.min(*p), hi.max(*p)));
+    if !lo.is_finite() {
+        return None;
+    }
+    let a = grid.world_to_fractional((lo - r).as_dvec3());
+    let b = grid.world_to_fractional((hi + r).as_dvec3());
+    let lo = [0, 1, 2].map(|i| a[i].floor().clamp(0.0, grid.shape[i] as f64) as usize);
+    let hi = [0, 1, 2].map(|i| (b[i].ceil() + 1.0).clamp(0.0, grid.shape[i] as f64) as usize);
+    (0..3).all(|i| hi[i] > lo[i] + 1).then_some((lo, hi))
+}
+
+impl SceneCache {
+    fn mesh(&mut self, name: &'static str, key: MeshKey, make: impl FnOnce() -> Mesh) -> (u64, Arc<Mesh>) {
+        if let Some((k, id, m)) = self.meshes.get(name)
+            && *k == key
+        {
+            return (*id, m.clone());
+        }
+        self.next += 1;
+        let m = Arc::new(make());
+        self.meshes.insert(name, (key, self.next, m.clone()));
+        (self.next, m)
+    }
+
+    fn spheres(&mut self, name: &'static str, key: u64, make: impl FnOnce() -> Vec<[f32; 8]>) -> SceneSpheres {
+        if let Some((k, id, s)) = self.spheres.get(name)
+            && *k == key
+        {
+            return SceneSpheres { key: *id, spheres: s.clone() };
+        }
+        self.next += 1;
+        let s = Arc::new(make());
+        self.spheres.insert(name, (key, self.next, s.clone()));
+        SceneSpheres { key: self.next, spheres: s }
+    }
+
+    /// The meshes and spheres to draw now; extracts surfaces whose inputs changed.
+    pub fn build(&mut self, s: &Session, o: &Options3d) -> (Vec<SceneMesh>, Vec<SceneSpheres>) {
+        let (mut meshes, mut spheres) = (Vec::new(), Vec::new());
+        let Some(map) = &s.map else { return (meshes, spheres) };
+        let t0 = Instant::now();
+        let before = self.next;
+        let grid = map.volume.grid;
+        let atoms: Vec<Vec3> = s.model.as_ref().map(|m| m.atoms.iter().map(|a| a.pos).collect()).unwrap_or_default();
+        let zone = (o.zone && !atoms.is_empty()).then_some(o.zone_radius.clamp(0.5, 100.0));
+        let region = zone.and_then(|r| zone_region(&grid, &atoms, r));
+        let sampling = Sampling { step: o.step.clamp(1, 16), region };
+        let st = &s.view.style;
+        let rev = s.revision;
+        let key = |level: f32| MeshKey { revision: rev, level: level.to_bits(), sampling, zone: zone.map(f32::to_bits) };
+
+        if st.map.visible {
+            let level = s.view.contour_level;
+            let (id, mesh) = self.mesh("map", key(level), || {
+                let mut f = Field::from_volume(&map.volume, sampling, |v| v);
+                if let Some(r) = zone {
+                    f.zone(&atoms, r, map.stats.min - 1.0);
+                }
+                extract(&f, level)
+            });
+            meshes.push(SceneMesh { key: id, mesh, colour: rgba(st.map.colour, st.map.opacity), style: o.map_style });
+        }
+        if let Some(labels) = &s.labels {
+            if st.regression.visible {
+                let level = o.regression_level.clamp(0.0, 1.0) * st.regression_max;
+                let (id, mesh) =
+                    self.mesh("regression", key(level), || extract(&Field::from_volume(&labels.regression, sampling, |v| v), level));
+                meshes.push(SceneMesh {
+                    key: id,
+                    mesh,
+                    colour: rgba(st.regression.colour, st.regression.opacity),
+                    style: Style::Surface,
+                });
+            }
+            let cl = &st.classification;
+            for (c, name) in [(1i16, "class 1"), (2, "class 2")] {
+                if cl.visible && cl.shown.get(c as usize).copied().unwrap_or(false) {
+                    let (id, mesh) = self.mesh(name, key(0.5), || {
+                        extract(&Field::from_volume(&labels.classification, sampling, |v| (v == c) as u8 as f32), 0.5)
+                    });
+                    let colour = cl.colours.get(c as usize).copied().unwrap_or(Color32::GRAY);
+                    meshes.push(SceneMesh { key: id, mesh, colour: rgba(colour, cl.opacity), style: Style::Surface });
+                }
+            }
+            let at = &st.atom_types;
+            if at.visible {
+                let shown: u64 = at.shown.iter().enumerate().map(|(i, v)| (*v as u64) << i).sum();
+                let radius = 0.35 * grid.voxel.iter().cloned().fold(f32::INFINITY, f32::min);
+                let colours = at.colours.clone();
+                spheres.push(self.spheres("types", rev.wrapping_mul(64) ^ shown, || {
+                    let g = labels.atom_types.grid;
+                    let mut out = Vec::new();
+                    for (o, &t) in labels.atom_types.data.iter().enumerate() {
+                        let t = t.round() as usize;
+                        if t == 0 || t >= 64 || (shown >> t) & 1 == 0 {
+                            continue;
+                        }
+                        let [i, j, k] = g.ijk(o);
+                        let p = g.index_to_world([i as f64, j as f64, k as f64]).as_vec3();
+                        let c = rgba(colours.get(t).copied().unwrap_or(Color32::GRAY), 1.0);
+                        out.push([p.x, p.y, p.z, radius, c[0], c[1], c[2], 1.0]);
+                    }
+                    out
+                }));
+            }
+        }
+        if s.view.atoms.visible && !atoms.is_empty() {
+            let c = rgba(s.view.atoms.colour, 1.0);
+            let r = o.atom_radius.clamp(0.05, 5.0);
+            let key = (s.model.as_ref().map_or(0, |m| Arc::as_ptr(&m.atoms) as u64)) ^ (r.to_bits() as u64) << 32 ^ c[0].to_bits() as u64;
+            spheres.push(self.spheres("atoms", key, || atoms.iter().map(|p| [p.x, p.y, p.z, r, c[0], c[1], c[2], 1.0]).collect()));
+        }
+        if o.show_plane {
+            let a = s.view.axis.index();
+            let (id, mesh) = self.mesh("plane", MeshKey { revision: (a as u64) << 40 | s.view.focus[a] as u64, level: 0, sampling, zone: None }, || {
+                slice_plane(&grid, a, s.view.focus[a])
+            });
+            meshes.push(SceneMesh { key: id, mesh, colour: rgba(crate::render::palette::CONTOUR_COLOUR, 0.2), style: Style::Surface });
+        }
+        if self.next != before {
+            self.last_ms = Some(t0.elapsed().as_secs_f64() * 1e3);
+        }
+        self.triangles = meshes.iter().map(|m| m.mesh.triangles()).sum();
+        (meshes, spheres)
+    }
+
+    /// Everything pickable: meshes (not the slice plane) and spheres.
+    pub fn pickables(&self) -> (Vec<Arc<Mesh>>, Vec<Arc<Vec<[f32; 8]>>>) {
+        let m = self.meshes.iter().filter(|(k, _)| **k != "plane").map(|(_, v)| v.2.clone()).collect();
+        let s = self.spheres.values().map(|v| v.2.clone()).collect();
+        (m, s)
+    }
+}
+
+/// The current slice as a quad across the grid, normal to `axis`.
+fn slice_plane(grid: &Grid, axis: usize, index: usize) -> Mesh {
+    let (u, v) = ((axis + 1) % 3, (axis + 2) % 3);
+    let (lo, hi) = grid.bounds();
+    let (lo, hi) = (lo.as_vec3(), hi.as_vec3());
+    let w = grid.origin[axis] + index as f32 * grid.voxel[axis];
+    let corner = |a: f32, b: f32| {
+        let mut p = [0f32; 3];
+        p[axis] = w;
+        p[u] = a;
+        p[v] = b;
+        p
+    };
+    let mut n = [0f32; 3];
+    n[axis] = 1.0;
+    Mesh {
+        positions: vec![corner(lo[u], lo[v]), corner(hi[u], lo[v]), corner(hi[u], hi[v]), corner(lo[u], hi[v])],
+        normals: vec![n; 4],
+        indices: vec![0, 1, 2, 0, 2, 3],
+    }
+}

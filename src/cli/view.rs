@@ -1,0 +1,54 @@
+//! `cryolabel view`: open the viewer on a map and model (and a simulated map).
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::Args;
+
+use crate::app::{self, StartOptions};
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct ViewArgs {
+    /// Experimental map (.mrc/.map/.ccp4, optionally .gz).
+    pub map: Option<PathBuf>,
+    /// Fitted model (.pdb, .pdb1, .cif).
+    pub model: Option<PathBuf>,
+    /// Simulated noise-free map (resampled onto the map's grid if needed); without it the
+    /// viewer simulates one from the model.
+    #[arg(long)]
+    pub simulated: Option<PathBuf>,
+    /// Resolution in Å for simulating the model's map (default: the model file's).
+    #[arg(long)]
+    pub resolution: Option<f32>,
+    /// Render the window once the labels are ready, write this PNG and exit.
+    #[arg(long)]
+    pub screenshot: Option<PathBuf>,
+    /// Which view to show first.
+    #[arg(long, value_enum, default_value_t = ViewKind::Slices)]
+    pub view: ViewKind,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ViewKind {
+    #[default]
+    Slices,
+    #[value(name = "3d")]
+    ThreeD,
+}
+
+pub fn run(args: &ViewArgs) -> Result<()> {
+    let mut opts = if args.map.is_none() && args.model.is_none() && args.simulated.is_none() {
+        app::sample::sample_options()?
+    } else {
+        StartOptions::default()
+    };
+    if args.map.is_some() || args.model.is_some() {
+        opts.map = args.map.clone();
+        opts.model = args.model.clone();
+    }
+    opts.simulated = args.simulated.clone().or(opts.simulated);
+    opts.resolution = args.resolution.or(opts.resolution);
+    opts.screenshot = args.screenshot.clone();
+    opts.view3d = args.view == ViewKind::ThreeD;
+    app::run(opts)
+}
