@@ -21,8 +21,16 @@ fn main() {
         Some(Command::Merge(a)) => cli::merge::run(a),
         Some(Command::Cubes(a)) => cli::cubes::run(a),
         Some(Command::Split(a)) => cli::split::run(a),
+        #[cfg(feature = "gui")]
         Some(Command::View(a)) => cli::view::run(a),
+        #[cfg(feature = "gui")]
         None => cli::view::run(&cli::view::ViewArgs::default()),
+        // Built with `--no-default-features`: the CLI alone, no egui/wgpu.
+        #[cfg(not(feature = "gui"))]
+        None => {
+            eprintln!("this build has no viewer (built without the `gui` feature); try `cryolabel --help`");
+            Ok(())
+        }
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");

@@ -46,8 +46,11 @@ pub fn run(args: &LabelArgs) -> Result<()> {
     for w in &map.warnings {
         eprintln!("warning: {}: {w}", args.map.display());
     }
-    let model = engine::read_model(&args.model)?;
+    // Labels need only the experimental grid: free its voxels before the simulated map and
+    // the three label maps are allocated (a 526^3 map is 580 MB per copy).
     let grid = map.volume.grid;
+    drop(map);
+    let model = engine::read_model(&args.model)?;
     let sim_on_grid = match &args.simulated {
         Some(path) => {
             let sim = engine::read_map(path)?;
@@ -79,6 +82,7 @@ pub fn run(args: &LabelArgs) -> Result<()> {
     };
     let t_read = t0.elapsed();
     let labels = engine::label::label(&sim_on_grid, &model.atoms, &params, None)?;
+    drop(sim_on_grid);
     let s = &labels.stats;
     if s.atoms_outside == s.atoms {
         bail!("{}: {}", args.model.display(), engine::label::miss_message(&grid, &model.atoms));

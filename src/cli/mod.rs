@@ -12,6 +12,7 @@ pub mod resample;
 pub mod simulate;
 pub mod plot;
 pub mod report;
+#[cfg(feature = "gui")]
 pub mod view;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -50,6 +51,7 @@ pub enum Command {
     /// Train/validation/test split stratified by resolution, seeded.
     Split(split::SplitArgs),
     /// Open the viewer (with no arguments: the bundled sample).
+    #[cfg(feature = "gui")]
     View(view::ViewArgs),
 }
 

@@ -65,26 +65,70 @@ fn bytes_per_voxel(mode: i32) -> Option<u64> {
     }
 }
 
+/// Where the map's bytes come from. A file exactly the size its header claims is memory-mapped
+/// by `mrc`; memory is what the fuzzer and tests hand over, so they avoid the filesystem.
+enum Source<'a> {
+    File(&'a Path),
+    Bytes(&'a [u8]),
+}
+
+impl Source<'_> {
+    fn open(&self) -> std::io::Result<Box<dyn Read + '_>> {
+        Ok(match self {
+            Source::File(p) => Box::new(std::fs::File::open(p)?),
+            Source::Bytes(b) => Box::new(*b),
+        })
+    }
+    fn len(&self) -> std::io::Result<u64> {
+        Ok(match self {
+            Source::File(p) => std::fs::metadata(p)?.len(),
+            Source::Bytes(b) => b.len() as u64,
+        })
+    }
+    fn read_all(&self) -> std::io::Result<Vec<u8>> {
+        match self {
+            Source::File(p) => std::fs::read(p),
+            Source::Bytes(b) => Ok(b.to_vec()),
+        }
+    }
+    fn reader(&self, name: &Path) -> Result<mrc::Reader, MapError> {
+        let r = match self {
+            Source::File(p) => mrc::Reader::open(p),
+            Source::Bytes(b) => mrc::Reader::from_bytes(b.to_vec()),
+        };
+        r.map_err(|e| MapError::Invalid(name.to_path_buf(), e.to_string()))
+    }
+}
+
+/// Deflate expands at most 1032:1; a buffer larger than that bound could never fill.
+const MAX_DEFLATE_RATIO: u64 = 1032;
+
 /// Read a map (`.mrc`, `.map`, `.ccp4`, optionally gzipped; either byte order; modes 0,1,2,6,12).
 pub fn read_map(path: &Path) -> Result<MapFile, MapError> {
-    let p = path.to_path_buf();
+    read_source(Source::File(path), path)
+}
+
+/// Read a map held in memory (plain or gzipped bytes); `name` names it in messages.
+/// The same checks as [`read_map`]: the path reader and the fuzzer share this code.
+pub fn read_map_bytes(bytes: &[u8], name: &Path) -> Result<MapFile, MapError> {
+    read_source(Source::Bytes(bytes), name)
+}
+
+fn read_source(src: Source<'_>, name: &Path) -> Result<MapFile, MapError> {
+    let p = name.to_path_buf();
     let io = |e| MapError::Io(p.clone(), e);
-    let mut file = std::fs::File::open(path).map_err(io)?;
-    let file_len = file.metadata().map_err(io)?.len();
+    let file_len = src.len().map_err(io)?;
     let mut magic = [0u8; 2];
-    let got = file.read(&mut magic).map_err(io)?;
+    let got = read_up_to(&mut src.open().map_err(io)?, &mut magic).map_err(io)?;
     let gzipped = got == 2 && magic == [0x1f, 0x8b];
-    drop(file);
 
     // Header first, so an absurd header is refused before anything large is allocated.
     let mut head = [0u8; HEADER];
     let head_len = if gzipped {
-        let f = std::fs::File::open(path).map_err(io)?;
-        read_up_to(&mut flate2::read::MultiGzDecoder::new(f), &mut head)
+        read_up_to(&mut flate2::read::MultiGzDecoder::new(src.open().map_err(io)?), &mut head)
             .map_err(|e| MapError::Invalid(p.clone(), format!("not a readable gzip file: {e}")))?
     } else {
-        let mut f = std::fs::File::open(path).map_err(io)?;
-        read_up_to(&mut f, &mut head).map_err(io)?
+        read_up_to(&mut src.open().map_err(io)?, &mut head).map_err(io)?
     };
     if head_len < HEADER {
         return Err(MapError::Truncated(p, HEADER as u64, head_len as u64));
@@ -100,60 +144,63 @@ pub fn read_map(path: &Path) -> Result<MapFile, MapError> {
     let (Some(voxels), Some(data_bytes)) = (voxels, data_bytes) else {
         return Err(MapError::TooLarge { path: p, need: u64::MAX, have: available_memory() });
     };
-    // The file's bytes (mapped or decompressed) plus the float32 volume.
-    let need = voxels.saturating_mul(4).saturating_add(data_bytes);
+    // The file's bytes (mapped or decompressed), the float32 volume, and its x,y,z copy when
+    // the axes are permuted.
+    let copies = if [h.mapc, h.mapr, h.maps] == [1, 2, 3] { 1 } else { 2 };
+    let need = voxels.saturating_mul(4 * copies).saturating_add(data_bytes);
     let have = available_memory();
     if need > have {
         return Err(MapError::TooLarge { path: p, need, have });
     }
-    let mut nsymbt = h.nsymbt as u64;
+    let nsymbt = h.nsymbt as u64;
+    let expect = HEADER as u64 + nsymbt + data_bytes;
+    let nsymbt_absent = || format!("NSYMBT claims {nsymbt} extended-header bytes that are absent; ignored");
 
     let reader = if gzipped {
-        let f = std::fs::File::open(path).map_err(io)?;
-        let limit = HEADER as u64 + nsymbt + data_bytes;
-        let mut buf = Vec::with_capacity(limit as usize);
-        flate2::read::MultiGzDecoder::new(f)
-            .take(limit)
+        // Capacity bounded by what the compressed bytes could expand to, so a lying header
+        // cannot make us reserve gigabytes for a kilobyte file.
+        let cap = expect.min(file_len.saturating_mul(MAX_DEFLATE_RATIO).saturating_add(HEADER as u64));
+        let mut buf = Vec::with_capacity(cap as usize);
+        flate2::read::MultiGzDecoder::new(src.open().map_err(io)?)
+            .take(expect)
             .read_to_end(&mut buf)
             .map_err(|e| MapError::Invalid(p.clone(), format!("gzip stream is damaged: {e}")))?;
         let have_len = buf.len() as u64;
-        if have_len < limit {
+        if have_len < expect {
             if have_len == HEADER as u64 + data_bytes && nsymbt > 0 {
-                warnings.push(format!("NSYMBT claims {nsymbt} extended-header bytes that are absent; ignored"));
-                buf.splice(HEADER..HEADER, std::iter::repeat_n(0u8, nsymbt as usize));
+                warnings.push(nsymbt_absent());
+                patch_nsymbt(&mut buf, info.big_endian);
             } else {
-                return Err(MapError::Truncated(p, limit, have_len));
+                return Err(MapError::Truncated(p, expect, have_len));
             }
         }
         mrc::Reader::from_bytes(buf).map_err(|e| MapError::Invalid(p.clone(), e.to_string()))?
-    } else {
-        let expect = HEADER as u64 + nsymbt + data_bytes;
-        if file_len < expect {
-            if file_len == HEADER as u64 + data_bytes && nsymbt > 0 {
-                // EMDB has maps whose NSYMBT names bytes that are not there (ChimeraX tolerates it).
-                warnings.push(format!("NSYMBT claims {nsymbt} extended-header bytes that are absent; ignored"));
-                nsymbt = 0;
-                let mut bytes = std::fs::read(path).map_err(io)?;
-                patch_nsymbt(&mut bytes, info.big_endian);
-                mrc::Reader::from_bytes(bytes).map_err(|e| MapError::Invalid(p.clone(), e.to_string()))?
-            } else {
-                return Err(MapError::Truncated(p, expect, file_len));
-            }
-        } else if file_len > expect {
-            warnings.push(format!("{} bytes after the voxel data ignored", file_len - expect));
-            let mut bytes = std::fs::read(path).map_err(io)?;
-            bytes.truncate(expect as usize);
+    } else if file_len < expect {
+        if file_len == HEADER as u64 + data_bytes && nsymbt > 0 {
+            // EMDB has maps whose NSYMBT names bytes that are not there (ChimeraX tolerates it).
+            warnings.push(nsymbt_absent());
+            let mut bytes = src.read_all().map_err(io)?;
+            patch_nsymbt(&mut bytes, info.big_endian);
             mrc::Reader::from_bytes(bytes).map_err(|e| MapError::Invalid(p.clone(), e.to_string()))?
         } else {
-            mrc::Reader::open(path).map_err(|e| MapError::Invalid(p.clone(), e.to_string()))?
+            return Err(MapError::Truncated(p, expect, file_len));
         }
+    } else if file_len > expect {
+        warnings.push(format!("{} bytes after the voxel data ignored", file_len - expect));
+        let mut bytes = src.read_all().map_err(io)?;
+        bytes.truncate(expect as usize);
+        mrc::Reader::from_bytes(bytes).map_err(|e| MapError::Invalid(p.clone(), e.to_string()))?
+    } else {
+        src.reader(&p)?
     };
-    let _ = nsymbt;
     let block = reader
         .convert::<f32>()
         .read_volume()
         .map_err(|e| MapError::Invalid(p.clone(), format!("cannot decode voxel data: {e}")))?;
     let crs = block.data;
+    if crs.len() as u64 != voxels {
+        return Err(MapError::Invalid(p, format!("decoded {} voxels, the header says {voxels}", crs.len())));
+    }
 
     // Columns, rows, sections -> x, y, z.
     let axis = [(h.mapc - 1) as usize, (h.mapr - 1) as usize, (h.maps - 1) as usize];
@@ -182,8 +229,9 @@ pub fn read_map(path: &Path) -> Result<MapFile, MapError> {
     }
     // ChimeraX's placement rule: ORIGIN where any component is non-zero (and sane), else NSTART x voxel.
     let sane_origin = h.origin.iter().zip(voxel).all(|(o, v)| o.is_finite() && o + v != *o);
-    let limit = 10 * [m[0], m[1], m[2], n_crs[0] as i32, n_crs[1] as i32, n_crs[2] as i32].into_iter().max().unwrap_or(1);
-    if nstart.iter().any(|s| s.abs() > limit) {
+    // i64: a hostile MX near i32::MAX must not overflow the bound.
+    let limit = 10 * [m[0], m[1], m[2], h.nx, h.ny, h.nz].into_iter().map(i64::from).max().unwrap_or(1);
+    if nstart.iter().any(|&s| i64::from(s).abs() > limit) {
         warnings.push(format!("NSTART {nstart:?} looks uninitialised; treated as 0"));
         nstart = [0; 3];
     }
@@ -399,23 +447,33 @@ pub fn write_map<T: MapValue>(path: &Path, vol: &Volume<T>, label: &str) -> Resu
     h.rms = stats.rms;
     h.ispg = 1;
     h.add_label(label);
-    let mut bytes = Vec::with_capacity(HEADER + vol.data.len() * 4);
     let mut head = [0u8; HEADER];
     h.encode_to_bytes(&mut head);
-    bytes.extend_from_slice(&head);
-    for &v in &vol.data {
-        v.put_le(&mut bytes);
-    }
     let gz = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz"));
-    write_atomic(path, |w| {
-        if gz {
-            let mut enc = flate2::write::GzEncoder::new(w, flate2::Compression::fast());
-            enc.write_all(&bytes)?;
-            enc.finish()?;
-            Ok(())
-        } else {
-            w.write_all(&bytes)
+    // Streamed through a buffer, never a second full copy in memory: a 526^3 float32 label
+    // map is 580 MB, and labeling holds three of them while writing.
+    let put = |w: &mut dyn Write| -> std::io::Result<()> {
+        w.write_all(&head)?;
+        let mut chunk = Vec::with_capacity(1 << 16);
+        for part in vol.data.chunks(1 << 14) {
+            chunk.clear();
+            for &v in part {
+                v.put_le(&mut chunk);
+            }
+            w.write_all(&chunk)?;
         }
+        Ok(())
+    };
+    write_atomic(path, |file| {
+        let mut buf = std::io::BufWriter::with_capacity(1 << 20, file);
+        if gz {
+            let mut enc = flate2::write::GzEncoder::new(&mut buf, flate2::Compression::fast());
+            put(&mut enc)?;
+            enc.finish()?;
+        } else {
+            put(&mut buf)?;
+        }
+        buf.flush()
     })
 }
 
@@ -424,6 +482,7 @@ pub fn write_atomic(path: &Path, f: impl FnOnce(&mut std::fs::File) -> std::io::
     let p = path.to_path_buf();
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "out".into());
+    clean_stale_parts(dir, &name);
     let tmp = dir.join(format!(".{name}.part-{}", std::process::id()));
     let result = (|| {
         let mut file = std::fs::File::create(&tmp)?;
@@ -436,6 +495,25 @@ pub fn write_atomic(path: &Path, f: impl FnOnce(&mut std::fs::File) -> std::io::
         return Err(MapError::Io(p, e));
     }
     Ok(())
+}
+
+/// Remove `.{name}.part-<pid>` siblings whose writer is gone (killed mid-export), so they
+/// do not pile up. A live writer's file is left alone; only Linux can tell (`/proc/<pid>`).
+fn clean_stale_parts(dir: &Path, name: &str) {
+    if !cfg!(target_os = "linux") {
+        return;
+    }
+    let prefix = format!(".{name}.part-");
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for e in entries.flatten() {
+        let file = e.file_name();
+        let pid = file.to_str().and_then(|f| f.strip_prefix(&prefix)).and_then(|p| p.parse::<u32>().ok());
+        if let Some(pid) = pid {
+            if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
 }
 
 #[cfg(test)]

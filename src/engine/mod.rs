@@ -22,7 +22,7 @@ pub mod tiling;
 pub use error::{EngineError, MapError, ModelError};
 pub use grid::{Grid, IndexRule, Stats, Volume};
 pub use label::{AtomTypeRule, LabelParams, LabelStats, Labels, Neighbourhood, Preset};
-pub use mapio::{read_map, write_map, MapFile};
+pub use mapio::{read_map, read_map_bytes, write_map, MapFile};
 pub use fsc::{map_model_fsc, FscCurve, FscShell};
 pub use model::{read_model, Atom, Model};
 pub use simulate::{Kernel, KernelWidth, SimParams, Simulated};
