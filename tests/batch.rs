@@ -197,3 +197,43 @@ fn cubes_reassemble_to_the_source_maps_and_split_is_seeded() {
         assert_eq!((n("train"), n("validation"), n("test")), (16, 2, 2), "{bin}");
     }
 }
+
+#[test]
+fn a_killed_batch_resumes_losing_and_redoing_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (map, pdb, cif) = (data("5ni1/emd_3488.mrc"), data("5ni1/5me2.pdb"), data("5ni1/5ni1_updated.cif"));
+    let rows: Vec<(String, PathBuf, PathBuf)> =
+        (0..6).map(|i| (format!("e{i}"), map.clone(), if i % 2 == 0 { pdb.clone() } else { cif.clone() })).collect();
+    let rows: Vec<(&str, PathBuf, PathBuf)> = rows.iter().map(|(i, a, b)| (i.as_str(), a.clone(), b.clone())).collect();
+    let m = manifest(tmp.path(), &rows);
+    let out = tmp.path().join("ds");
+    let args = ["batch", "--manifest", m.to_str().unwrap(), "--out", out.to_str().unwrap(), "--jobs", "1"];
+    // run, and SIGKILL it as soon as the first entry has finished
+    let mut child = Command::new(bin()).args(args).env_remove("SLURM_ARRAY_TASK_ID").spawn().unwrap();
+    let first = out.join("e0/provenance.json");
+    let t0 = std::time::Instant::now();
+    while !first.exists() && t0.elapsed().as_secs() < 120 {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(first.exists(), "the first entry never finished");
+    let done: Vec<String> = (0..6).map(|i| format!("e{i}")).filter(|id| out.join(id).join("provenance.json").exists()).collect();
+    assert!(done.len() < 6, "killed too late to test anything: {done:?}");
+    let before: Vec<_> = done.iter().map(|id| mtime(&out.join(id).join(format!("{id}_classification_situs.mrc")))).collect();
+    // every file under a final name is whole, even in the entry that was cut short
+    for e in std::fs::read_dir(&out).unwrap().flatten().filter(|e| e.path().is_dir()) {
+        for f in std::fs::read_dir(e.path()).unwrap().flatten() {
+            let name = f.file_name().to_string_lossy().to_string();
+            if name.ends_with(".mrc") && !name.starts_with('.') {
+                read_map(&f.path()).unwrap_or_else(|err| panic!("partial file {name}: {err}"));
+            }
+        }
+    }
+    let o = run(&args, &[]);
+    assert!(o.status.success(), "{}", text(&o));
+    for (id, t) in done.iter().zip(&before) {
+        assert_eq!(mtime(&out.join(id).join(format!("{id}_classification_situs.mrc"))), *t, "{id} was redone");
+    }
+    assert_eq!(untimed(&out.join("metadata.csv")).len(), 7, "header + 6 entries");
+}

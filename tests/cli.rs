@@ -172,3 +172,46 @@ fn bad_inputs_get_clear_errors_and_no_partial_files() {
     std::fs::write(&far, "ATOM      1  CA  ALA A   1     900.000 900.000 900.000  1.00 10.00           C\n").unwrap();
     check(label(&data("5ni1/emd_3488.mrc"), &far), "offset by", "far.pdb");
 }
+
+#[test]
+fn prepared_folder_reads_back_in_label_and_python() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, out, err) = run(&[
+        "prepare",
+        "--map",
+        s(&data("5ni1/emd_3488.mrc")),
+        "--model",
+        s(&data("5ni1/5ni1_updated.cif")),
+        "--out",
+        s(dir.path()),
+    ]);
+    assert!(ok, "{err}");
+    let d = dir.path().join("5ni1");
+    let classes = out.lines().find(|l| l.starts_with("labels")).expect("labels line").to_string();
+    // `label` on the prepared map, model and simulation gives the same classes
+    let again = dir.path().join("again");
+    let (ok, out2, err) = run(&[
+        "label",
+        "--map", s(&d.join("5ni1.mrc")),
+        "--model", s(&d.join("5ni1.pdb1")),
+        "--simulated", s(&d.join("5ni1_situs_simulated.mrc")),
+        "--out", s(&again),
+        "--id", "5ni1",
+    ]);
+    assert!(ok, "{err}");
+    let atom = classes.split("atom ").nth(1).unwrap().split(',').next().unwrap();
+    assert!(out2.contains(&format!("atom {atom},")), "prepare said {classes:?}, label said {out2}");
+    for n in ["5ni1_regression_situs.mrc", "5ni1_classification_situs.mrc", "5ni1_classification_types_situs.mrc"] {
+        assert_eq!(std::fs::read(d.join(n)).unwrap().len(), std::fs::read(again.join(n)).unwrap().len(), "{n}");
+    }
+    // and Python's mrcfile/gemmi read the prepared folder at the prepared map's place
+    let py = Command::new("python3").args(["-c", "import mrcfile, gemmi, numpy"]).status();
+    if !py.map(|s| s.success()).unwrap_or(false) {
+        assert!(std::env::var_os("CI").is_none(), "CI must pip-install mrcfile gemmi numpy (.ci/run does)");
+        eprintln!("skipped the Python half: mrcfile, gemmi or numpy missing");
+        return;
+    }
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/check_outputs.py");
+    let o = Command::new("python3").args([script, s(&d.join("5ni1.mrc")), s(&d), "5ni1"]).output().unwrap();
+    assert!(o.status.success(), "{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+}

@@ -85,7 +85,9 @@ pub fn parse_atom_site(text: &str, path: &Path) -> Result<Model, ModelError> {
     let c_model = col(&["pdbx_PDB_model_num"]);
 
     let mut raw = Vec::new();
-    let mut model_ids: Vec<String> = Vec::new();
+    // MODEL number -> 0-based index in order of first appearance (a map: hostile files can
+    // give every atom its own model number)
+    let mut model_ids: std::collections::HashMap<String, usize> = Default::default();
     let mut pending: Vec<String> = Vec::new();
     for (ln, l) in lines {
         let t = l.trim_start();
@@ -110,13 +112,8 @@ pub fn parse_atom_site(text: &str, path: &Path) -> Result<Model, ModelError> {
         };
         let pos = Vec3::new(coord(cx, "x")?, coord(cy, "y")?, coord(cz, "z")?);
         let model_id = get(c_model).to_string();
-        let model = match model_ids.iter().position(|m| *m == model_id) {
-            Some(i) => i,
-            None => {
-                model_ids.push(model_id);
-                model_ids.len() - 1
-            }
-        };
+        let next = model_ids.len();
+        let model = *model_ids.entry(model_id).or_insert(next);
         raw.push(RawAtom {
             atom: Atom {
                 pos,
