@@ -210,6 +210,11 @@ fn docs_screenshots() {
     h.render().unwrap().save(dir.join("screenshot-what-changed.png")).unwrap();
     h.state_mut().session.view.style.show_changed = false;
     compute_fsc(&mut h);
+    for panel in ["Contour", "What changed"] {
+        h.get_by_label(panel).click();
+        h.run_steps(2);
+    }
+    h.run_steps(3);
     h.render().unwrap().save(dir.join("screenshot-validation.png")).unwrap();
 }
 

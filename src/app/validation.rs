@@ -3,7 +3,7 @@
 //! resolutions where each curve drops below 0.5 and 0.143.
 
 use eframe::egui::{self, Color32, RichText, Ui};
-use egui_plot::{HLine, Legend, Line, LineStyle, Plot};
+use egui_plot::{Corner, HLine, Legend, Line, LineStyle, Plot};
 
 use super::session::Session;
 use crate::engine::FscCurve;
@@ -75,27 +75,6 @@ impl ValidationPanel {
         if f.label.is_none() {
             ui.small("No labels yet when computed: the map's curve only.");
         }
-        let nyquist = f.map.shells.last().map(|s| s.freq).unwrap_or(0.5);
-        Plot::new("fsc-curves")
-            .height(180.0)
-            .legend(Legend::default())
-            .x_axis_label("spatial frequency (1/Å)")
-            .y_axis_label("FSC")
-            .include_x(0.0)
-            .include_x(nyquist)
-            .include_y(-0.1)
-            .include_y(1.0)
-            .allow_scroll(false)
-            .show(ui, |plot| {
-                plot.hline(HLine::new("0.5", FSC_05).color(Color32::from_gray(120)).style(LineStyle::dashed_loose()));
-                plot.hline(HLine::new("0.143", FSC_0143).color(Color32::from_gray(90)).style(LineStyle::dotted_loose()));
-                plot.line(Line::new(MAP_ROW, points(&f.map)).color(MAP_COLOUR).width(2.0));
-                if let Some(l) = &f.label {
-                    plot.line(Line::new(LABEL_ROW, points(l)).color(REGRESSION_COLOUR).width(2.0));
-                }
-            })
-            .response
-            .on_hover_text("FSC against the model map, per Fourier shell; dashed 0.5, dotted 0.143");
         egui::Grid::new("fsc-table").num_columns(3).striped(true).show(ui, |ui| {
             ui.strong("Curve");
             ui.strong("FSC = 0.5");
@@ -110,6 +89,27 @@ impl ValidationPanel {
                 ui.end_row();
             }
         });
+        let nyquist = f.map.shells.last().map(|s| s.freq).unwrap_or(0.5);
+        Plot::new("fsc-curves")
+            .height(180.0)
+            .legend(Legend::default().position(Corner::LeftBottom))
+            .x_axis_label("spatial frequency (1/Å)")
+            .y_axis_label("FSC")
+            .include_x(0.0)
+            .include_x(nyquist)
+            .include_y(-0.1)
+            .include_y(1.05)
+            .allow_scroll(false)
+            .show(ui, |plot| {
+                plot.hline(HLine::new("FSC 0.5", FSC_05).color(Color32::from_gray(120)).style(LineStyle::dashed_loose()));
+                plot.hline(HLine::new("FSC 0.143", FSC_0143).color(Color32::from_gray(90)).style(LineStyle::dotted_loose()));
+                plot.line(Line::new(MAP_ROW, points(&f.map)).color(MAP_COLOUR).width(2.0));
+                if let Some(l) = &f.label {
+                    plot.line(Line::new(LABEL_ROW, points(l)).color(REGRESSION_COLOUR).width(2.0));
+                }
+            })
+            .response
+            .on_hover_text("FSC against the model map, per Fourier shell; dashed 0.5, dotted 0.143");
         ui.small(format!(
             "{}model map at {} Å; {:.1} s",
             if f.masked { "masked; " } else { "" },
