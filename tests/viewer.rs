@@ -55,7 +55,7 @@ fn label_pixels(img: &image::RgbaImage) -> (usize, usize) {
 fn panels_exist() {
     let mut h = harness();
     h.run_steps(2);
-    for name in ["Layers", "Labeling", "Contour", "What changed", "Diagnostics", "Export", "Experimental map", "Classification", "Atom types"] {
+    for name in ["Layers", "Labeling", "Contour", "What changed", "Diagnostics", "Validation", "Export", "Experimental map", "Classification", "Atom types"] {
         h.get_by_label(name);
     }
 }
@@ -140,6 +140,57 @@ fn export_writes_the_data_set_files() {
     }
 }
 
+/// Click "Compute FSC" and step frames until the FSC job is done.
+fn compute_fsc(h: &mut Harness<'_, CryolabelApp>) {
+    h.get_by_label("Compute FSC").click();
+    h.step();
+    for _ in 0..3000 {
+        h.step();
+        let s = &h.state().session;
+        if !s.jobs.busy() && s.fsc.is_some() {
+            h.run_steps(3);
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("FSC did not arrive; error: {:?}", h.state().session.error);
+}
+
+#[test]
+fn validation_panel_shows_map_and_label_fsc() {
+    use cryolabel::app::validation::{format_resolution, LABEL_ROW, MAP_ROW};
+    use cryolabel::engine::fsc::{FSC_05, FSC_0143};
+    let mut h = harness();
+    wait_for_labels(&mut h);
+    h.get_by_label("No FSC computed yet");
+    compute_fsc(&mut h);
+    let s = &h.state().session;
+    assert!(s.fsc_current(), "the result describes the loaded data");
+    let f = s.fsc.as_ref().unwrap();
+    let label = f.label.as_ref().expect("the regression label's curve");
+    // Both rows are on screen with their resolutions.
+    // (the names are in the table and in the plot's legend)
+    assert!(h.get_all_by_label(MAP_ROW).count() >= 1 && h.get_all_by_label(LABEL_ROW).count() >= 1);
+    for c in [&f.map, label] {
+        for t in [FSC_05, FSC_0143] {
+            assert!(h.query_all_by_label(&format_resolution(c, t)).count() >= 1, "{} shown", format_resolution(c, t));
+        }
+    }
+    // The map crosses 0.5 on the sample; the label agrees with the model further out.
+    let map05 = f.map.d05().expect("the map's curve drops below 0.5");
+    assert!(map05 > 2.5 && map05 < 6.0, "map FSC-0.5 at {map05} Å");
+    match label.d05() {
+        None => assert!(format_resolution(label, FSC_05).starts_with("< Nyquist")),
+        Some(d) => assert!(d < map05, "label FSC-0.5 {d} Å better than the map's {map05} Å"),
+    }
+    // New labels make the result stale; it says so.
+    h.state_mut().session.params.radius = 3.0;
+    h.run_steps(1);
+    wait_for_labels(&mut h);
+    assert!(!h.state().session.fsc_current());
+    h.get_by_label_contains("Out of date");
+}
+
 /// Writes the README screenshots when CRYOLABEL_SHOTS names a folder (not a check).
 #[test]
 fn docs_screenshots() {
@@ -157,6 +208,14 @@ fn docs_screenshots() {
     h.state_mut().session.view.style.show_changed = true;
     h.run_steps(3);
     h.render().unwrap().save(dir.join("screenshot-what-changed.png")).unwrap();
+    h.state_mut().session.view.style.show_changed = false;
+    compute_fsc(&mut h);
+    for panel in ["Contour", "What changed"] {
+        h.get_by_label(panel).click();
+        h.run_steps(2);
+    }
+    h.run_steps(3);
+    h.render().unwrap().save(dir.join("screenshot-validation.png")).unwrap();
 }
 
 #[derive(Debug)]

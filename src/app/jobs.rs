@@ -47,6 +47,8 @@ pub enum Done {
     /// A simulated map made from the model on the map's grid (with the simulation's warnings).
     SimulatedMade { generation: u64, result: Result<(Volume<f32>, Vec<String>), String> },
     Exported(Result<Vec<PathBuf>, String>),
+    /// Map-model FSC of the experimental map and of the regression label.
+    Fsc { generation: u64, result: Result<FscResult, String> },
     Picked { role: Option<Role>, path: Option<PathBuf> },
     PickedFolder(Option<PathBuf>),
 }
@@ -61,12 +63,50 @@ pub struct Jobs {
     pub label_generation: u64,
     label_cancel: Option<Arc<AtomicBool>>,
     pub labeling: bool,
+    pub fsc_generation: u64,
+    fsc_cancel: Option<Arc<AtomicBool>>,
+    /// An FSC job is in flight.
+    pub fsc_running: bool,
+}
+
+/// What an FSC job needs: the inputs, shared with the session, and the model-map settings.
+pub struct FscInputs {
+    pub map: Arc<Volume<f32>>,
+    /// The regression label, when labels exist.
+    pub labels: Option<Arc<Labels>>,
+    pub atoms: Arc<Vec<engine::Atom>>,
+    /// Model-map resolution, Å.
+    pub resolution: f32,
+    pub masked: bool,
+    /// `Session::revision` when the inputs were taken, so the panel can say when they went stale.
+    pub revision: u64,
+}
+
+/// The FSC curves of one computation and the settings they were made with.
+pub struct FscResult {
+    pub map: engine::FscCurve,
+    pub label: Option<engine::FscCurve>,
+    pub resolution: f32,
+    pub masked: bool,
+    pub revision: u64,
+    pub wall_ms: f64,
 }
 
 impl Default for Jobs {
     fn default() -> Self {
         let (tx, rx) = channel();
-        Jobs { tx, rx, ctx: None, in_flight: 0, label_generation: 0, label_cancel: None, labeling: false }
+        Jobs {
+            tx,
+            rx,
+            ctx: None,
+            in_flight: 0,
+            label_generation: 0,
+            label_cancel: None,
+            labeling: false,
+            fsc_generation: 0,
+            fsc_cancel: None,
+            fsc_running: false,
+        }
     }
 }
 
@@ -143,6 +183,44 @@ impl Jobs {
         });
     }
 
+    /// Map-model FSC of the map and of the regression label in the background. A newer call
+    /// (or `cancel_fsc`) cancels this one: the second curve is skipped and the result dropped.
+    pub fn fsc(&mut self, inputs: FscInputs) {
+        self.cancel_fsc();
+        let cancel = Arc::new(AtomicBool::new(false));
+        self.fsc_cancel = Some(cancel.clone());
+        self.fsc_generation += 1;
+        self.fsc_running = true;
+        let generation = self.fsc_generation;
+        self.spawn(move || {
+            let t0 = Instant::now();
+            let FscInputs { map, labels, atoms, resolution, masked, revision } = inputs;
+            let result = (|| {
+                let map_curve = engine::map_model_fsc(&map, &atoms, resolution, masked);
+                if cancel.load(Ordering::Relaxed) {
+                    return Err("cancelled".to_string());
+                }
+                let label = labels.map(|l| engine::map_model_fsc(&l.regression, &atoms, resolution, masked));
+                if map_curve.shells.len() < 2 {
+                    return Err("the map is too small for an FSC curve".to_string());
+                }
+                Ok(FscResult { map: map_curve, label, resolution, masked, revision, wall_ms: t0.elapsed().as_secs_f64() * 1e3 })
+            })();
+            Done::Fsc { generation, result }
+        });
+    }
+
+    /// Drop the FSC job in flight, if any (its result is ignored when it arrives).
+    pub fn cancel_fsc(&mut self) {
+        if let Some(c) = self.fsc_cancel.take() {
+            c.store(true, Ordering::Relaxed);
+        }
+        if self.fsc_running {
+            self.fsc_generation += 1;
+            self.fsc_running = false;
+        }
+    }
+
     pub fn export(&mut self, dir: PathBuf, id: String, labels: Arc<Labels>, map: Option<Arc<Volume<f32>>>) {
         self.spawn(move || {
             Done::Exported((|| {
@@ -184,6 +262,12 @@ impl Jobs {
                     continue;
                 }
                 self.labeling = false;
+            }
+            if let Done::Fsc { generation, .. } = &d {
+                if *generation != self.fsc_generation {
+                    continue;
+                }
+                self.fsc_running = false;
             }
             out.push(d);
         }

@@ -13,6 +13,7 @@ pub mod readout;
 pub mod sample;
 pub mod session;
 pub mod slices;
+pub mod validation;
 pub mod view3d;
 pub mod view3d_scene;
 pub mod widgets;
@@ -57,6 +58,7 @@ pub struct CryolabelApp {
     labeling: labeling::LabelingPanel,
     changes: changes::ChangesPanel,
     diagnostics: diagnostics::DiagnosticsPanel,
+    pub validation: validation::ValidationPanel,
     pub export: export::ExportPanel,
     /// The "open a path" text field.
     path_field: String,
@@ -84,6 +86,7 @@ impl CryolabelApp {
             labeling: Default::default(),
             changes: Default::default(),
             diagnostics: Default::default(),
+            validation: Default::default(),
             export: Default::default(),
             path_field: String::new(),
             hover: None,
@@ -177,7 +180,14 @@ impl CryolabelApp {
             }
             if self.session.jobs.busy() {
                 ui.spinner();
-                ui.label(if self.session.jobs.labeling { "labeling…" } else { "working…" });
+                let jobs = &self.session.jobs;
+                ui.label(if jobs.labeling {
+                    "labeling…"
+                } else if jobs.fsc_running {
+                    "computing FSC…"
+                } else {
+                    "working…"
+                });
             }
         });
     }
@@ -234,6 +244,7 @@ impl eframe::App for CryolabelApp {
                 egui::CollapsingHeader::new("Contour").default_open(true).show(ui, |ui| self.contour.ui(ui, &mut self.session));
                 egui::CollapsingHeader::new("What changed").default_open(true).show(ui, |ui| self.changes.ui(ui, &mut self.session));
                 egui::CollapsingHeader::new("Diagnostics").default_open(true).show(ui, |ui| self.diagnostics.ui(ui, &mut self.session));
+                egui::CollapsingHeader::new("Validation").default_open(true).show(ui, |ui| self.validation.ui(ui, &mut self.session));
                 egui::CollapsingHeader::new("Export").default_open(true).show(ui, |ui| self.export.ui(ui, &mut self.session));
             });
         });

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use eframe::egui::Color32;
 
-use super::jobs::{Done, Jobs, Role};
+use super::jobs::{Done, FscInputs, FscResult, Jobs, Role};
 use crate::engine::{Atom, LabelParams, Labels, MapFile, Model, Preset, Stats, Volume};
 use crate::render::palette::{self, CLASS_COLOURS, TYPE_COLOURS};
 use crate::render::slice::{ClassStyle, ScalarStyle};
@@ -115,6 +115,8 @@ pub struct Session {
     pub picked_folder: Option<PathBuf>,
     /// Bumped whenever data that slices draw changes.
     pub revision: u64,
+    /// The last map-model FSC; stale when its `revision` is not the session's.
+    pub fsc: Option<FscResult>,
 }
 
 impl Default for Session {
@@ -142,6 +144,7 @@ impl Default for Session {
             notice: None,
             picked_folder: None,
             revision: 0,
+            fsc: None,
         }
     }
 }
@@ -233,6 +236,9 @@ impl Session {
                 self.notice = Some(format!("wrote {} files to {}", paths.len(), paths[0].parent().unwrap_or(Path::new(".")).display()))
             }
             Done::Exported(Err(e)) => self.error = Some(format!("export failed: {e}")),
+            Done::Fsc { result: Ok(r), .. } => self.fsc = Some(r),
+            Done::Fsc { result: Err(e), .. } if e.contains("cancel") => {}
+            Done::Fsc { result: Err(e), .. } => self.error = Some(format!("FSC failed: {e}")),
             Done::Picked { role, path: Some(p) } => self.open(&p, role),
             Done::PickedFolder(p) => self.picked_folder = p.or(self.picked_folder.take()),
             Done::Picked { path: None, .. } => {}
@@ -267,6 +273,46 @@ impl Session {
         self.resolution
             .map(|r| r as f64)
             .or_else(|| self.model.as_ref().and_then(|m| crate::engine::simulate::model_resolution(&m.info)))
+    }
+
+    /// Resolution of the model map for map-model FSC, and where it came from: the model's
+    /// stated resolution, else the command line's, else 3 Å.
+    pub fn fsc_resolution(&self) -> (f32, &'static str) {
+        if let Some(r) = self.model.as_ref().and_then(|m| crate::engine::simulate::model_resolution(&m.info)) {
+            (r as f32, "stated in the model file")
+        } else if let Some(r) = self.resolution {
+            (r, "from --resolution")
+        } else {
+            (3.0, "default; the model states none")
+        }
+    }
+
+    /// Why FSC cannot be computed yet, if it cannot.
+    pub fn fsc_missing(&self) -> Option<&'static str> {
+        match (&self.map, &self.model) {
+            (None, _) => Some("open an experimental map"),
+            (_, None) => Some("open a model"),
+            _ => None,
+        }
+    }
+
+    /// Start map-model FSC of the map and (when labels exist) the regression label.
+    pub fn start_fsc(&mut self, masked: bool) {
+        let (Some(map), Some(model)) = (&self.map, &self.model) else { return };
+        let inputs = FscInputs {
+            map: map.volume.clone(),
+            labels: self.labels.clone(),
+            atoms: model.atoms.clone(),
+            resolution: self.fsc_resolution().0,
+            masked,
+            revision: self.revision,
+        };
+        self.jobs.fsc(inputs);
+    }
+
+    /// The FSC result describes the data loaded now.
+    pub fn fsc_current(&self) -> bool {
+        self.fsc.as_ref().is_some_and(|f| f.revision == self.revision)
     }
 
     /// Why labels cannot be made yet, if they cannot.
