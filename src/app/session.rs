@@ -278,10 +278,11 @@ impl Session {
     /// Resolution of the model map for map-model FSC, and where it came from: the model's
     /// stated resolution, else the command line's, else 3 Å.
     pub fn fsc_resolution(&self) -> (f32, &'static str) {
-        if let Some(r) = self.model.as_ref().and_then(|m| crate::engine::simulate::model_resolution(&m.info)) {
-            (r as f32, "stated in the model file")
-        } else if let Some(r) = self.resolution {
+        // the same order as the CLI and the viewer's simulation: what the user said wins
+        if let Some(r) = self.resolution {
             (r, "from --resolution")
+        } else if let Some(r) = self.model.as_ref().and_then(|m| crate::engine::simulate::model_resolution(&m.info)) {
+            (r as f32, "stated in the model file")
         } else {
             (3.0, "default; the model states none")
         }
