@@ -4,23 +4,13 @@
 //! published script's algorithm (a cube loop around every atom voxel) written plainly in
 //! Rust, whose output must equal ours. `cargo bench --bench labels`.
 
-use std::time::{Duration, Instant};
+mod common;
 
+use common::best_of;
 use cryolabel::engine::{
     self, grid::Grid, label::label, neighbours::ATOM, tiling::tile, IndexRule, LabelParams, Preset, Volume,
 };
 use rayon::prelude::*;
-
-fn best_of(n: usize, mut f: impl FnMut()) -> Duration {
-    (0..n)
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed()
-        })
-        .min()
-        .unwrap()
-}
 
 /// A simulated-looking map: Gaussian blobs (sigma 1 Å, cut at 3 Å) at every atom.
 fn blobs(grid: Grid, atoms: &[engine::Atom]) -> Volume<f32> {

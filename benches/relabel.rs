@@ -1,8 +1,9 @@
 //! Relabel latency on a synthetic 256³ map: what the viewer waits for after a slider move.
 //! Target: new labels on screen within 100 ms of a change. Run: `cargo bench --bench relabel`.
 
-use std::time::{Duration, Instant};
+mod common;
 
+use common::best_of;
 use cryolabel::engine::label::label;
 use cryolabel::engine::{Atom, Grid, LabelParams, Preset, Volume};
 use cryolabel::render::slice::{build_slice, ClassStyle, ScalarStyle, SliceLayers, SliceStyle};
@@ -46,17 +47,6 @@ fn synthetic(n: usize) -> (Volume<f32>, Vec<Atom>) {
         }
     }
     (sim, atoms)
-}
-
-fn best_of(runs: usize, mut f: impl FnMut()) -> Duration {
-    (0..runs)
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed()
-        })
-        .min()
-        .unwrap()
 }
 
 fn main() {
