@@ -102,12 +102,14 @@ fn app_starts_in_3d_and_draws_the_map() {
     for _ in 0..1500 {
         h.step();
         let s = &h.state().session;
-        if !s.jobs.busy() && s.labels.is_some() {
+        // Surfaces are extracted in the background: wait until they have all landed.
+        if !s.jobs.busy() && s.labels.is_some() && !h.state().view3d.contouring() {
             break;
         }
         std::thread::sleep(Duration::from_millis(20));
     }
     h.run_steps(3);
+    assert!(!h.state().view3d.contouring(), "no extraction still pending after the frames settled");
     assert!(h.state().view3d.active);
     let img = h.render().expect("render");
     // The 3-D view fills the central panel; its middle has lit surfaces, not background.

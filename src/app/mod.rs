@@ -200,7 +200,9 @@ impl CryolabelApp {
             return;
         }
         ctx.request_repaint_after(Duration::from_millis(50));
-        let ready = !self.session.jobs.busy() && (self.session.labels.is_some() || self.session.missing_inputs().is_some());
+        let ready = !self.session.jobs.busy()
+            && !self.view3d.contouring()
+            && (self.session.labels.is_some() || self.session.missing_inputs().is_some());
         let settled = shot.started.elapsed() > Duration::from_millis(800);
         if shot.requested || !(settled && ready || shot.started.elapsed() > Duration::from_secs(60)) {
             return;

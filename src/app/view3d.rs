@@ -71,6 +71,11 @@ impl View3d {
         self.active
     }
 
+    /// A surface is being extracted in the background (its layer shows the previous one).
+    pub fn contouring(&self) -> bool {
+        self.cache.pending()
+    }
+
     fn reset(&mut self, grid: &crate::engine::Grid) {
         let (lo, hi) = grid.bounds();
         let p = self.camera.perspective;
@@ -124,6 +129,10 @@ impl View3d {
             if ui.button("?").on_hover_text("Mouse and controls").clicked() {
                 self.help = !self.help;
             }
+            if self.cache.pending() {
+                ui.spinner();
+                ui.label("contouring…");
+            }
             match self.cache.last_ms {
                 Some(ms) => ui.label(format!("{} triangles, last contour {ms:.0} ms", self.cache.triangles)),
                 None => ui.label(""),
@@ -149,6 +158,10 @@ impl View3d {
 
     /// Toolbar and the 3-D view.
     pub fn ui(&mut self, ui: &mut Ui, s: &mut Session) {
+        if self.cache.ctx.is_none() {
+            self.cache.ctx = Some(ui.ctx().clone());
+        }
+        self.cache.poll();
         let grid = s.map.as_ref().map(|m| m.volume.grid);
         if grid != self.fitted
             && let Some(g) = grid
@@ -174,6 +187,10 @@ impl View3d {
         let size = [(rect.width() * ppp).round().max(1.0) as u32, (rect.height() * ppp).round().max(1.0) as u32];
         self.last_size = size;
         let frame = self.frame(s, size);
+        if self.cache.pending() {
+            // The toolbar above was drawn before this frame's requests: show "contouring…" soon.
+            ui.ctx().request_repaint_after(std::time::Duration::from_millis(50));
+        }
         ui.painter().add(egui_wgpu::Callback::new_paint_callback(rect, Paint(frame)));
         if self.help {
             let r = Rect::from_min_size(rect.min + egui::vec2(10.0, 10.0), egui::vec2(520.0, 230.0));

@@ -1,11 +1,14 @@
 //! What the 3-D view shows, built from the session: one isosurface per visible layer
 //! (cached until its inputs change), spheres for atoms and atom-type voxels, the slice plane.
+//! Isosurfaces are extracted on background threads: while a layer's new surface is being
+//! made, its previous one stays on screen; a result superseded by a newer request is dropped.
 
 use std::collections::HashMap;
+use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::Arc;
 use std::time::Instant;
 
-use eframe::egui::Color32;
+use eframe::egui::{self, Color32};
 use glam::Vec3;
 
 use super::session::Session;
@@ -53,14 +56,49 @@ struct MeshKey {
     zone: Option<u32>,
 }
 
-#[derive(Default)]
+/// A finished background extraction: layer, ticket, key, mesh, milliseconds.
+type Landed = (&'static str, u64, MeshKey, Mesh, f64);
+
+/// A layer's newest extraction in flight: its key and ticket.
+struct Pending {
+    key: MeshKey,
+    ticket: u64,
+}
+
 pub struct SceneCache {
+    /// The meshes shown now (the newest that arrived per layer).
     meshes: HashMap<&'static str, (MeshKey, u64, Arc<Mesh>)>,
+    /// The newest request per layer whose result has not arrived.
+    pending: HashMap<&'static str, Pending>,
+    tx: Sender<Landed>,
+    rx: Receiver<Landed>,
+    /// Woken when a result lands.
+    pub ctx: Option<egui::Context>,
     spheres: HashMap<&'static str, (u64, u64, Arc<Vec<[f32; 8]>>)>,
     next: u64,
-    /// Milliseconds spent extracting in the last frame that extracted anything.
+    /// Milliseconds the last extraction that arrived took (on its thread).
     pub last_ms: Option<f64>,
     pub triangles: usize,
+    /// Results dropped because a newer request for their layer superseded them.
+    pub stale_dropped: usize,
+}
+
+impl Default for SceneCache {
+    fn default() -> Self {
+        let (tx, rx) = channel();
+        SceneCache {
+            meshes: HashMap::new(),
+            pending: HashMap::new(),
+            tx,
+            rx,
+            ctx: None,
+            spheres: HashMap::new(),
+            next: 0,
+            last_ms: None,
+            triangles: 0,
+            stale_dropped: 0,
+        }
+    }
 }
 
 pub fn rgba(c: Color32, opacity: f32) -> [f32; 4] {
@@ -81,7 +119,27 @@ fn zone_region(grid: &Grid, atoms: &[Vec3], r: f32) -> Option<([usize; 3], [usiz
 }
 
 impl SceneCache {
-    fn mesh(&mut self, name: &'static str, key: MeshKey, make: impl FnOnce() -> Mesh) -> (u64, Arc<Mesh>) {
+    /// Some extraction is in flight.
+    pub fn pending(&self) -> bool {
+        !self.pending.is_empty()
+    }
+
+    /// Take the results that arrived: keep those still wanted, drop the stale ones.
+    pub fn poll(&mut self) {
+        while let Ok((name, ticket, key, mesh, ms)) = self.rx.try_recv() {
+            if self.pending.get(name).is_some_and(|p| p.ticket == ticket) {
+                self.pending.remove(name);
+                self.next += 1;
+                self.meshes.insert(name, (key, self.next, Arc::new(mesh)));
+                self.last_ms = Some(ms);
+            } else {
+                self.stale_dropped += 1;
+            }
+        }
+    }
+
+    /// The synchronous mesh for `name` (cheap ones: the slice plane).
+    fn mesh_now(&mut self, name: &'static str, key: MeshKey, make: impl FnOnce() -> Mesh) -> (u64, Arc<Mesh>) {
         if let Some((k, id, m)) = self.meshes.get(name)
             && *k == key
         {
@@ -91,6 +149,37 @@ impl SceneCache {
         let m = Arc::new(make());
         self.meshes.insert(name, (key, self.next, m.clone()));
         (self.next, m)
+    }
+
+    /// The mesh to draw for `name` now. When `key` differs from the shown mesh's and is not
+    /// already being made, `make` starts on a new thread (superseding any older request for
+    /// this layer); until it lands, the previous mesh is returned (None if there is none).
+    fn mesh(&mut self, name: &'static str, key: MeshKey, make: impl FnOnce() -> Mesh + Send + 'static) -> Option<(u64, Arc<Mesh>)> {
+        let shown = self.meshes.get(name).map(|(k, id, m)| (k.clone(), *id, m.clone()));
+        if let Some((k, id, m)) = &shown
+            && *k == key
+        {
+            // Back to the shown key: whatever is in flight for this layer is now stale.
+            self.pending.remove(name);
+            return Some((*id, m.clone()));
+        }
+        if self.pending.get(name).is_none_or(|p| p.key != key) {
+            // The extraction cannot be interrupted; a superseded job runs out and its result
+            // is dropped in `poll` (its ticket is no longer the layer's newest).
+            self.next += 1;
+            let ticket = self.next;
+            self.pending.insert(name, Pending { key: key.clone(), ticket });
+            let (tx, ctx) = (self.tx.clone(), self.ctx.clone());
+            std::thread::spawn(move || {
+                let t0 = Instant::now();
+                let mesh = make();
+                let _ = tx.send((name, ticket, key, mesh, t0.elapsed().as_secs_f64() * 1e3));
+                if let Some(ctx) = ctx {
+                    ctx.request_repaint();
+                }
+            });
+        }
+        shown.map(|(_, id, m)| (id, m))
     }
 
     fn spheres(&mut self, name: &'static str, key: u64, make: impl FnOnce() -> Vec<[f32; 8]>) -> SceneSpheres {
@@ -105,14 +194,14 @@ impl SceneCache {
         SceneSpheres { key: self.next, spheres: s }
     }
 
-    /// The meshes and spheres to draw now; extracts surfaces whose inputs changed.
+    /// The meshes and spheres to draw now; starts extracting surfaces whose inputs changed
+    /// (drawing each layer's previous surface until its new one arrives).
     pub fn build(&mut self, s: &Session, o: &Options3d) -> (Vec<SceneMesh>, Vec<SceneSpheres>) {
+        self.poll();
         let (mut meshes, mut spheres) = (Vec::new(), Vec::new());
         let Some(map) = &s.map else { return (meshes, spheres) };
-        let t0 = Instant::now();
-        let before = self.next;
         let grid = map.volume.grid;
-        let atoms: Vec<Vec3> = s.model.as_ref().map(|m| m.atoms.iter().map(|a| a.pos).collect()).unwrap_or_default();
+        let atoms: Arc<Vec<Vec3>> = Arc::new(s.model.as_ref().map(|m| m.atoms.iter().map(|a| a.pos).collect()).unwrap_or_default());
         let zone = (o.zone && !atoms.is_empty()).then_some(o.zone_radius.clamp(0.5, 100.0));
         let region = zone.and_then(|r| zone_region(&grid, &atoms, r));
         let sampling = Sampling { step: o.step.clamp(1, 16), region };
@@ -122,35 +211,42 @@ impl SceneCache {
 
         if st.map.visible {
             let level = s.view.contour_level;
-            let (id, mesh) = self.mesh("map", key(level), || {
-                let mut f = Field::from_volume(&map.volume, sampling, |v| v);
+            let (volume, atoms, fill) = (map.volume.clone(), atoms.clone(), map.stats.min - 1.0);
+            if let Some((id, mesh)) = self.mesh("map", key(level), move || {
+                let mut f = Field::from_volume(&volume, sampling, |v| v);
                 if let Some(r) = zone {
-                    f.zone(&atoms, r, map.stats.min - 1.0);
+                    f.zone(&atoms, r, fill);
                 }
                 extract(&f, level)
-            });
-            meshes.push(SceneMesh { key: id, mesh, colour: rgba(st.map.colour, st.map.opacity), style: o.map_style });
+            }) {
+                meshes.push(SceneMesh { key: id, mesh, colour: rgba(st.map.colour, st.map.opacity), style: o.map_style });
+            }
         }
         if let Some(labels) = &s.labels {
             if st.regression.visible {
                 let level = o.regression_level.clamp(0.0, 1.0) * st.regression_max;
-                let (id, mesh) =
-                    self.mesh("regression", key(level), || extract(&Field::from_volume(&labels.regression, sampling, |v| v), level));
-                meshes.push(SceneMesh {
-                    key: id,
-                    mesh,
-                    colour: rgba(st.regression.colour, st.regression.opacity),
-                    style: Style::Surface,
-                });
+                let l = labels.clone();
+                if let Some((id, mesh)) =
+                    self.mesh("regression", key(level), move || extract(&Field::from_volume(&l.regression, sampling, |v| v), level))
+                {
+                    meshes.push(SceneMesh {
+                        key: id,
+                        mesh,
+                        colour: rgba(st.regression.colour, st.regression.opacity),
+                        style: Style::Surface,
+                    });
+                }
             }
             let cl = &st.classification;
             for (c, name) in [(1i16, "class 1"), (2, "class 2")] {
                 if cl.visible && cl.shown.get(c as usize).copied().unwrap_or(false) {
-                    let (id, mesh) = self.mesh(name, key(0.5), || {
-                        extract(&Field::from_volume(&labels.classification, sampling, |v| (v == c) as u8 as f32), 0.5)
-                    });
-                    let colour = cl.colours.get(c as usize).copied().unwrap_or(Color32::GRAY);
-                    meshes.push(SceneMesh { key: id, mesh, colour: rgba(colour, cl.opacity), style: Style::Surface });
+                    let l = labels.clone();
+                    if let Some((id, mesh)) = self.mesh(name, key(0.5), move || {
+                        extract(&Field::from_volume(&l.classification, sampling, |v| (v == c) as u8 as f32), 0.5)
+                    }) {
+                        let colour = cl.colours.get(c as usize).copied().unwrap_or(Color32::GRAY);
+                        meshes.push(SceneMesh { key: id, mesh, colour: rgba(colour, cl.opacity), style: Style::Surface });
+                    }
                 }
             }
             let at = &st.atom_types;
@@ -183,13 +279,10 @@ impl SceneCache {
         }
         if o.show_plane {
             let a = s.view.axis.index();
-            let (id, mesh) = self.mesh("plane", MeshKey { revision: (a as u64) << 40 | s.view.focus[a] as u64, level: 0, sampling, zone: None }, || {
+            let (id, mesh) = self.mesh_now("plane", MeshKey { revision: (a as u64) << 40 | s.view.focus[a] as u64, level: 0, sampling, zone: None }, || {
                 slice_plane(&grid, a, s.view.focus[a])
             });
             meshes.push(SceneMesh { key: id, mesh, colour: rgba(crate::render::palette::CONTOUR_COLOUR, 0.2), style: Style::Surface });
-        }
-        if self.next != before {
-            self.last_ms = Some(t0.elapsed().as_secs_f64() * 1e3);
         }
         self.triangles = meshes.iter().map(|m| m.mesh.triangles()).sum();
         (meshes, spheres)
@@ -222,5 +315,72 @@ fn slice_plane(grid: &Grid, axis: usize, index: usize) -> Mesh {
         positions: vec![corner(lo[u], lo[v]), corner(hi[u], lo[v]), corner(hi[u], hi[v]), corner(lo[u], hi[v])],
         normals: vec![n; 4],
         indices: vec![0, 1, 2, 0, 2, 3],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc::sync_channel;
+    use std::time::Duration;
+
+    fn key(level: f32) -> MeshKey {
+        MeshKey { revision: 1, level: level.to_bits(), sampling: Sampling::default(), zone: None }
+    }
+
+    /// A one-triangle mesh whose first x coordinate tags it.
+    fn tagged(tag: f32) -> Mesh {
+        Mesh { positions: vec![[tag, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]], normals: vec![[1.0, 0.0, 0.0]; 3], indices: vec![0, 1, 2] }
+    }
+
+    fn tag(m: &Option<(u64, Arc<Mesh>)>) -> Option<f32> {
+        m.as_ref().map(|(_, m)| m.positions[0][0])
+    }
+
+    /// Poll until `done` holds (5 s at most).
+    fn wait(c: &mut SceneCache, done: impl Fn(&SceneCache) -> bool) {
+        for _ in 0..500 {
+            c.poll();
+            if done(c) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        panic!("background extraction did not arrive");
+    }
+
+    #[test]
+    fn old_mesh_stays_until_the_new_one_lands_and_stale_results_are_dropped() {
+        let mut c = SceneCache::default();
+        // First request: nothing to show until it lands.
+        assert!(c.mesh("map", key(1.0), || tagged(1.0)).is_none());
+        assert!(c.pending());
+        wait(&mut c, |c| !c.pending());
+        assert_eq!(tag(&c.mesh("map", key(1.0), || unreachable!())), Some(1.0));
+
+        // Level 2: its job is held; the level-1 mesh stays on screen meanwhile.
+        let (go2, wait2) = sync_channel::<()>(0);
+        assert_eq!(tag(&c.mesh("map", key(2.0), move || {
+            wait2.recv().unwrap();
+            tagged(2.0)
+        })), Some(1.0));
+        assert!(c.pending());
+        // Asking again for the same key starts nothing new and still shows level 1.
+        assert_eq!(tag(&c.mesh("map", key(2.0), || unreachable!())), Some(1.0));
+
+        // Level 3 supersedes level 2 before it lands, and finishes first.
+        assert_eq!(tag(&c.mesh("map", key(3.0), || tagged(3.0))), Some(1.0));
+        wait(&mut c, |c| !c.pending());
+        assert_eq!(tag(&c.mesh("map", key(3.0), || unreachable!())), Some(3.0));
+        assert!(c.last_ms.is_some());
+
+        // Now the level-2 job finishes: its result is stale and dropped, level 3 stays.
+        go2.send(()).unwrap();
+        wait(&mut c, |c| c.stale_dropped == 1);
+        assert!(!c.pending());
+        assert_eq!(tag(&c.mesh("map", key(3.0), || unreachable!())), Some(3.0));
+        let (meshes, _) = c.pickables();
+        assert_eq!(meshes.len(), 1);
+        assert_eq!(meshes[0].positions[0][0], 3.0);
     }
 }
