@@ -30,5 +30,5 @@ pub fn sample_files() -> std::io::Result<[PathBuf; 3]> {
 /// Start options that open the sample.
 pub fn sample_options() -> std::io::Result<super::StartOptions> {
     let [map, model, simulated] = sample_files()?;
-    Ok(super::StartOptions { map: Some(map), model: Some(model), simulated: Some(simulated), resolution: Some(3.2), screenshot: None, ..Default::default() })
+    Ok(super::StartOptions { map: Some(map), model: Some(model), simulated: Some(simulated), screenshot: None, ..Default::default() })
 }
