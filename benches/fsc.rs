@@ -32,14 +32,26 @@ fn naive_fsc(a: &[f32], b: &[f32], n: usize) -> Vec<f64> {
             let lines: Vec<Vec<Complex32>> = (0..n * n)
                 .into_par_iter()
                 .map(|l| {
-                    let base = if stride == 1 { l * n } else if stride == n { (l / n) * n * n + l % n } else { l };
+                    let base = if stride == 1 {
+                        l * n
+                    } else if stride == n {
+                        (l / n) * n * n + l % n
+                    } else {
+                        l
+                    };
                     let mut line: Vec<Complex32> = (0..n).map(|i| c[base + i * stride]).collect();
                     fft.process(&mut line);
                     line
                 })
                 .collect();
             for (l, line) in lines.into_iter().enumerate() {
-                let base = if stride == 1 { l * n } else if stride == n { (l / n) * n * n + l % n } else { l };
+                let base = if stride == 1 {
+                    l * n
+                } else if stride == n {
+                    (l / n) * n * n + l % n
+                } else {
+                    l
+                };
                 for (i, v) in line.into_iter().enumerate() {
                     c[base + i * stride] = v;
                 }

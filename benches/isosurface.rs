@@ -5,7 +5,7 @@
 
 use std::time::Instant;
 
-use cryolabel::render::isosurface::{extract, extract_serial, Field};
+use cryolabel::render::isosurface::{Field, extract, extract_serial};
 
 fn synthetic(n: usize) -> Field {
     let mut data = vec![0f32; n * n * n];
@@ -39,7 +39,11 @@ fn main() {
     let n = 256;
     let t = Instant::now();
     let f = synthetic(n);
-    println!("synthetic {n}^3 map built in {:.0} ms; {} rayon threads", t.elapsed().as_secs_f64() * 1e3, rayon::current_num_threads());
+    println!(
+        "synthetic {n}^3 map built in {:.0} ms; {} rayon threads",
+        t.elapsed().as_secs_f64() * 1e3,
+        rayon::current_num_threads()
+    );
     for level in [0.5f32, 0.25, 0.15] {
         let _ = extract(&f, level); // warm the allocator and page cache
         let mut par = f64::MAX;
@@ -54,6 +58,9 @@ fn main() {
             let _ = extract_serial(&f, level);
             ser = ser.min(t.elapsed().as_secs_f64() * 1e3);
         }
-        println!("level {level:>5}: {tris:>9} triangles  parallel {par:7.1} ms  single-thread {ser:7.1} ms  speed-up {:.2}x", ser / par);
+        println!(
+            "level {level:>5}: {tris:>9} triangles  parallel {par:7.1} ms  single-thread {ser:7.1} ms  speed-up {:.2}x",
+            ser / par
+        );
     }
 }

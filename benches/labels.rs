@@ -8,7 +8,7 @@ mod common;
 
 use common::best_of;
 use cryolabel::engine::{
-    self, grid::Grid, label::label, neighbours::ATOM, tiling::tile, IndexRule, LabelParams, Preset, Volume,
+    self, IndexRule, LabelParams, Preset, Volume, grid::Grid, label::label, neighbours::ATOM, tiling::tile,
 };
 use rayon::prelude::*;
 
@@ -91,7 +91,11 @@ fn main() {
     let s = t_ref.as_secs_f64();
     println!("denoisecryodata preset, 3 labels: {:.4} s  (classes {:?})", s, ours.stats.class_counts);
     println!("precise preset, 3 labels:         {:.4} s", t_precise.as_secs_f64());
-    println!("same-run baseline (plain cube loop in Rust): {:.4} s  -> {:.1}x", t_naive.as_secs_f64(), t_naive.as_secs_f64() / s);
+    println!(
+        "same-run baseline (plain cube loop in Rust): {:.4} s  -> {:.1}x",
+        t_naive.as_secs_f64(),
+        t_naive.as_secs_f64() / s
+    );
     println!("published script 207.7 s (README figure)   -> {:.0}x", 207.7 / s);
     println!("numpy/scipy whole process 1.80 s (figure)  -> {:.1}x", 1.80 / s);
     println!("goal: < 0.16 s: {}", if s < 0.16 { "met" } else { "NOT met" });

@@ -6,8 +6,8 @@ mod common;
 use common::best_of;
 use cryolabel::engine::label::label;
 use cryolabel::engine::{Atom, Grid, LabelParams, Preset, Volume};
-use cryolabel::render::slice::{build_slice, ClassStyle, ScalarStyle, SliceLayers, SliceStyle};
-use cryolabel::render::{palette, Axis};
+use cryolabel::render::slice::{ClassStyle, ScalarStyle, SliceLayers, SliceStyle, build_slice};
+use cryolabel::render::{Axis, palette};
 use eframe::egui::Color32;
 use glam::Vec3;
 
@@ -51,9 +51,15 @@ fn synthetic(n: usize) -> (Volume<f32>, Vec<Atom>) {
 
 fn main() {
     let (sim, atoms) = synthetic(60_000);
-    println!("relabel bench: 256^3 map (16.8 M voxels), {} atoms, {} threads", atoms.len(), rayon::current_num_threads());
+    println!(
+        "relabel bench: 256^3 map (16.8 M voxels), {} atoms, {} threads",
+        atoms.len(),
+        rayon::current_num_threads()
+    );
     let mut last = None;
-    for (preset, radius) in [(Preset::DenoiseCryoData, 6.0), (Preset::DenoiseCryoData, 3.0), (Preset::Precise, 6.0), (Preset::Precise, 3.0)] {
+    for (preset, radius) in
+        [(Preset::DenoiseCryoData, 6.0), (Preset::DenoiseCryoData, 3.0), (Preset::Precise, 6.0), (Preset::Precise, 3.0)]
+    {
         let mut p = LabelParams::preset(preset);
         p.radius = radius;
         let t = best_of(3, || last = Some(label(&sim, &atoms, &p, None).unwrap()));
@@ -70,7 +76,11 @@ fn main() {
     let t_copy = best_of(3, || {
         std::hint::black_box(atoms_only.clone());
     });
-    println!("  of which dilate_cube radius 6: {:.1} ms (+ {:.1} ms to copy the input)", (t - t_copy).as_secs_f64() * 1e3, t_copy.as_secs_f64() * 1e3);
+    println!(
+        "  of which dilate_cube radius 6: {:.1} ms (+ {:.1} ms to copy the input)",
+        (t - t_copy).as_secs_f64() * 1e3,
+        t_copy.as_secs_f64() * 1e3
+    );
     let scalar = |c| ScalarStyle { visible: true, opacity: 0.6, colour: c };
     let style = SliceStyle {
         map: scalar(Color32::WHITE),
@@ -79,8 +89,18 @@ fn main() {
         simulated_max: 1.5,
         regression: scalar(palette::REGRESSION_COLOUR),
         regression_max: 1.5,
-        classification: ClassStyle { visible: true, opacity: 0.5, colours: palette::CLASS_COLOURS.to_vec(), shown: vec![true; 3] },
-        atom_types: ClassStyle { visible: true, opacity: 0.8, colours: palette::TYPE_COLOURS.to_vec(), shown: vec![true; 6] },
+        classification: ClassStyle {
+            visible: true,
+            opacity: 0.5,
+            colours: palette::CLASS_COLOURS.to_vec(),
+            shown: vec![true; 3],
+        },
+        atom_types: ClassStyle {
+            visible: true,
+            opacity: 0.8,
+            colours: palette::TYPE_COLOURS.to_vec(),
+            shown: vec![true; 6],
+        },
         outline: true,
         contour: Some(1.0),
         show_changed: false,

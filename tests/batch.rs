@@ -118,8 +118,16 @@ fn two_shards_merged_equal_one_run() {
     let s = sharded.to_str().unwrap();
     let o0 = run(&["batch", "--manifest", ms, "--out", s, "--fsc", "--shard", "0/2"], &[]);
     // shard 1 from SLURM's array variables, as an sbatch array task gets it
-    let o1 = run(&["batch", "--manifest", ms, "--out", s, "--fsc"], &[("SLURM_ARRAY_TASK_ID", "1"), ("SLURM_ARRAY_TASK_COUNT", "2")]);
-    assert!(text(&o0).contains("2 entries (shard 0/2)") && text(&o1).contains("2 entries (shard 1/2)"), "{}{}", text(&o0), text(&o1));
+    let o1 = run(
+        &["batch", "--manifest", ms, "--out", s, "--fsc"],
+        &[("SLURM_ARRAY_TASK_ID", "1"), ("SLURM_ARRAY_TASK_COUNT", "2")],
+    );
+    assert!(
+        text(&o0).contains("2 entries (shard 0/2)") && text(&o1).contains("2 entries (shard 1/2)"),
+        "{}{}",
+        text(&o0),
+        text(&o1)
+    );
     assert!(sharded.join("metadata.shard-0-of-2.csv").is_file() && sharded.join("failures.shard-1-of-2.csv").is_file());
     let o = run(&["merge", s, "--out", s], &[]);
     assert!(o.status.success(), "{}", text(&o));
@@ -138,11 +146,30 @@ fn cubes_reassemble_to_the_source_maps_and_split_is_seeded() {
     let o = run(&["batch", "--manifest", m.to_str().unwrap(), "--out", ds.to_str().unwrap()], &[]);
     assert!(o.status.success(), "{}", text(&o));
     let cubes = tmp.path().join("cubes");
-    let o = run(&["cubes", "--dataset", ds.to_str().unwrap(), "--size", "32", "--stride", "20", "--out", cubes.to_str().unwrap(), "--keep-empty"], &[]);
+    let o = run(
+        &[
+            "cubes",
+            "--dataset",
+            ds.to_str().unwrap(),
+            "--size",
+            "32",
+            "--stride",
+            "20",
+            "--out",
+            cubes.to_str().unwrap(),
+            "--keep-empty",
+        ],
+        &[],
+    );
     assert!(o.status.success(), "{}", text(&o));
     let index = table(&cubes.join("index.csv"));
     assert_eq!(index.len() - 1, 8, "{index:?}"); // starts 0,18 x 0,9 x 0,17 on 50 x 41 x 49
-    let src = ["6vyb.mrc", "6vyb_regression_situs.mrc", "6vyb_classification_situs.mrc", "6vyb_classification_types_situs.mrc"];
+    let src = [
+        "6vyb.mrc",
+        "6vyb_regression_situs.mrc",
+        "6vyb_classification_situs.mrc",
+        "6vyb_classification_types_situs.mrc",
+    ];
     for (file, part) in src.iter().zip(["map", "regression", "classification", "types"]) {
         let v = read_map(&ds.join("6vyb").join(file)).unwrap().volume;
         let [nx, ny, nz] = v.grid.shape;
@@ -169,9 +196,13 @@ fn cubes_reassemble_to_the_source_maps_and_split_is_seeded() {
     // without --keep-empty exactly the cubes holding a label remain
     let ds_s = ds.to_str().unwrap();
     let (all, some) = (tmp.path().join("all8"), tmp.path().join("some8"));
-    run(&["cubes", "--dataset", ds_s, "--size", "8", "--stride", "8", "--out", all.to_str().unwrap(), "--keep-empty"], &[]);
+    run(
+        &["cubes", "--dataset", ds_s, "--size", "8", "--stride", "8", "--out", all.to_str().unwrap(), "--keep-empty"],
+        &[],
+    );
     run(&["cubes", "--dataset", ds_s, "--size", "8", "--stride", "8", "--out", some.to_str().unwrap()], &[]);
-    let labelled: Vec<Vec<String>> = table(&all.join("index.csv")).into_iter().filter(|r| r[8] != "0" || r[9] != "0").collect();
+    let labelled: Vec<Vec<String>> =
+        table(&all.join("index.csv")).into_iter().filter(|r| r[8] != "0" || r[9] != "0").collect();
     assert_eq!(labelled, table(&some.join("index.csv")));
     assert!(!some.join("6vyb").join("6vyb_0_0_0_map.npy").exists() || labelled.iter().any(|r| r[10] == "6vyb_0_0_0"));
 
@@ -185,7 +216,20 @@ fn cubes_reassemble_to_the_source_maps_and_split_is_seeded() {
     std::fs::write(sp.join("metadata.csv"), meta).unwrap();
     let split = |seed: &str, name: &str| {
         let out = sp.join(name);
-        let o = run(&["split", "--dataset", sp.to_str().unwrap(), "--by", "resolution", "--out", out.to_str().unwrap(), "--seed", seed], &[]);
+        let o = run(
+            &[
+                "split",
+                "--dataset",
+                sp.to_str().unwrap(),
+                "--by",
+                "resolution",
+                "--out",
+                out.to_str().unwrap(),
+                "--seed",
+                seed,
+            ],
+            &[],
+        );
         assert!(o.status.success(), "{}", text(&o));
         table(&out)
     };
@@ -218,9 +262,11 @@ fn a_killed_batch_resumes_losing_and_redoing_nothing() {
     child.kill().unwrap();
     child.wait().unwrap();
     assert!(first.exists(), "the first entry never finished");
-    let done: Vec<String> = (0..6).map(|i| format!("e{i}")).filter(|id| out.join(id).join("provenance.json").exists()).collect();
+    let done: Vec<String> =
+        (0..6).map(|i| format!("e{i}")).filter(|id| out.join(id).join("provenance.json").exists()).collect();
     assert!(done.len() < 6, "killed too late to test anything: {done:?}");
-    let before: Vec<_> = done.iter().map(|id| mtime(&out.join(id).join(format!("{id}_classification_situs.mrc")))).collect();
+    let before: Vec<_> =
+        done.iter().map(|id| mtime(&out.join(id).join(format!("{id}_classification_situs.mrc")))).collect();
     // every file under a final name is whole, even in the entry that was cut short
     for e in std::fs::read_dir(&out).unwrap().flatten().filter(|e| e.path().is_dir()) {
         for f in std::fs::read_dir(e.path()).unwrap().flatten() {

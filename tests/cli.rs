@@ -55,18 +55,35 @@ fn outputs_open_in_mrcfile_and_gemmi_at_the_same_place() {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/check_outputs.py");
     let dir = tempfile::tempdir().unwrap();
     assert!(label_5ni1(dir.path()).0);
-    let o = Command::new("python3").args([script, s(&data("5ni1/emd_3488.mrc")), s(dir.path()), "5me2"]).output().unwrap();
+    let o =
+        Command::new("python3").args([script, s(&data("5ni1/emd_3488.mrc")), s(dir.path()), "5me2"]).output().unwrap();
     assert!(o.status.success(), "{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
     // non-zero origin and NSTART placements too
-    for (map, model) in [("6vyb/emd_21457_seg.mrc", "6vyb/6vyb_Ndom.pdb"), ("6vyb/emd_21457_seg_nstart.mrc", "6vyb/6vyb_Ndom.pdb")] {
+    for (map, model) in
+        [("6vyb/emd_21457_seg.mrc", "6vyb/6vyb_Ndom.pdb"), ("6vyb/emd_21457_seg_nstart.mrc", "6vyb/6vyb_Ndom.pdb")]
+    {
         let d = tempfile::tempdir().unwrap();
         let (ok, _, err) = run(&[
-            "label", "--map", s(&data(map)), "--model", s(&data(model)),
-            "--simulated", s(&data("6vyb/expected/6vyb_situs_simulated.mrc.gz")), "--out", s(d.path()), "--id", "6vyb",
+            "label",
+            "--map",
+            s(&data(map)),
+            "--model",
+            s(&data(model)),
+            "--simulated",
+            s(&data("6vyb/expected/6vyb_situs_simulated.mrc.gz")),
+            "--out",
+            s(d.path()),
+            "--id",
+            "6vyb",
         ]);
         assert!(ok, "{err}");
         let o = Command::new("python3").args([script, s(&data(map)), s(d.path()), "6vyb"]).output().unwrap();
-        assert!(o.status.success(), "{map}: {}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+        assert!(
+            o.status.success(),
+            "{map}: {}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
     }
 }
 
@@ -192,11 +209,16 @@ fn prepared_folder_reads_back_in_label_and_python() {
     let again = dir.path().join("again");
     let (ok, out2, err) = run(&[
         "label",
-        "--map", s(&d.join("5ni1.mrc")),
-        "--model", s(&d.join("5ni1.pdb1")),
-        "--simulated", s(&d.join("5ni1_situs_simulated.mrc")),
-        "--out", s(&again),
-        "--id", "5ni1",
+        "--map",
+        s(&d.join("5ni1.mrc")),
+        "--model",
+        s(&d.join("5ni1.pdb1")),
+        "--simulated",
+        s(&d.join("5ni1_situs_simulated.mrc")),
+        "--out",
+        s(&again),
+        "--id",
+        "5ni1",
     ]);
     assert!(ok, "{err}");
     let atom = classes.split("atom ").nth(1).unwrap().split(',').next().unwrap();

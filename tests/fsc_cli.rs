@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use cryolabel::engine::{write_map, Grid, Volume};
+use cryolabel::engine::{Grid, Volume, write_map};
 
 const BIN: &str = env!("CARGO_BIN_EXE_cryolabel");
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/real/5ni1");
@@ -51,7 +51,10 @@ fn fsc_csv_matches_numpy() {
     write_map(&pb, &Volume { grid, data: b }, "b").unwrap();
     run(&["fsc", "--map", pa.to_str().unwrap(), "--map2", pb.to_str().unwrap(), "--csv", csv.to_str().unwrap()]);
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/fsc_check.py");
-    let out = Command::new("python3").args([script, pa.to_str().unwrap(), pb.to_str().unwrap(), csv.to_str().unwrap()]).output().unwrap();
+    let out = Command::new("python3")
+        .args([script, pa.to_str().unwrap(), pb.to_str().unwrap(), csv.to_str().unwrap()])
+        .output()
+        .unwrap();
     let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "numpy disagrees:\n{text}");
 }
@@ -92,11 +95,15 @@ fn fsc_map_model_writes_plot_and_rejects_bad_input() {
     let dir = tempfile::tempdir().unwrap();
     let png = dir.path().join("fsc.png");
     let map = format!("{DATA}/emd_3488.mrc");
-    let text = run(&["fsc", "--map", &map, "--model", &format!("{DATA}/5me2.pdb"), "--mask", "--plot", png.to_str().unwrap()]);
+    let text =
+        run(&["fsc", "--map", &map, "--model", &format!("{DATA}/5me2.pdb"), "--mask", "--plot", png.to_str().unwrap()]);
     assert!(text.contains("FSC = 0.5"), "{text}");
     assert!(image::open(&png).is_ok());
     let bad = Command::new(BIN).args(["fsc", "--map", &map, "--model", &map]).output().unwrap();
     assert!(!bad.status.success());
-    let bad = Command::new(BIN).args(["fsc", "--map", &map, "--model", &format!("{DATA}/5me2.pdb"), "--resolution", "-1"]).output().unwrap();
+    let bad = Command::new(BIN)
+        .args(["fsc", "--map", &map, "--model", &format!("{DATA}/5me2.pdb"), "--resolution", "-1"])
+        .output()
+        .unwrap();
     assert!(!bad.status.success());
 }

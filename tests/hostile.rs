@@ -10,7 +10,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use cryolabel::engine::model::parse_model;
-use cryolabel::engine::{read_map, read_map_bytes, write_map, Grid, MapError, Volume};
+use cryolabel::engine::{Grid, MapError, Volume, read_map, read_map_bytes, write_map};
 
 /// A valid little-endian 4x4x4 float32 map (1024-byte header + 256 bytes).
 fn small_map() -> Vec<u8> {
@@ -212,7 +212,10 @@ fn hundred_thousand_atoms_with_hybrid36_serials_and_residues() {
         let name = [" N  ", " CA ", " C  ", " O  ", " CB "][i % 5];
         let chain = (b'A' + ((i / 200_000) as u8)) as char;
         let (x, y, z) = ((i % 100) as f32, ((i / 100) % 100) as f32, (i / 10_000) as f32);
-        text += &format!("ATOM  {serial} {name} ALA {chain}{res}    {x:8.3}{y:8.3}{z:8.3}  1.00 10.00           {}\n", &name[1..2]);
+        text += &format!(
+            "ATOM  {serial} {name} ALA {chain}{res}    {x:8.3}{y:8.3}{z:8.3}  1.00 10.00           {}\n",
+            &name[1..2]
+        );
     }
     assert_eq!(hy36(100_000, 5), "A0000");
     assert_eq!(hy36(10_000, 4), "A000");
@@ -243,21 +246,44 @@ fn killed_export_leaves_no_partial_file() {
     let mut pdb = String::new();
     for i in 0..2000 {
         let (x, y, z) = (5 + i % 110, 5 + (i / 110) % 110, 5 + (i * 7) % 110);
-        pdb += &format!("ATOM  {:>5}  CA  ALA A{:>4}    {:8.3}{:8.3}{:8.3}  1.00 10.00           C\n", i + 1, i % 9999 + 1, x as f32, y as f32, z as f32);
+        pdb += &format!(
+            "ATOM  {:>5}  CA  ALA A{:>4}    {:8.3}{:8.3}{:8.3}  1.00 10.00           C\n",
+            i + 1,
+            i % 9999 + 1,
+            x as f32,
+            y as f32,
+            z as f32
+        );
     }
     let model = dir.path().join("m.pdb");
     std::fs::write(&model, pdb).unwrap();
     let out = dir.path().join("out");
-    let args = ["label", "--map", map.to_str().unwrap(), "--model", model.to_str().unwrap(), "--simulated", map.to_str().unwrap(), "--out", out.to_str().unwrap()];
+    let args = [
+        "label",
+        "--map",
+        map.to_str().unwrap(),
+        "--model",
+        model.to_str().unwrap(),
+        "--simulated",
+        map.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
     let mut seen_final = 0;
     for delay_ms in [0u64, 30, 80, 150, 250, 400, 600, 900, 1300, 2000] {
         let _ = std::fs::remove_dir_all(&out);
-        let mut child = Command::new(common::bin()).args(args).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
+        let mut child = Command::new(common::bin())
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
         std::thread::sleep(Duration::from_millis(delay_ms));
         let _ = child.kill(); // SIGKILL
         let _ = child.wait();
         for f in final_names(&out) {
-            let m = read_map(&f).unwrap_or_else(|e| panic!("after a kill at {delay_ms} ms, {} is partial: {e}", f.display()));
+            let m = read_map(&f)
+                .unwrap_or_else(|e| panic!("after a kill at {delay_ms} ms, {} is partial: {e}", f.display()));
             assert_eq!(m.volume.grid.shape, [n; 3]);
             seen_final += 1;
         }
@@ -265,7 +291,8 @@ fn killed_export_leaves_no_partial_file() {
     // A run to the end writes all three and, on Linux, sweeps the killed runs' temporaries.
     let ok = Command::new(common::bin()).args(args).output().unwrap();
     assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
-    let names: Vec<_> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
+    let names: Vec<_> =
+        std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
     assert_eq!(final_names(&out).len(), 3, "{names:?}");
     if cfg!(target_os = "linux") {
         assert_eq!(names.len(), 3, "stale .part files swept: {names:?}");

@@ -3,7 +3,7 @@
 mod common;
 
 use common::data;
-use cryolabel::engine::{self, label::label, LabelParams, Preset};
+use cryolabel::engine::{self, LabelParams, Preset, label::label};
 
 struct Case {
     map: &'static str,
@@ -46,12 +46,22 @@ fn bit_exact_5ni1_pdb() {
 #[test]
 fn bit_exact_5ni1_assembly_pdb1() {
     // MODEL 2 reuses chain ids A,B: every MODEL must count.
-    assert_bit_exact(&Case { map: "5ni1/emd_3488.mrc", model: "5ni1/5me2.pdb1", expected: "5ni1/expected", id: "5me2" });
+    assert_bit_exact(&Case {
+        map: "5ni1/emd_3488.mrc",
+        model: "5ni1/5me2.pdb1",
+        expected: "5ni1/expected",
+        id: "5me2",
+    });
 }
 
 #[test]
 fn bit_exact_6vyb_origin_in_header() {
-    assert_bit_exact(&Case { map: "6vyb/emd_21457_seg.mrc", model: "6vyb/6vyb_Ndom.pdb", expected: "6vyb/expected", id: "6vyb" });
+    assert_bit_exact(&Case {
+        map: "6vyb/emd_21457_seg.mrc",
+        model: "6vyb/6vyb_Ndom.pdb",
+        expected: "6vyb/expected",
+        id: "6vyb",
+    });
 }
 
 #[test]
@@ -66,7 +76,12 @@ fn nstart_placement_gives_the_same_labels_as_origin_placement() {
     let differ = seg.regression.data.iter().zip(&nst.regression.data).filter(|(a, b)| a != b).count();
     assert!(differ <= 3, "{differ} regression voxels differ");
     // and the shifted model on the zero-origin map lands on the same voxels
-    let o0 = labels_for("6vyb/emd_21457_seg_orig0.mrc", "6vyb/6vyb_Ndom_shifted.pdb", sim, &LabelParams::preset(Preset::Precise));
+    let o0 = labels_for(
+        "6vyb/emd_21457_seg_orig0.mrc",
+        "6vyb/6vyb_Ndom_shifted.pdb",
+        sim,
+        &LabelParams::preset(Preset::Precise),
+    );
     let sp = labels_for("6vyb/emd_21457_seg.mrc", "6vyb/6vyb_Ndom.pdb", sim, &LabelParams::preset(Preset::Precise));
     assert_eq!(o0.stats.atoms_outside, sp.stats.atoms_outside);
     assert_eq!(o0.stats.atoms_outside, 3, "SOURCE.txt: 3 of 1615 atoms lie outside the box");
@@ -99,7 +114,11 @@ fn precise_preset_differs_where_the_paper_meant_otherwise() {
     let model = engine::read_model(&data("5ni1/5me2.pdb")).unwrap();
     let protein_o = model.atoms.iter().filter(|a| a.name == "O" && engine::model::is_amino_acid(&a.res_name)).count();
     let all_o = protein_o;
-    assert!(p.stats.type_counts[4] <= protein_o && p.stats.type_counts[4] + 20 > protein_o, "{:?} {protein_o} {all_o}", p.stats);
+    assert!(
+        p.stats.type_counts[4] <= protein_o && p.stats.type_counts[4] + 20 > protein_o,
+        "{:?} {protein_o} {all_o}",
+        p.stats
+    );
 }
 
 #[test]

@@ -4,10 +4,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use cryolabel::app::{sample::sample_options, CryolabelApp};
+use cryolabel::app::{CryolabelApp, sample::sample_options};
 use cryolabel::engine::{Grid, Volume};
 use cryolabel::render::camera::Camera;
-use cryolabel::render::isosurface::{extract, Field, Sampling};
+use cryolabel::render::isosurface::{Field, Sampling, extract};
 use cryolabel::render::scene3d::{Frame, Scene3dGpu, SceneMesh, SceneSpheres, Style};
 use eframe::{egui, wgpu};
 use glam::Vec3;
@@ -77,7 +77,10 @@ fn surface_in_the_middle_background_in_corners_hidden_atom_hidden() {
     let mut see_through = frame.clone();
     see_through.meshes[0].colour[3] = 0.3;
     let img = gpu.render_image(&device, &queue, &see_through).expect("image");
-    assert!(img.pixels().filter(|p| p.0[1] > 60 && p.0[1] > p.0[0]).count() > 20, "atom visible through a transparent surface");
+    assert!(
+        img.pixels().filter(|p| p.0[1] > 60 && p.0[1] > p.0[0]).count() > 20,
+        "atom visible through a transparent surface"
+    );
 
     // White background, mesh style: the corners follow the background.
     let mut white = frame.clone();

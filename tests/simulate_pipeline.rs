@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use cryolabel::engine::{self, prepare, resample, simulate, SimParams, Volume};
+use cryolabel::engine::{self, SimParams, Volume, prepare, resample, simulate};
 
 fn data(rel: &str) -> PathBuf {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/")).join(rel)
@@ -13,11 +13,17 @@ fn data(rel: &str) -> PathBuf {
 fn compare(a: &Volume<f32>, b: &Volume<f32>) -> (f64, f64) {
     assert_eq!(a.grid.shape, b.grid.shape, "shape");
     for k in 0..3 {
-        assert!((a.grid.origin[k] - b.grid.origin[k]).abs() < 1e-3, "origin {:?} vs {:?}", a.grid.origin, b.grid.origin);
+        assert!(
+            (a.grid.origin[k] - b.grid.origin[k]).abs() < 1e-3,
+            "origin {:?} vs {:?}",
+            a.grid.origin,
+            b.grid.origin
+        );
         assert!((a.grid.voxel[k] - b.grid.voxel[k]).abs() < 1e-5, "voxel");
     }
     let n = a.data.len() as f64;
-    let (ma, mb) = (a.data.iter().map(|&v| v as f64).sum::<f64>() / n, b.data.iter().map(|&v| v as f64).sum::<f64>() / n);
+    let (ma, mb) =
+        (a.data.iter().map(|&v| v as f64).sum::<f64>() / n, b.data.iter().map(|&v| v as f64).sum::<f64>() / n);
     let (mut sab, mut saa, mut sbb, mut dmax, mut bmax) = (0.0, 0.0, 0.0, 0f64, 0f64);
     for (&x, &y) in a.data.iter().zip(&b.data) {
         let (x, y) = (x as f64, y as f64);
@@ -58,7 +64,11 @@ fn check_like(model: &str, map: &str, expected: &str) {
     let (c, d) = compare(&placed, &e.volume);
     // the two routes onto the grid: whole-voxel copy against ChimeraX's trilinear rule
     let (c2, d2) = compare(&resample::resample_onto(&s.volume, &target), &placed);
-    eprintln!("{model} on {map}: correlation {c:.7}, max diff {:.5}% of max; copy vs trilinear: {c2:.9}, {:.2e}", d * 100.0, d2);
+    eprintln!(
+        "{model} on {map}: correlation {c:.7}, max diff {:.5}% of max; copy vs trilinear: {c2:.9}, {:.2e}",
+        d * 100.0,
+        d2
+    );
     assert!(c >= 0.999 && d <= 0.01, "{model}: correlation {c}, max diff {d}");
     assert!(d2 < 1e-4, "copy and trilinear routes differ by {d2}");
 }
@@ -70,7 +80,11 @@ fn simulate_like_5ni1() {
 
 #[test]
 fn simulate_like_6vyb() {
-    check_like("real/6vyb/6vyb_Ndom.pdb", "real/6vyb/emd_21457_seg.mrc", "real/6vyb/expected/6vyb_situs_simulated.mrc.gz");
+    check_like(
+        "real/6vyb/6vyb_Ndom.pdb",
+        "real/6vyb/emd_21457_seg.mrc",
+        "real/6vyb/expected/6vyb_situs_simulated.mrc.gz",
+    );
 }
 
 #[test]
@@ -95,7 +109,9 @@ fn prepare_5ni1_folder() {
         sim: SimParams::new(3.2, 1.0),
         label: engine::LabelParams::preset(engine::Preset::DenoiseCryoData),
     };
-    let r = prepare::prepare(&data("real/5ni1/emd_3488.mrc"), &data("real/5ni1/5ni1_updated.cif"), dir.path(), &p, None).unwrap();
+    let r =
+        prepare::prepare(&data("real/5ni1/emd_3488.mrc"), &data("real/5ni1/5ni1_updated.cif"), dir.path(), &p, None)
+            .unwrap();
     assert_eq!(r.id, "5ni1");
     assert_eq!(r.resolution, 3.2);
     let d = dir.path().join("5ni1");
@@ -120,7 +136,8 @@ fn prepare_5ni1_folder() {
     let back = engine::read_model(&d.join("5ni1.pdb1")).unwrap();
     assert_eq!(back.atoms.len(), r.model.atoms.len());
     assert_eq!(back.resolution, Some(3.2));
-    let prov: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(d.join("provenance.json")).unwrap()).unwrap();
+    let prov: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("provenance.json")).unwrap()).unwrap();
     assert_eq!(prov["inputs"]["map"]["sha256"], "2fdf1909cbfbc21d3af4230e8a8ff57bf4d4b6ccc72b480992df4dfe39e30209");
     assert_eq!(prov["labels"]["class_counts"][1], atoms);
     // no temporary files left behind
@@ -159,8 +176,10 @@ fn labels_from_engine_simulation_match_published() {
     let m = engine::read_model(&data("real/5ni1/5me2.pdb")).unwrap();
     let grid = engine::read_map(&data("real/5ni1/emd_3488.mrc")).unwrap().volume.grid;
     let (_, sim) = simulate::simulate_on(&m, &SimParams::new(3.2, 1.05), &grid).unwrap();
-    let l = engine::label::label(&sim, &m.atoms, &engine::LabelParams::preset(engine::Preset::DenoiseCryoData), None).unwrap();
-    let e = |n: &str| engine::read_map(&data(&format!("real/5ni1/expected/5me2_{n}_situs.mrc.gz"))).unwrap().volume.data;
+    let l = engine::label::label(&sim, &m.atoms, &engine::LabelParams::preset(engine::Preset::DenoiseCryoData), None)
+        .unwrap();
+    let e =
+        |n: &str| engine::read_map(&data(&format!("real/5ni1/expected/5me2_{n}_situs.mrc.gz"))).unwrap().volume.data;
     let class: Vec<f32> = l.classification.data.iter().map(|&v| v as f32).collect();
     assert!(class == e("classification"), "classification differs");
     assert!(l.atom_types.data == e("classification_types"), "atom types differ");
@@ -179,7 +198,8 @@ fn cli_simulate_resample_and_label_without_simulated() {
     let (model, map) = (data("real/5ni1/5me2.pdb"), data("real/5ni1/emd_3488.mrc"));
     let (m, e, d) = (model.to_str().unwrap(), map.to_str().unwrap(), dir.path());
     let sim = d.join("sim.mrc");
-    let (ok, out, err) = cli(&["simulate", "--model", m, "--resolution", "3.2", "--spacing", "1.05", "--out", sim.to_str().unwrap()]);
+    let (ok, out, err) =
+        cli(&["simulate", "--model", m, "--resolution", "3.2", "--spacing", "1.05", "--out", sim.to_str().unwrap()]);
     assert!(ok, "{err}");
     assert!(out.contains("[77, 79, 64] voxels of 1.05"), "{out}");
     let like = d.join("like.mrc");
@@ -199,16 +219,63 @@ fn cli_refuses_bad_input_without_partial_files() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let nores = d.join("nores.pdb");
-    let atoms: String = std::fs::read_to_string(data("real/5ni1/5me2.pdb")).unwrap().lines().filter(|l| l.starts_with("ATOM")).take(50).map(|l| format!("{l}\n")).collect();
+    let atoms: String = std::fs::read_to_string(data("real/5ni1/5me2.pdb"))
+        .unwrap()
+        .lines()
+        .filter(|l| l.starts_with("ATOM"))
+        .take(50)
+        .map(|l| format!("{l}\n"))
+        .collect();
     std::fs::write(&nores, atoms).unwrap();
     let map = data("real/5ni1/emd_3488.mrc");
     let out = d.join("o.mrc");
     for (args, needle) in [
-        (vec!["simulate", "--model", nores.to_str().unwrap(), "--spacing", "1", "--out", out.to_str().unwrap()], "--resolution"),
-        (vec!["simulate", "--model", nores.to_str().unwrap(), "--resolution", "3", "--spacing", "0", "--out", out.to_str().unwrap()], "spacing"),
-        (vec!["label", "--map", map.to_str().unwrap(), "--model", nores.to_str().unwrap(), "--out", out.to_str().unwrap()], "--resolution"),
-        (vec!["prepare", "--map", map.to_str().unwrap(), "--model", nores.to_str().unwrap(), "--out", out.to_str().unwrap()], "--resolution"),
-        (vec!["resample", "--map", nores.to_str().unwrap(), "--spacing", "1", "--out", out.to_str().unwrap()], "nores.pdb"),
+        (
+            vec!["simulate", "--model", nores.to_str().unwrap(), "--spacing", "1", "--out", out.to_str().unwrap()],
+            "--resolution",
+        ),
+        (
+            vec![
+                "simulate",
+                "--model",
+                nores.to_str().unwrap(),
+                "--resolution",
+                "3",
+                "--spacing",
+                "0",
+                "--out",
+                out.to_str().unwrap(),
+            ],
+            "spacing",
+        ),
+        (
+            vec![
+                "label",
+                "--map",
+                map.to_str().unwrap(),
+                "--model",
+                nores.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+            ],
+            "--resolution",
+        ),
+        (
+            vec![
+                "prepare",
+                "--map",
+                map.to_str().unwrap(),
+                "--model",
+                nores.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+            ],
+            "--resolution",
+        ),
+        (
+            vec!["resample", "--map", nores.to_str().unwrap(), "--spacing", "1", "--out", out.to_str().unwrap()],
+            "nores.pdb",
+        ),
     ] {
         let (ok, _, err) = cli(&args);
         assert!(!ok && err.contains(needle) && !err.contains("panicked"), "{args:?}: {err}");

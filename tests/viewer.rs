@@ -2,17 +2,14 @@
 
 use std::time::Duration;
 
-use cryolabel::app::{sample::sample_options, CryolabelApp};
+use cryolabel::app::{CryolabelApp, sample::sample_options};
 use eframe::egui;
-use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
 
 fn harness() -> Harness<'static, CryolabelApp> {
     let opts = sample_options().expect("sample files");
-    Harness::builder()
-        .with_size(egui::vec2(1400.0, 880.0))
-        .wgpu()
-        .build_eframe(move |cc| CryolabelApp::new(cc, opts))
+    Harness::builder().with_size(egui::vec2(1400.0, 880.0)).wgpu().build_eframe(move |cc| CryolabelApp::new(cc, opts))
 }
 
 /// Step frames until the background jobs are done and labels exist.
@@ -55,7 +52,18 @@ fn label_pixels(img: &image::RgbaImage) -> (usize, usize) {
 fn panels_exist() {
     let mut h = harness();
     h.run_steps(2);
-    for name in ["Layers", "Labeling", "Contour", "What changed", "Diagnostics", "Validation", "Export", "Experimental map", "Classification", "Atom types"] {
+    for name in [
+        "Layers",
+        "Labeling",
+        "Contour",
+        "What changed",
+        "Diagnostics",
+        "Validation",
+        "Export",
+        "Experimental map",
+        "Classification",
+        "Atom types",
+    ] {
         h.get_by_label(name);
     }
 }
@@ -158,7 +166,7 @@ fn compute_fsc(h: &mut Harness<'_, CryolabelApp>) {
 
 #[test]
 fn validation_panel_shows_map_and_label_fsc() {
-    use cryolabel::app::validation::{format_resolution, LABEL_ROW, MAP_ROW};
+    use cryolabel::app::validation::{LABEL_ROW, MAP_ROW, format_resolution};
     use cryolabel::engine::fsc::{FSC_05, FSC_0143};
     let mut h = harness();
     wait_for_labels(&mut h);
@@ -244,7 +252,10 @@ fn dropped_files_open_by_their_names() {
     }
     wait_for_labels(&mut h);
     let s = &h.state().session;
-    assert!(s.model.is_some() && s.simulated_path.is_some() && !s.simulated_made, "model and simulated map came from the drop");
+    assert!(
+        s.model.is_some() && s.simulated_path.is_some() && !s.simulated_made,
+        "model and simulated map came from the drop"
+    );
 }
 
 #[test]

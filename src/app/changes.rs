@@ -18,13 +18,7 @@ impl ChangesPanel {
         };
         ui.checkbox(&mut s.view.style.show_changed, "Show changed voxels")
             .on_hover_text("Mark voxels whose class differs from the previous labels (white)");
-        let changed = now
-            .classification
-            .data
-            .iter()
-            .zip(&before.classification.data)
-            .filter(|(a, b)| a != b)
-            .count();
+        let changed = now.classification.data.iter().zip(&before.classification.data).filter(|(a, b)| a != b).count();
         ui.small(format!("{changed} voxels changed class (radius {} -> {})", before.params.radius, now.params.radius));
         let (b, a) = (&before.stats.class_counts, &now.stats.class_counts);
         ui.small(format!("atom {} -> {}, neighbour {} -> {}", b[1], a[1], b[2], a[2]));

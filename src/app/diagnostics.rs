@@ -28,7 +28,10 @@ impl DiagnosticsPanel {
                 ui.end_row();
                 let h = &m.file.header;
                 ui.label("Header");
-                ui.label(format!("mode {}, axes {:?}, NSTART {:?}, ISPG {}", h.mode, h.axis_order, h.nstart_crs, h.ispg));
+                ui.label(format!(
+                    "mode {}, axes {:?}, NSTART {:?}, ISPG {}",
+                    h.mode, h.axis_order, h.nstart_crs, h.ispg
+                ));
                 ui.end_row();
             }
             if s.simulated.is_some() || s.simulated_path.is_some() {

@@ -37,7 +37,8 @@ impl ExportPanel {
                 .labelled_by(l.id)
                 .on_hover_text("File names start with this id (default: the model's name)");
         });
-        ui.checkbox(&mut self.with_map, "Also write the map").on_hover_text("A copy of the experimental map beside the labels");
+        ui.checkbox(&mut self.with_map, "Also write the map")
+            .on_hover_text("A copy of the experimental map beside the labels");
         let id = if self.id.trim().is_empty() { "labels".to_string() } else { self.id.trim().to_string() };
         let mut names: Vec<String> = label_file_names(&id).into();
         if self.with_map {

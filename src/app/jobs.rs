@@ -2,9 +2,9 @@
 //! threads and report back over one channel, so the window never waits on disk or CPU.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
-use std::sync::Arc;
 use std::time::Instant;
 
 use eframe::egui;
@@ -43,13 +43,26 @@ pub enum Done {
     Simulated(Result<MapFile, String>),
     Model(Result<Model, String>),
     /// `regridded` is the simulated map put on the map's grid, when the job had to do that.
-    Labels { generation: u64, result: Result<(Labels, Option<Arc<Volume<f32>>>), String>, wall_ms: f64 },
+    Labels {
+        generation: u64,
+        result: Result<(Labels, Option<Arc<Volume<f32>>>), String>,
+        wall_ms: f64,
+    },
     /// A simulated map made from the model on the map's grid (with the simulation's warnings).
-    SimulatedMade { generation: u64, result: Result<(Volume<f32>, Vec<String>), String> },
+    SimulatedMade {
+        generation: u64,
+        result: Result<(Volume<f32>, Vec<String>), String>,
+    },
     Exported(Result<Vec<PathBuf>, String>),
     /// Map-model FSC of the experimental map and of the regression label.
-    Fsc { generation: u64, result: Result<FscResult, String> },
-    Picked { role: Option<Role>, path: Option<PathBuf> },
+    Fsc {
+        generation: u64,
+        result: Result<FscResult, String>,
+    },
+    Picked {
+        role: Option<Role>,
+        path: Option<PathBuf>,
+    },
     PickedFolder(Option<PathBuf>),
 }
 
@@ -138,7 +151,13 @@ impl Jobs {
     }
 
     /// Relabel in the background; a newer call cancels this one.
-    pub fn label(&mut self, simulated: Arc<Volume<f32>>, grid: Grid, atoms: Arc<Vec<engine::Atom>>, params: LabelParams) {
+    pub fn label(
+        &mut self,
+        simulated: Arc<Volume<f32>>,
+        grid: Grid,
+        atoms: Arc<Vec<engine::Atom>>,
+        params: LabelParams,
+    ) {
         if let Some(c) = self.label_cancel.take() {
             c.store(true, Ordering::Relaxed);
         }
@@ -170,7 +189,14 @@ impl Jobs {
 
     /// Simulate the model's map on `grid` at `resolution` Å (pdb2vol's rules), as the
     /// published pipeline did before labeling.
-    pub fn simulate(&mut self, generation: u64, atoms: Arc<Vec<engine::Atom>>, path: PathBuf, grid: Grid, resolution: f64) {
+    pub fn simulate(
+        &mut self,
+        generation: u64,
+        atoms: Arc<Vec<engine::Atom>>,
+        path: PathBuf,
+        grid: Grid,
+        resolution: f64,
+    ) {
         self.spawn(move || {
             let model = engine::simulate::model_of(atoms.as_ref().clone(), &path);
             let p = engine::simulate::SimParams::new(resolution, grid.voxel[0] as f64);
@@ -204,7 +230,14 @@ impl Jobs {
                 if map_curve.shells.len() < 2 {
                     return Err("the map is too small for an FSC curve".to_string());
                 }
-                Ok(FscResult { map: map_curve, label, resolution, masked, revision, wall_ms: t0.elapsed().as_secs_f64() * 1e3 })
+                Ok(FscResult {
+                    map: map_curve,
+                    label,
+                    resolution,
+                    masked,
+                    revision,
+                    wall_ms: t0.elapsed().as_secs_f64() * 1e3,
+                })
             })();
             Done::Fsc { generation, result }
         });

@@ -38,8 +38,12 @@ impl LabelingPanel {
             .on_hover_text("Neighbour radius: a cube of ± this many voxels, or a sphere of this many Å");
         ui.horizontal(|ui| {
             ui.label("Neighbourhood");
-            let c = ui.radio_value(&mut p.neighbourhood, Neighbourhood::Cube, "cube").on_hover_text("Chebyshev distance in voxels (published)");
-            let sph = ui.radio_value(&mut p.neighbourhood, Neighbourhood::Sphere, "sphere").on_hover_text("Voxel centres within R Å of an atom");
+            let c = ui
+                .radio_value(&mut p.neighbourhood, Neighbourhood::Cube, "cube")
+                .on_hover_text("Chebyshev distance in voxels (published)");
+            let sph = ui
+                .radio_value(&mut p.neighbourhood, Neighbourhood::Sphere, "sphere")
+                .on_hover_text("Voxel centres within R Å of an atom");
             if c.changed() || sph.changed() {
                 p.radius = p.radius.round();
             }
@@ -48,7 +52,8 @@ impl LabelingPanel {
             ui.label("Atom to voxel");
             ui.radio_value(&mut p.index, IndexRule::Reference, "reference")
                 .on_hover_text("The published ceil(floor(c - o) / v): may land one voxel off");
-            ui.radio_value(&mut p.index, IndexRule::Nearest, "nearest").on_hover_text("The voxel whose centre is nearest");
+            ui.radio_value(&mut p.index, IndexRule::Nearest, "nearest")
+                .on_hover_text("The voxel whose centre is nearest");
         });
         ui.horizontal(|ui| {
             ui.label("Atom-type rule");

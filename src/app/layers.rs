@@ -16,15 +16,45 @@ impl LayersPanel {
         let has_labels = s.labels.is_some();
         let st = &mut s.view.style;
         scalar_row(ui, "Experimental map", &mut st.map, s.map.is_some(), false, "The map being labelled, in grey");
-        scalar_row(ui, "Simulated map", &mut st.simulated, s.simulated.is_some(), true, "The noise-free map made from the model");
-        scalar_row(ui, "Regression", &mut st.regression, has_labels, true, "Simulated density kept where the classification is not background");
-        class_rows(ui, "Classification", &mut st.classification, &CLASS_NAMES, has_labels, "0 background, 1 atom voxel, 2 neighbour");
+        scalar_row(
+            ui,
+            "Simulated map",
+            &mut st.simulated,
+            s.simulated.is_some(),
+            true,
+            "The noise-free map made from the model",
+        );
+        scalar_row(
+            ui,
+            "Regression",
+            &mut st.regression,
+            has_labels,
+            true,
+            "Simulated density kept where the classification is not background",
+        );
+        class_rows(
+            ui,
+            "Classification",
+            &mut st.classification,
+            &CLASS_NAMES,
+            has_labels,
+            "0 background, 1 atom voxel, 2 neighbour",
+        );
         class_rows(ui, "Atom types", &mut st.atom_types, &TYPE_NAMES, has_labels, "CA 1, CB 2, C 3, O 4, N 5");
-        scalar_row(ui, "Atoms", &mut s.view.atoms, s.model.is_some(), true, "Model atoms near the slice plane, as dots");
+        scalar_row(
+            ui,
+            "Atoms",
+            &mut s.view.atoms,
+            s.model.is_some(),
+            true,
+            "Model atoms near the slice plane, as dots",
+        );
         ui.indent("atom-depth", |ui| {
             ui.add_enabled_ui(s.model.is_some() && s.view.atoms.visible, |ui| {
-                ui.add(egui::Slider::new(&mut s.view.atom_depth, 0.5..=5.0).step_by(0.5).suffix(" voxels").text("depth"))
-                    .on_hover_text("Atoms this close to the slice plane are drawn");
+                ui.add(
+                    egui::Slider::new(&mut s.view.atom_depth, 0.5..=5.0).step_by(0.5).suffix(" voxels").text("depth"),
+                )
+                .on_hover_text("Atoms this close to the slice plane are drawn");
             });
         });
         let st = &mut s.view.style;

@@ -19,8 +19,8 @@ pub mod view3d_scene;
 pub mod widgets;
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use eframe::egui::{self, Key, Ui};
@@ -153,7 +153,11 @@ impl CryolabelApp {
                     if self.export.folder.trim().is_empty() {
                         self.session.jobs.pick_folder();
                     } else {
-                        let id = if self.export.id.trim().is_empty() { "labels".into() } else { self.export.id.trim().into() };
+                        let id = if self.export.id.trim().is_empty() {
+                            "labels".into()
+                        } else {
+                            self.export.id.trim().into()
+                        };
                         self.export.export(&mut self.session, id);
                     }
                 }
@@ -170,11 +174,17 @@ impl CryolabelApp {
             ui.separator();
             let l = ui.label("Open path");
             let field = ui
-                .add(egui::TextEdit::singleline(&mut self.path_field).hint_text("/path/to/map.mrc or model.pdb").desired_width(320.0))
+                .add(
+                    egui::TextEdit::singleline(&mut self.path_field)
+                        .hint_text("/path/to/map.mrc or model.pdb")
+                        .desired_width(320.0),
+                )
                 .labelled_by(l.id)
                 .on_hover_text("Type a path and press Enter; maps named like *sim* open as the simulated map");
             let enter = field.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
-            if (ui.button("Open").on_hover_text("Open the typed path").clicked() || enter) && !self.path_field.trim().is_empty() {
+            if (ui.button("Open").on_hover_text("Open the typed path").clicked() || enter)
+                && !self.path_field.trim().is_empty()
+            {
                 let p = PathBuf::from(self.path_field.trim());
                 self.session.open(&p, None);
             }
@@ -237,17 +247,31 @@ impl eframe::App for CryolabelApp {
         egui::Panel::bottom("status").show(ui, |ui| readout::status_bar(ui, &mut self.session, self.hover));
         egui::Panel::left("left").default_size(300.0).resizable(true).show(ui, |ui| {
             egui::ScrollArea::vertical().show(ui, |ui| {
-                egui::CollapsingHeader::new("Layers").default_open(true).show(ui, |ui| self.layers.ui(ui, &mut self.session));
-                egui::CollapsingHeader::new("Labeling").default_open(true).show(ui, |ui| self.labeling.ui(ui, &mut self.session));
+                egui::CollapsingHeader::new("Layers")
+                    .default_open(true)
+                    .show(ui, |ui| self.layers.ui(ui, &mut self.session));
+                egui::CollapsingHeader::new("Labeling")
+                    .default_open(true)
+                    .show(ui, |ui| self.labeling.ui(ui, &mut self.session));
             });
         });
         egui::Panel::right("right").default_size(420.0).resizable(true).show(ui, |ui| {
             egui::ScrollArea::vertical().show(ui, |ui| {
-                egui::CollapsingHeader::new("Contour").default_open(true).show(ui, |ui| self.contour.ui(ui, &mut self.session));
-                egui::CollapsingHeader::new("What changed").default_open(true).show(ui, |ui| self.changes.ui(ui, &mut self.session));
-                egui::CollapsingHeader::new("Diagnostics").default_open(true).show(ui, |ui| self.diagnostics.ui(ui, &mut self.session));
-                egui::CollapsingHeader::new("Validation").default_open(true).show(ui, |ui| self.validation.ui(ui, &mut self.session));
-                egui::CollapsingHeader::new("Export").default_open(true).show(ui, |ui| self.export.ui(ui, &mut self.session));
+                egui::CollapsingHeader::new("Contour")
+                    .default_open(true)
+                    .show(ui, |ui| self.contour.ui(ui, &mut self.session));
+                egui::CollapsingHeader::new("What changed")
+                    .default_open(true)
+                    .show(ui, |ui| self.changes.ui(ui, &mut self.session));
+                egui::CollapsingHeader::new("Diagnostics")
+                    .default_open(true)
+                    .show(ui, |ui| self.diagnostics.ui(ui, &mut self.session));
+                egui::CollapsingHeader::new("Validation")
+                    .default_open(true)
+                    .show(ui, |ui| self.validation.ui(ui, &mut self.session));
+                egui::CollapsingHeader::new("Export")
+                    .default_open(true)
+                    .show(ui, |ui| self.export.ui(ui, &mut self.session));
             });
         });
         egui::CentralPanel::default().show(ui, |ui| {

@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 
 const MAP: (&str, &[u8]) = ("emd_3488_crop.mrc", include_bytes!("../../assets/emd_3488_crop.mrc"));
 const MODEL: (&str, &[u8]) = ("5me2_crop.pdb", include_bytes!("../../assets/5me2_crop.pdb"));
-const SIMULATED: (&str, &[u8]) = ("5me2_simulated_crop.mrc.gz", include_bytes!("../../assets/5me2_simulated_crop.mrc.gz"));
+const SIMULATED: (&str, &[u8]) =
+    ("5me2_simulated_crop.mrc.gz", include_bytes!("../../assets/5me2_simulated_crop.mrc.gz"));
 
 /// Paths of the sample's map, model and simulated map.
 pub fn sample_files() -> std::io::Result<[PathBuf; 3]> {
@@ -19,7 +20,7 @@ pub fn sample_files() -> std::io::Result<[PathBuf; 3]> {
     std::fs::create_dir_all(&dir)?;
     for (n, bytes) in files {
         let p = dir.join(n);
-        if std::fs::metadata(&p).map(|m| m.len() as usize) .ok() != Some(bytes.len()) {
+        if std::fs::metadata(&p).map(|m| m.len() as usize).ok() != Some(bytes.len()) {
             crate::engine::mapio::write_atomic(&p, |f| std::io::Write::write_all(f, bytes))
                 .map_err(|e| std::io::Error::other(e.to_string()))?;
         }
@@ -30,5 +31,11 @@ pub fn sample_files() -> std::io::Result<[PathBuf; 3]> {
 /// Start options that open the sample.
 pub fn sample_options() -> std::io::Result<super::StartOptions> {
     let [map, model, simulated] = sample_files()?;
-    Ok(super::StartOptions { map: Some(map), model: Some(model), simulated: Some(simulated), screenshot: None, ..Default::default() })
+    Ok(super::StartOptions {
+        map: Some(map),
+        model: Some(model),
+        simulated: Some(simulated),
+        screenshot: None,
+        ..Default::default()
+    })
 }

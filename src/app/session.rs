@@ -68,7 +68,12 @@ impl Default for ViewSettings {
                     colours: CLASS_COLOURS.to_vec(),
                     shown: vec![false, true, true],
                 },
-                atom_types: ClassStyle { visible: false, opacity: 0.8, colours: TYPE_COLOURS.to_vec(), shown: vec![true; 6] },
+                atom_types: ClassStyle {
+                    visible: false,
+                    opacity: 0.8,
+                    colours: TYPE_COLOURS.to_vec(),
+                    shown: vec![true; 6],
+                },
                 outline: false,
                 contour: None,
                 show_changed: false,
@@ -219,7 +224,8 @@ impl Session {
                     if let Some(sim) = regridded {
                         self.simulated = Some(sim);
                     }
-                    self.view.style.regression_max = labels.regression.data.iter().fold(f32::MIN_POSITIVE, |a, &b| a.max(b));
+                    self.view.style.regression_max =
+                        labels.regression.data.iter().fold(f32::MIN_POSITIVE, |a, &b| a.max(b));
                     let new = Arc::new(labels);
                     if let Some(old) = self.labels.replace(new.clone())
                         && old.params != new.params
@@ -233,7 +239,11 @@ impl Session {
                 Err(e) => self.error = Some(format!("labeling failed: {e}")),
             },
             Done::Exported(Ok(paths)) => {
-                self.notice = Some(format!("wrote {} files to {}", paths.len(), paths[0].parent().unwrap_or(Path::new(".")).display()))
+                self.notice = Some(format!(
+                    "wrote {} files to {}",
+                    paths.len(),
+                    paths[0].parent().unwrap_or(Path::new(".")).display()
+                ))
             }
             Done::Exported(Err(e)) => self.error = Some(format!("export failed: {e}")),
             Done::Fsc { result: Ok(r), .. } => self.fsc = Some(r),

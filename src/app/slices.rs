@@ -91,7 +91,14 @@ impl SliceView {
         hover
     }
 
-    fn pane(&mut self, ui: &mut Ui, s: &mut Session, axis: Axis, rect: Rect, grid: &crate::engine::Grid) -> Option<Hover> {
+    fn pane(
+        &mut self,
+        ui: &mut Ui,
+        s: &mut Session,
+        axis: Axis,
+        rect: Rect,
+        grid: &crate::engine::Grid,
+    ) -> Option<Hover> {
         let a = axis.index();
         let slice = s.view.focus[a].min(grid.shape[a] - 1);
         let style = s.slice_style();
@@ -101,7 +108,10 @@ impl SliceView {
             let img = build_slice(&s.slice_layers(), &key.2, axis, slice);
             match &mut pane.texture {
                 Some(t) => t.set(img, TextureOptions::NEAREST),
-                None => pane.texture = Some(ui.ctx().load_texture(format!("slice-{}", axis.name()), img, TextureOptions::NEAREST)),
+                None => {
+                    pane.texture =
+                        Some(ui.ctx().load_texture(format!("slice-{}", axis.name()), img, TextureOptions::NEAREST))
+                }
             }
             pane.key = Some(key);
             self.uploads += 1;
@@ -118,7 +128,8 @@ impl SliceView {
             pane.pan += resp.drag_delta();
         }
         if resp.hovered() {
-            let (scroll, zoom_delta, pointer) = ui.input(|i| (i.smooth_scroll_delta().y, i.zoom_delta(), i.pointer.hover_pos()));
+            let (scroll, zoom_delta, pointer) =
+                ui.input(|i| (i.smooth_scroll_delta().y, i.zoom_delta(), i.pointer.hover_pos()));
             if zoom_delta != 1.0 {
                 // Ctrl+wheel: contour level, about a tenth of σ per notch (egui spreads a
                 // notch's zoom over several frames, so step in proportion).
@@ -143,7 +154,10 @@ impl SliceView {
         let px = egui::vec2(img_rect.width() / w as f32, img_rect.height() / h as f32);
         // Screen position of a fractional voxel index (voxel centres at integers).
         let to_screen = |fu: f64, fv: f64| {
-            egui::pos2(img_rect.left() + (fu as f32 + 0.5) * px.x, img_rect.top() + ((h - 1) as f32 - fv as f32 + 0.5) * px.y)
+            egui::pos2(
+                img_rect.left() + (fu as f32 + 0.5) * px.x,
+                img_rect.top() + ((h - 1) as f32 - fv as f32 + 0.5) * px.y,
+            )
         };
         if let (Some(model), true) = (&s.model, s.view.atoms.visible) {
             let colour = s.view.atoms.colour.gamma_multiply(s.view.atoms.opacity);
@@ -167,7 +181,13 @@ impl SliceView {
             painter.vline(c.x, rect.y_range(), stroke);
             painter.hline(rect.x_range(), c.y, stroke);
         }
-        painter.text(rect.left_top() + egui::vec2(6.0, 4.0), egui::Align2::LEFT_TOP, format!("{} = {slice}", axis.name()), egui::FontId::monospace(12.0), Color32::LIGHT_GRAY);
+        painter.text(
+            rect.left_top() + egui::vec2(6.0, 4.0),
+            egui::Align2::LEFT_TOP,
+            format!("{} = {slice}", axis.name()),
+            egui::FontId::monospace(12.0),
+            Color32::LIGHT_GRAY,
+        );
 
         let pointer = resp.hover_pos().or(resp.interact_pointer_pos())?;
         let col = ((pointer.x - img_rect.left()) / px.x).floor();
@@ -193,13 +213,28 @@ fn legend(ui: &Ui, rect: Rect) {
     use crate::render::palette::*;
     let painter = ui.painter_at(rect);
     let mut y = rect.top();
-    let rows: Vec<(Color32, String)> = CLASS_NAMES.iter().zip(CLASS_COLOURS).skip(1).map(|(n, c)| (c, format!("class {n}")))
+    let rows: Vec<(Color32, String)> = CLASS_NAMES
+        .iter()
+        .zip(CLASS_COLOURS)
+        .skip(1)
+        .map(|(n, c)| (c, format!("class {n}")))
         .chain(TYPE_NAMES.iter().zip(TYPE_COLOURS).skip(1).map(|(n, c)| (c, format!("type {n}"))))
-        .chain([(REGRESSION_COLOUR, "regression".into()), (SIMULATED_COLOUR, "simulated".into()), (CONTOUR_COLOUR, "contour".into()), (ATOM_COLOUR, "atoms".into())])
+        .chain([
+            (REGRESSION_COLOUR, "regression".into()),
+            (SIMULATED_COLOUR, "simulated".into()),
+            (CONTOUR_COLOUR, "contour".into()),
+            (ATOM_COLOUR, "atoms".into()),
+        ])
         .collect();
     for (c, name) in rows {
         painter.rect_filled(Rect::from_min_size(egui::pos2(rect.left(), y + 2.0), egui::vec2(12.0, 12.0)), 2.0, c);
-        painter.text(egui::pos2(rect.left() + 18.0, y), egui::Align2::LEFT_TOP, name, egui::FontId::proportional(13.0), Color32::LIGHT_GRAY);
+        painter.text(
+            egui::pos2(rect.left() + 18.0, y),
+            egui::Align2::LEFT_TOP,
+            name,
+            egui::FontId::proportional(13.0),
+            Color32::LIGHT_GRAY,
+        );
         y += 18.0;
     }
 }

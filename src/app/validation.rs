@@ -42,9 +42,9 @@ impl ValidationPanel {
         let (res, source) = s.fsc_resolution();
         ui.horizontal(|ui| {
             let can = s.fsc_missing().is_none() && !s.jobs.fsc_running;
-            let b = ui
-                .add_enabled(can, egui::Button::new("Compute FSC"))
-                .on_hover_text("Map-model FSC of the experimental map and of the regression label (runs in the background)");
+            let b = ui.add_enabled(can, egui::Button::new("Compute FSC")).on_hover_text(
+                "Map-model FSC of the experimental map and of the regression label (runs in the background)",
+            );
             if b.clicked() {
                 s.start_fsc(self.masked);
             }
@@ -101,8 +101,12 @@ impl ValidationPanel {
             .include_y(1.05)
             .allow_scroll(false)
             .show(ui, |plot| {
-                plot.hline(HLine::new("FSC 0.5", FSC_05).color(Color32::from_gray(120)).style(LineStyle::dashed_loose()));
-                plot.hline(HLine::new("FSC 0.143", FSC_0143).color(Color32::from_gray(90)).style(LineStyle::dotted_loose()));
+                plot.hline(
+                    HLine::new("FSC 0.5", FSC_05).color(Color32::from_gray(120)).style(LineStyle::dashed_loose()),
+                );
+                plot.hline(
+                    HLine::new("FSC 0.143", FSC_0143).color(Color32::from_gray(90)).style(LineStyle::dotted_loose()),
+                );
                 plot.line(Line::new(MAP_ROW, points(&f.map)).color(MAP_COLOUR).width(2.0));
                 if let Some(l) = &f.label {
                     plot.line(Line::new(LABEL_ROW, points(l)).color(REGRESSION_COLOUR).width(2.0));

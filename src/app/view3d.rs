@@ -66,7 +66,8 @@ impl View3d {
     pub fn tab(&mut self, ui: &mut Ui) -> bool {
         ui.horizontal(|ui| {
             ui.selectable_value(&mut self.active, false, "Slices").on_hover_text("Slice view");
-            ui.selectable_value(&mut self.active, true, "3D").on_hover_text("Isosurfaces of the map and labels with the atoms");
+            ui.selectable_value(&mut self.active, true, "3D")
+                .on_hover_text("Isosurfaces of the map and labels with the atoms");
         });
         self.active
     }
@@ -87,10 +88,15 @@ impl View3d {
         let o = &mut self.options;
         ui.horizontal_wrapped(|ui| {
             ui.label("Map");
-            ui.selectable_value(&mut o.map_style, Style::Surface, "surface").on_hover_text("Map isosurface as a lit surface");
+            ui.selectable_value(&mut o.map_style, Style::Surface, "surface")
+                .on_hover_text("Map isosurface as a lit surface");
             ui.selectable_value(&mut o.map_style, Style::Mesh, "mesh").on_hover_text("Map isosurface as a square mesh");
             ui.separator();
-            let step_label = if o.step == o.auto_step && o.auto_step > 1 { format!("step {} (auto)", o.step) } else { format!("step {}", o.step) };
+            let step_label = if o.step == o.auto_step && o.auto_step > 1 {
+                format!("step {} (auto)", o.step)
+            } else {
+                format!("step {}", o.step)
+            };
             egui::ComboBox::from_id_salt("step3d").selected_text(step_label).show_ui(ui, |ui| {
                 for st in [1, 2, 4, 8] {
                     ui.selectable_value(&mut o.step, st, format!("{st}"));
@@ -106,8 +112,10 @@ impl View3d {
         });
         ui.horizontal_wrapped(|ui| {
             let c = &mut self.camera;
-            ui.add(egui::Slider::new(&mut c.near_clip, 0.0..=1.0).text("near")).on_hover_text("Front clip plane (fraction of depth)");
-            ui.add(egui::Slider::new(&mut c.far_clip, 0.0..=1.0).text("far")).on_hover_text("Back clip plane (fraction of depth)");
+            ui.add(egui::Slider::new(&mut c.near_clip, 0.0..=1.0).text("near"))
+                .on_hover_text("Front clip plane (fraction of depth)");
+            ui.add(egui::Slider::new(&mut c.far_clip, 0.0..=1.0).text("far"))
+                .on_hover_text("Back clip plane (fraction of depth)");
             ui.selectable_value(&mut c.perspective, false, "ortho").on_hover_text("Orthographic projection");
             ui.selectable_value(&mut c.perspective, true, "perspective").on_hover_text("Perspective projection");
             ui.checkbox(&mut self.white_background, "white").on_hover_text("White background (black when off)");
@@ -195,7 +203,13 @@ impl View3d {
         if self.help {
             let r = Rect::from_min_size(rect.min + egui::vec2(10.0, 10.0), egui::vec2(520.0, 230.0));
             ui.painter().rect_filled(r, 6.0, egui::Color32::from_black_alpha(200));
-            ui.painter().text(r.min + egui::vec2(10.0, 10.0), egui::Align2::LEFT_TOP, HELP, egui::FontId::proportional(13.0), egui::Color32::WHITE);
+            ui.painter().text(
+                r.min + egui::vec2(10.0, 10.0),
+                egui::Align2::LEFT_TOP,
+                HELP,
+                egui::FontId::proportional(13.0),
+                egui::Color32::WHITE,
+            );
         }
     }
 
@@ -259,7 +273,12 @@ impl egui_wgpu::CallbackTrait for Paint {
         Vec::new()
     }
 
-    fn paint(&self, _info: egui::PaintCallbackInfo, pass: &mut wgpu::RenderPass<'static>, resources: &egui_wgpu::CallbackResources) {
+    fn paint(
+        &self,
+        _info: egui::PaintCallbackInfo,
+        pass: &mut wgpu::RenderPass<'static>,
+        resources: &egui_wgpu::CallbackResources,
+    ) {
         if let Some(gpu) = resources.get::<Scene3dGpu>() {
             gpu.paint(pass);
         }

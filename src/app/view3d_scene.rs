@@ -4,8 +4,8 @@
 //! made, its previous one stays on screen; a result superseded by a newer request is dropped.
 
 use std::collections::HashMap;
-use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::Arc;
+use std::sync::mpsc::{Receiver, Sender, channel};
 use std::time::Instant;
 
 use eframe::egui::{self, Color32};
@@ -13,7 +13,7 @@ use glam::Vec3;
 
 use super::session::Session;
 use crate::engine::Grid;
-use crate::render::isosurface::{extract, Field, Mesh, Sampling};
+use crate::render::isosurface::{Field, Mesh, Sampling, extract};
 use crate::render::scene3d::{SceneMesh, SceneSpheres, Style};
 
 /// 3-D display choices the layers panel does not hold.
@@ -154,7 +154,12 @@ impl SceneCache {
     /// The mesh to draw for `name` now. When `key` differs from the shown mesh's and is not
     /// already being made, `make` starts on a new thread (superseding any older request for
     /// this layer); until it lands, the previous mesh is returned (None if there is none).
-    fn mesh(&mut self, name: &'static str, key: MeshKey, make: impl FnOnce() -> Mesh + Send + 'static) -> Option<(u64, Arc<Mesh>)> {
+    fn mesh(
+        &mut self,
+        name: &'static str,
+        key: MeshKey,
+        make: impl FnOnce() -> Mesh + Send + 'static,
+    ) -> Option<(u64, Arc<Mesh>)> {
         let shown = self.meshes.get(name).map(|(k, id, m)| (k.clone(), *id, m.clone()));
         if let Some((k, id, m)) = &shown
             && *k == key
@@ -201,13 +206,15 @@ impl SceneCache {
         let (mut meshes, mut spheres) = (Vec::new(), Vec::new());
         let Some(map) = &s.map else { return (meshes, spheres) };
         let grid = map.volume.grid;
-        let atoms: Arc<Vec<Vec3>> = Arc::new(s.model.as_ref().map(|m| m.atoms.iter().map(|a| a.pos).collect()).unwrap_or_default());
+        let atoms: Arc<Vec<Vec3>> =
+            Arc::new(s.model.as_ref().map(|m| m.atoms.iter().map(|a| a.pos).collect()).unwrap_or_default());
         let zone = (o.zone && !atoms.is_empty()).then_some(o.zone_radius.clamp(0.5, 100.0));
         let region = zone.and_then(|r| zone_region(&grid, &atoms, r));
         let sampling = Sampling { step: o.step.clamp(1, 16), region };
         let st = &s.view.style;
         let rev = s.revision;
-        let key = |level: f32| MeshKey { revision: rev, level: level.to_bits(), sampling, zone: zone.map(f32::to_bits) };
+        let key =
+            |level: f32| MeshKey { revision: rev, level: level.to_bits(), sampling, zone: zone.map(f32::to_bits) };
 
         if st.map.visible {
             let level = s.view.contour_level;
@@ -219,16 +226,21 @@ impl SceneCache {
                 }
                 extract(&f, level)
             }) {
-                meshes.push(SceneMesh { key: id, mesh, colour: rgba(st.map.colour, st.map.opacity), style: o.map_style });
+                meshes.push(SceneMesh {
+                    key: id,
+                    mesh,
+                    colour: rgba(st.map.colour, st.map.opacity),
+                    style: o.map_style,
+                });
             }
         }
         if let Some(labels) = &s.labels {
             if st.regression.visible {
                 let level = o.regression_level.clamp(0.0, 1.0) * st.regression_max;
                 let l = labels.clone();
-                if let Some((id, mesh)) =
-                    self.mesh("regression", key(level), move || extract(&Field::from_volume(&l.regression, sampling, |v| v), level))
-                {
+                if let Some((id, mesh)) = self.mesh("regression", key(level), move || {
+                    extract(&Field::from_volume(&l.regression, sampling, |v| v), level)
+                }) {
                     meshes.push(SceneMesh {
                         key: id,
                         mesh,
@@ -245,7 +257,12 @@ impl SceneCache {
                         extract(&Field::from_volume(&l.classification, sampling, |v| (v == c) as u8 as f32), 0.5)
                     }) {
                         let colour = cl.colours.get(c as usize).copied().unwrap_or(Color32::GRAY);
-                        meshes.push(SceneMesh { key: id, mesh, colour: rgba(colour, cl.opacity), style: Style::Surface });
+                        meshes.push(SceneMesh {
+                            key: id,
+                            mesh,
+                            colour: rgba(colour, cl.opacity),
+                            style: Style::Surface,
+                        });
                     }
                 }
             }
@@ -274,15 +291,28 @@ impl SceneCache {
         if s.view.atoms.visible && !atoms.is_empty() {
             let c = rgba(s.view.atoms.colour, 1.0);
             let r = o.atom_radius.clamp(0.05, 5.0);
-            let key = (s.model.as_ref().map_or(0, |m| Arc::as_ptr(&m.atoms) as u64)) ^ (r.to_bits() as u64) << 32 ^ c[0].to_bits() as u64;
-            spheres.push(self.spheres("atoms", key, || atoms.iter().map(|p| [p.x, p.y, p.z, r, c[0], c[1], c[2], 1.0]).collect()));
+            let key = (s.model.as_ref().map_or(0, |m| Arc::as_ptr(&m.atoms) as u64))
+                ^ (r.to_bits() as u64) << 32
+                ^ c[0].to_bits() as u64;
+            spheres.push(
+                self.spheres("atoms", key, || {
+                    atoms.iter().map(|p| [p.x, p.y, p.z, r, c[0], c[1], c[2], 1.0]).collect()
+                }),
+            );
         }
         if o.show_plane {
             let a = s.view.axis.index();
-            let (id, mesh) = self.mesh_now("plane", MeshKey { revision: (a as u64) << 40 | s.view.focus[a] as u64, level: 0, sampling, zone: None }, || {
-                slice_plane(&grid, a, s.view.focus[a])
+            let (id, mesh) = self.mesh_now(
+                "plane",
+                MeshKey { revision: (a as u64) << 40 | s.view.focus[a] as u64, level: 0, sampling, zone: None },
+                || slice_plane(&grid, a, s.view.focus[a]),
+            );
+            meshes.push(SceneMesh {
+                key: id,
+                mesh,
+                colour: rgba(crate::render::palette::CONTOUR_COLOUR, 0.2),
+                style: Style::Surface,
             });
-            meshes.push(SceneMesh { key: id, mesh, colour: rgba(crate::render::palette::CONTOUR_COLOUR, 0.2), style: Style::Surface });
         }
         self.triangles = meshes.iter().map(|m| m.mesh.triangles()).sum();
         (meshes, spheres)
@@ -330,7 +360,11 @@ mod tests {
 
     /// A one-triangle mesh whose first x coordinate tags it.
     fn tagged(tag: f32) -> Mesh {
-        Mesh { positions: vec![[tag, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]], normals: vec![[1.0, 0.0, 0.0]; 3], indices: vec![0, 1, 2] }
+        Mesh {
+            positions: vec![[tag, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]],
+            normals: vec![[1.0, 0.0, 0.0]; 3],
+            indices: vec![0, 1, 2],
+        }
     }
 
     fn tag(m: &Option<(u64, Arc<Mesh>)>) -> Option<f32> {
@@ -360,10 +394,13 @@ mod tests {
 
         // Level 2: its job is held; the level-1 mesh stays on screen meanwhile.
         let (go2, wait2) = sync_channel::<()>(0);
-        assert_eq!(tag(&c.mesh("map", key(2.0), move || {
-            wait2.recv().unwrap();
-            tagged(2.0)
-        })), Some(1.0));
+        assert_eq!(
+            tag(&c.mesh("map", key(2.0), move || {
+                wait2.recv().unwrap();
+                tagged(2.0)
+            })),
+            Some(1.0)
+        );
         assert!(c.pending());
         // Asking again for the same key starts nothing new and still shows level 1.
         assert_eq!(tag(&c.mesh("map", key(2.0), || unreachable!())), Some(1.0));

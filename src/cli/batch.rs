@@ -6,12 +6,12 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use anyhow::{bail, Result};
+use anyhow::{Result, bail};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::prepare::PipelineOptions;
-use crate::engine::dataset::batch::{run_batch, BatchParams, Event, Outcome};
+use crate::engine::dataset::batch::{BatchParams, Event, Outcome, run_batch};
 use crate::engine::dataset::manifest::{read_manifest, scan_input, shard_from, take_shard};
 
 #[derive(Args, Debug, Clone)]
@@ -63,14 +63,7 @@ pub fn run(args: &BatchArgs) -> Result<()> {
         None => None,
     };
     let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)).max(1);
-    let p = BatchParams {
-        out: args.out.clone(),
-        prepare,
-        jobs,
-        fsc: args.fsc,
-        shard,
-        memory_budget,
-    };
+    let p = BatchParams { out: args.out.clone(), prepare, jobs, fsc: args.fsc, shard, memory_budget };
     let total = entries.len() + early.len();
     let shard_text = shard.map(|(i, n)| format!(" (shard {i}/{n})")).unwrap_or_default();
     eprintln!("batch: {total} entries{shard_text}, {jobs} at once, into {}", args.out.display());
@@ -127,7 +120,12 @@ pub fn run(args: &BatchArgs) -> Result<()> {
             println!("failed     {}: {}", f.id, f.reason);
         }
         let ids: Vec<&str> = summary.failed.iter().map(|f| f.id.as_str()).collect();
-        bail!("{} of {total} entries failed: {} (reasons in {})", ids.len(), ids.join(", "), summary.failures.display());
+        bail!(
+            "{} of {total} entries failed: {} (reasons in {})",
+            ids.len(),
+            ids.join(", "),
+            summary.failures.display()
+        );
     }
     Ok(())
 }

@@ -2,10 +2,10 @@
 
 use std::path::PathBuf;
 
-use anyhow::{bail, Result};
+use anyhow::{Result, bail};
 use clap::Args;
 
-use crate::engine::dataset::cubes::{make_cubes, CubeParams};
+use crate::engine::dataset::cubes::{CubeParams, make_cubes};
 
 #[derive(Args, Debug, Clone)]
 pub struct CubesArgs {

@@ -2,10 +2,10 @@
 
 use std::path::PathBuf;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 use clap::Args;
 
-use crate::engine::{self, fsc, resample::resample_onto, FscCurve, Volume};
+use crate::engine::{self, FscCurve, Volume, fsc, resample::resample_onto};
 
 #[derive(Args, Debug, Clone)]
 pub struct FscArgs {
@@ -35,7 +35,9 @@ pub struct FscArgs {
 /// Model-map resolution: the flag, else the model file's stated resolution, else 3 Å.
 pub fn model_resolution(flag: Option<f32>, model: &engine::Model) -> Result<f32> {
     match flag {
-        Some(r) if !(r.is_finite() && r > 0.0 && r < 1000.0) => bail!("--resolution {r} must be a positive number of Å"),
+        Some(r) if !(r.is_finite() && r > 0.0 && r < 1000.0) => {
+            bail!("--resolution {r} must be a positive number of Å")
+        }
         Some(r) => Ok(r),
         None => Ok(model.resolution.filter(|r| r.is_finite() && *r > 0.0).unwrap_or(3.0)),
     }
@@ -70,7 +72,15 @@ pub fn run(args: &FscArgs) -> Result<()> {
         let res = model_resolution(args.resolution, &model)?;
         let c = fsc::map_model_fsc(&map, &model.atoms, res, args.mask);
         let m = if args.mask { ", masked" } else { "" };
-        (c, format!("map {} vs model {} ({} atoms, model map at {res} Å{m})", args.map.display(), model_path.display(), model.atoms.len()))
+        (
+            c,
+            format!(
+                "map {} vs model {} ({} atoms, model map at {res} Å{m})",
+                args.map.display(),
+                model_path.display(),
+                model.atoms.len()
+            ),
+        )
     } else if let Some(p2) = &args.map2 {
         let other = engine::read_map(p2)?.volume;
         let other: Volume<f32> = if other.grid.same_lattice(&map.grid, 1e-3) {
@@ -96,7 +106,8 @@ pub fn run(args: &FscArgs) -> Result<()> {
         println!("wrote {}", p.display());
     }
     if let Some(p) = &args.plot {
-        super::plot::write_png(p, &[(&curve, super::plot::COLOURS[0])]).with_context(|| format!("writing {}", p.display()))?;
+        super::plot::write_png(p, &[(&curve, super::plot::COLOURS[0])])
+            .with_context(|| format!("writing {}", p.display()))?;
         println!("wrote {}", p.display());
     }
     eprintln!("done in {:.2} s", t0.elapsed().as_secs_f64());

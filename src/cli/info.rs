@@ -47,11 +47,26 @@ pub fn map_report(m: &engine::MapFile) -> String {
     out += &format!("map          {}{}\n", m.path.display(), if h.gzipped { " (gzip)" } else { "" });
     out += &format!("shape        {} x {} x {} (x, y, z)\n", g.shape[0], g.shape[1], g.shape[2]);
     out += &format!("voxel size   {:.4} x {:.4} x {:.4} Å\n", g.voxel[0], g.voxel[1], g.voxel[2]);
-    out += &format!("origin       ({:.3}, {:.3}, {:.3}) Å = world position of voxel 0\n", g.origin[0], g.origin[1], g.origin[2]);
-    out += &format!("box          x {:.2}..{:.2}, y {:.2}..{:.2}, z {:.2}..{:.2} Å (voxel centres)\n", lo.x, hi.x, lo.y, hi.y, lo.z, hi.z);
-    out += &format!("header       ORIGIN {:?}, NSTART (c,r,s) {:?}, MX,MY,MZ {:?}, CELLA {:?}, CELLB {:?}\n", h.origin_field, h.nstart_crs, h.sampling, h.cell, h.angles);
+    out += &format!(
+        "origin       ({:.3}, {:.3}, {:.3}) Å = world position of voxel 0\n",
+        g.origin[0], g.origin[1], g.origin[2]
+    );
+    out += &format!(
+        "box          x {:.2}..{:.2}, y {:.2}..{:.2}, z {:.2}..{:.2} Å (voxel centres)\n",
+        lo.x, hi.x, lo.y, hi.y, lo.z, hi.z
+    );
+    out += &format!(
+        "header       ORIGIN {:?}, NSTART (c,r,s) {:?}, MX,MY,MZ {:?}, CELLA {:?}, CELLB {:?}\n",
+        h.origin_field, h.nstart_crs, h.sampling, h.cell, h.angles
+    );
     out += &format!("axis order   MAPC,MAPR,MAPS = {},{},{}\n", h.axis_order[0], h.axis_order[1], h.axis_order[2]);
-    out += &format!("mode         {mode}, {} endian, ISPG {}, NSYMBT {}, NVERSION {}\n", if h.big_endian { "big" } else { "little" }, h.ispg, h.nsymbt, h.nversion);
+    out += &format!(
+        "mode         {mode}, {} endian, ISPG {}, NSYMBT {}, NVERSION {}\n",
+        if h.big_endian { "big" } else { "little" },
+        h.ispg,
+        h.nsymbt,
+        h.nversion
+    );
     out += &format!("values       min {:.5}, max {:.5}, mean {:.5}, sd {:.5}\n", s.min, s.max, s.mean, s.rms);
     out += &format!(
         "header stats min {:.5}, max {:.5}, mean {:.5}, rms {:.5}\n",
@@ -81,7 +96,10 @@ pub fn model_report(m: &engine::Model) -> String {
     );
     out += &format!("altlocs      {} alternative positions dropped (highest occupancy kept)\n", m.altlocs_dropped);
     if let Some((lo, hi)) = m.bounding_box() {
-        out += &format!("bounding box x {:.2}..{:.2}, y {:.2}..{:.2}, z {:.2}..{:.2} Å\n", lo.x, hi.x, lo.y, hi.y, lo.z, hi.z);
+        out += &format!(
+            "bounding box x {:.2}..{:.2}, y {:.2}..{:.2}, z {:.2}..{:.2} Å\n",
+            lo.x, hi.x, lo.y, hi.y, lo.z, hi.z
+        );
     }
     if let Some(r) = m.resolution {
         out += &format!("resolution   {r} Å (from the file)\n");

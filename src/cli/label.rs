@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 use clap::Args;
 
 use super::LabelOptions;
@@ -69,14 +69,21 @@ pub fn run(args: &LabelArgs) -> Result<()> {
         }
         None => {
             let Some(r) = args.resolution.or(engine::simulate::model_resolution(&model)) else {
-                bail!("{}: the model states no resolution; pass --resolution R (or --simulated MAP)", args.model.display());
+                bail!(
+                    "{}: the model states no resolution; pass --resolution R (or --simulated MAP)",
+                    args.model.display()
+                );
             };
             let p = engine::SimParams::new(r, grid.voxel[0] as f64);
             let (s, v) = engine::simulate::simulate_on(&model, &p, &grid)?;
             for w in &s.warnings {
                 eprintln!("warning: simulation: {w}");
             }
-            eprintln!("note: simulated at {r} Å with pdb2vol's rules on the map's grid ({} atoms, {:.3} s)", s.atoms_used, s.elapsed.as_secs_f64());
+            eprintln!(
+                "note: simulated at {r} Å with pdb2vol's rules on the map's grid ({} atoms, {:.3} s)",
+                s.atoms_used,
+                s.elapsed.as_secs_f64()
+            );
             v
         }
     };
@@ -91,8 +98,21 @@ pub fn run(args: &LabelArgs) -> Result<()> {
     let paths = engine::export::write_labels(&args.out, &id, &labels).context("writing the label maps")?;
 
     let per_model: Vec<String> = model.atoms_per_model.iter().map(|n| n.to_string()).collect();
-    println!("model      {} ({}): {} atoms in {} MODEL(s) [{}]", args.model.display(), model.format, s.atoms, per_model.len(), per_model.join(", "));
-    println!("map        {} : {:?} voxels of {:?} Å, origin {:?} Å", args.map.display(), grid.shape, grid.voxel, grid.origin);
+    println!(
+        "model      {} ({}): {} atoms in {} MODEL(s) [{}]",
+        args.model.display(),
+        model.format,
+        s.atoms,
+        per_model.len(),
+        per_model.join(", ")
+    );
+    println!(
+        "map        {} : {:?} voxels of {:?} Å, origin {:?} Å",
+        args.map.display(),
+        grid.shape,
+        grid.voxel,
+        grid.origin
+    );
     println!(
         "params     index {:?}, neighbourhood {:?} radius {}, atom types {:?}{}",
         params.index,
@@ -101,9 +121,15 @@ pub fn run(args: &LabelArgs) -> Result<()> {
         params.atom_types,
         params.matching_preset().map(|p| format!(" (preset {p:?})")).unwrap_or_default()
     );
-    println!("atoms      outside grid {}, inside with zero simulated density {}", s.atoms_outside, s.atoms_without_density);
+    println!(
+        "atoms      outside grid {}, inside with zero simulated density {}",
+        s.atoms_outside, s.atoms_without_density
+    );
     println!("collisions {} voxels hold more than one atom", s.collisions);
-    println!("classes    background {}, atom {}, neighbour {}", s.class_counts[0], s.class_counts[1], s.class_counts[2]);
+    println!(
+        "classes    background {}, atom {}, neighbour {}",
+        s.class_counts[0], s.class_counts[1], s.class_counts[2]
+    );
     println!(
         "types      CA {}, CB {}, C {}, O {}, N {}",
         s.type_counts[1], s.type_counts[2], s.type_counts[3], s.type_counts[4], s.type_counts[5]
@@ -111,7 +137,12 @@ pub fn run(args: &LabelArgs) -> Result<()> {
     for w in &s.warnings {
         println!("warning    {w}");
     }
-    println!("time       read {:.3} s, label {:.3} s, total {:.3} s", t_read.as_secs_f64(), s.elapsed.as_secs_f64(), t0.elapsed().as_secs_f64());
+    println!(
+        "time       read {:.3} s, label {:.3} s, total {:.3} s",
+        t_read.as_secs_f64(),
+        s.elapsed.as_secs_f64(),
+        t0.elapsed().as_secs_f64()
+    );
     for p in paths {
         println!("wrote      {}", p.display());
     }

@@ -3,15 +3,15 @@
 pub mod batch;
 pub mod cubes;
 pub mod fsc;
-pub mod merge;
-pub mod split;
 pub mod info;
 pub mod label;
+pub mod merge;
+pub mod plot;
 pub mod prepare;
+pub mod report;
 pub mod resample;
 pub mod simulate;
-pub mod plot;
-pub mod report;
+pub mod split;
 #[cfg(feature = "gui")]
 pub mod view;
 

@@ -74,7 +74,8 @@ pub fn write_png(path: &Path, curves: &[(&FscCurve, [u8; 3])]) -> Result<()> {
     line(&mut img, (M, py(Y_LO)), (M, py(1.0)), [0, 0, 0], 2);
     line(&mut img, (M, py(Y_LO)), (W as i64 - M, py(Y_LO)), [0, 0, 0], 2);
     for (c, colour) in curves {
-        let pts: Vec<(i64, i64)> = c.shells.iter().filter(|s| s.fsc.is_finite()).map(|s| (px(s.freq), py(s.fsc))).collect();
+        let pts: Vec<(i64, i64)> =
+            c.shells.iter().filter(|s| s.fsc.is_finite()).map(|s| (px(s.freq), py(s.fsc))).collect();
         for w in pts.windows(2) {
             line(&mut img, w[0], w[1], *colour, 3);
         }

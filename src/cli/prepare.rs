@@ -2,11 +2,11 @@
 
 use std::path::PathBuf;
 
-use anyhow::{bail, Result};
+use anyhow::{Result, bail};
 use clap::Args;
 
-use super::simulate::SimOptions;
 use super::LabelOptions;
+use super::simulate::SimOptions;
 use crate::engine::{self, prepare::PrepareParams};
 
 #[derive(Args, Debug, Clone)]
@@ -65,10 +65,22 @@ pub fn run(args: &PrepareArgs) -> Result<()> {
     let s = &r.labels.stats;
     let g = &r.grid;
     println!("id         {}", r.id);
-    println!("model      {} ({}): {} atoms in {} MODEL(s)", args.model.display(), r.model.format, r.model.atoms.len(), r.model.atoms_per_model.len());
+    println!(
+        "model      {} ({}): {} atoms in {} MODEL(s)",
+        args.model.display(),
+        r.model.format,
+        r.model.atoms.len(),
+        r.model.atoms_per_model.len()
+    );
     println!("grid       {:?} voxels of {:?} Å at {:?} Å", g.shape, g.voxel, g.origin);
-    println!("simulate   resolution {} Å ({}), {} atoms, half-width {} voxels", r.resolution, r.resolution_source, r.sim.atoms_used, r.sim.exth);
-    println!("labels     background {}, atom {}, neighbour {}; atoms outside {}", s.class_counts[0], s.class_counts[1], s.class_counts[2], s.atoms_outside);
+    println!(
+        "simulate   resolution {} Å ({}), {} atoms, half-width {} voxels",
+        r.resolution, r.resolution_source, r.sim.atoms_used, r.sim.exth
+    );
+    println!(
+        "labels     background {}, atom {}, neighbour {}; atoms outside {}",
+        s.class_counts[0], s.class_counts[1], s.class_counts[2], s.atoms_outside
+    );
     for w in r.warnings.iter().chain(&r.sim.warnings).chain(&s.warnings) {
         println!("warning    {w}");
     }

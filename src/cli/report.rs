@@ -11,12 +11,12 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 use clap::Args;
 use serde::Serialize;
 
 use super::fsc::{fmt_res, model_resolution};
-use crate::engine::{self, fsc, FscCurve, Volume};
+use crate::engine::{self, FscCurve, Volume, fsc};
 
 #[derive(Args, Debug, Clone)]
 pub struct ReportArgs {
@@ -118,9 +118,10 @@ fn class_counts(v: &Volume<f32>) -> Vec<(i64, u64)> {
 
 /// Score one id of the folder.
 pub fn entry(dir: &Path, id: &str, resolution: Option<f32>, mask: bool) -> Result<Entry> {
-    let map_path = find(dir, id, &[".mrc", ".map"]).with_context(|| format!("{}: no {id}.mrc or {id}.map", dir.display()))?;
-    let model_path =
-        find(dir, id, &[".pdb1", ".cif", ".pdb", ".ent"]).with_context(|| format!("{}: no model {id}.pdb1/.cif/.pdb", dir.display()))?;
+    let map_path =
+        find(dir, id, &[".mrc", ".map"]).with_context(|| format!("{}: no {id}.mrc or {id}.map", dir.display()))?;
+    let model_path = find(dir, id, &[".pdb1", ".cif", ".pdb", ".ent"])
+        .with_context(|| format!("{}: no model {id}.pdb1/.cif/.pdb", dir.display()))?;
     let map = engine::read_map(&map_path)?.volume;
     let model = engine::read_model(&model_path)?;
     let res = model_resolution(resolution, &model)?;
@@ -168,7 +169,8 @@ pub fn to_csv(entries: &[Entry], x_mask: bool) -> String {
     );
     for e in entries {
         let (x, r) = (&e.experimental, e.regression.as_ref());
-        let count = |c: i64| e.class_counts.iter().find(|(k, _)| *k == c).map(|(_, n)| n.to_string()).unwrap_or_default();
+        let count =
+            |c: i64| e.class_counts.iter().find(|(k, _)| *k == c).map(|(_, n)| n.to_string()).unwrap_or_default();
         out += &format!(
             "{},{},{},{},{},{},{},{},{},{},{},{}\n",
             e.id,
@@ -198,8 +200,17 @@ pub fn run(args: &ReportArgs) -> Result<()> {
         let e = entry(&args.dir, id, args.resolution, args.mask)?;
         println!("{id}: {} atoms, model map at {} Å", e.atoms, e.model_map_resolution_A);
         let line = |name: &str, s: &MapScore| {
-            let m = if args.mask { format!(", masked FSC-0.5 {}", fmt_res(s.masked_fsc05_A, &s.curve)) } else { String::new() };
-            println!("  {name:<12} FSC-0.5 {:>9}  FSC-0.143 {:>9}  min FSC {:.3}{m}", fmt_res(s.fsc05_A, &s.curve), fmt_res(s.fsc0143_A, &s.curve), s.min_fsc);
+            let m = if args.mask {
+                format!(", masked FSC-0.5 {}", fmt_res(s.masked_fsc05_A, &s.curve))
+            } else {
+                String::new()
+            };
+            println!(
+                "  {name:<12} FSC-0.5 {:>9}  FSC-0.143 {:>9}  min FSC {:.3}{m}",
+                fmt_res(s.fsc05_A, &s.curve),
+                fmt_res(s.fsc0143_A, &s.curve),
+                s.min_fsc
+            );
         };
         line("experimental", &e.experimental);
         if let Some(r) = &e.regression {

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 use clap::Args;
 
 use crate::engine::{self, resample};
@@ -65,7 +65,13 @@ pub fn run(args: &ResampleArgs) -> Result<()> {
     }
     let g = &src.grid;
     println!("from       {:?} voxels of {:?} Å at {:?} Å", g.shape, g.voxel, g.origin);
-    println!("to         {:?} voxels of {:?} Å at {:?} Å ({})", target.shape, target.voxel, target.origin, if args.nearest { "nearest" } else { "trilinear" });
+    println!(
+        "to         {:?} voxels of {:?} Å at {:?} Å ({})",
+        target.shape,
+        target.voxel,
+        target.origin,
+        if args.nearest { "nearest" } else { "trilinear" }
+    );
     println!("time       {:.3} s", t0.elapsed().as_secs_f64());
     println!("wrote      {}", args.out.display());
     Ok(())

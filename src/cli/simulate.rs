@@ -3,10 +3,10 @@
 
 use std::path::PathBuf;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
 
-use crate::engine::{self, simulate, Kernel, KernelWidth, SimParams};
+use crate::engine::{self, Kernel, KernelWidth, SimParams, simulate};
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
 pub enum KernelArg {

@@ -2,11 +2,11 @@
 
 use std::path::PathBuf;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
 
 use crate::engine::dataset::metadata::read_csv;
-use crate::engine::dataset::split::{split, Fractions, DEFAULT_EDGES};
+use crate::engine::dataset::split::{DEFAULT_EDGES, Fractions, split};
 use crate::engine::dataset::{csv_quote, write_text};
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -38,12 +38,14 @@ pub struct SplitArgs {
 pub fn run(args: &SplitArgs) -> Result<()> {
     let meta = args.dataset.join("metadata.csv");
     let (head, rows) = read_csv(&meta).with_context(|| "run `cryolabel batch` (or `merge`) first")?;
-    let (Some(ci), Some(cr)) = (head.iter().position(|h| h == "id"), head.iter().position(|h| h == "resolution")) else {
+    let (Some(ci), Some(cr)) = (head.iter().position(|h| h == "id"), head.iter().position(|h| h == "resolution"))
+    else {
         bail!("{}: no id and resolution columns", meta.display());
     };
     let mut items = Vec::new();
     for r in &rows {
-        let res: f64 = r[cr].parse().with_context(|| format!("{}: entry {}: resolution {:?}", meta.display(), r[ci], r[cr]))?;
+        let res: f64 =
+            r[cr].parse().with_context(|| format!("{}: entry {}: resolution {:?}", meta.display(), r[ci], r[cr]))?;
         items.push((r[ci].clone(), res));
     }
     let f = &args.fractions;
@@ -55,6 +57,13 @@ pub fn run(args: &SplitArgs) -> Result<()> {
     }
     write_text(&args.out, &text)?;
     let n = |s: &str| assigned.iter().filter(|a| a.split == s).count();
-    println!("{} entries: train {}, validation {}, test {} -> {}", assigned.len(), n("train"), n("validation"), n("test"), args.out.display());
+    println!(
+        "{} entries: train {}, validation {}, test {} -> {}",
+        assigned.len(),
+        n("train"),
+        n("validation"),
+        n("test"),
+        args.out.display()
+    );
     Ok(())
 }

@@ -107,7 +107,9 @@ mod tests {
                 for x in 0..n[0] {
                     let ph = -2.0
                         * std::f64::consts::PI
-                        * ((k[0] * x) as f64 / n[0] as f64 + (k[1] * y) as f64 / n[1] as f64 + (k[2] * z) as f64 / n[2] as f64);
+                        * ((k[0] * x) as f64 / n[0] as f64
+                            + (k[1] * y) as f64 / n[1] as f64
+                            + (k[2] * z) as f64 / n[2] as f64);
                     let v = data[x + n[0] * (y + n[1] * z)] as f64;
                     re += v * ph.cos();
                     im += v * ph.sin();
@@ -127,7 +129,10 @@ mod tests {
                 for kz in 0..n[2] {
                     let (re, im) = dft(&data, n, [kx, ky, kz]);
                     let c = s.data[s.offset(kx, ky, kz)];
-                    assert!((c.re as f64 - re).abs() < 1e-3 && (c.im as f64 - im).abs() < 1e-3, "{kx},{ky},{kz}: {c} vs {re},{im}");
+                    assert!(
+                        (c.re as f64 - re).abs() < 1e-3 && (c.im as f64 - im).abs() < 1e-3,
+                        "{kx},{ky},{kz}: {c} vs {re},{im}"
+                    );
                 }
             }
         }

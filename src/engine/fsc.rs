@@ -189,10 +189,16 @@ fn curve_from_sums(sums: Sums, delta: f64) -> FscCurve {
 pub fn fsc_arrays(a: &[f32], b: &[f32], shape: [usize; 3], voxel: [f32; 3]) -> Result<FscCurve, EngineError> {
     let len = shape[0].checked_mul(shape[1]).and_then(|v| v.checked_mul(shape[2]));
     if len != Some(a.len()) || len != Some(b.len()) {
-        return Err(EngineError::Input(format!("FSC: arrays of {} and {} values for a {shape:?} grid", a.len(), b.len())));
+        return Err(EngineError::Input(format!(
+            "FSC: arrays of {} and {} values for a {shape:?} grid",
+            a.len(),
+            b.len()
+        )));
     }
     if shape.iter().any(|&n| n < 2) || voxel.iter().any(|&v| !(v.is_finite() && v > 0.0)) {
-        return Err(EngineError::Input(format!("FSC needs at least 2 voxels per axis and positive voxel sizes, got {shape:?}, {voxel:?}")));
+        return Err(EngineError::Input(format!(
+            "FSC needs at least 2 voxels per axis and positive voxel sizes, got {shape:?}, {voxel:?}"
+        )));
     }
     let (f1, f2) = rayon::join(|| rfft3(a, shape), || rfft3(b, shape));
     let (sums, delta) = shell_sums(&f1, &f2, voxel);
@@ -201,7 +207,9 @@ pub fn fsc_arrays(a: &[f32], b: &[f32], shape: [usize; 3], voxel: [f32; 3]) -> R
 
 /// FSC of two maps on the same lattice (shape and voxel size; placement is not compared).
 pub fn fsc(a: &Volume<f32>, b: &Volume<f32>) -> Result<FscCurve, EngineError> {
-    if a.grid.shape != b.grid.shape || (0..3).any(|i| (a.grid.voxel[i] - b.grid.voxel[i]).abs() > 1e-4 * a.grid.voxel[i]) {
+    if a.grid.shape != b.grid.shape
+        || (0..3).any(|i| (a.grid.voxel[i] - b.grid.voxel[i]).abs() > 1e-4 * a.grid.voxel[i])
+    {
         return Err(EngineError::Input(format!(
             "FSC needs both maps on one grid: {:?} at {:?} Å vs {:?} at {:?} Å (resample one first)",
             a.grid.shape, a.grid.voxel, b.grid.shape, b.grid.voxel

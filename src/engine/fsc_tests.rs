@@ -83,7 +83,8 @@ fn signal_plus_noise_crosses_where_the_spectral_snr_says() {
     let (sigma_a, sigma_n) = (2.0f64, 0.1f64);
     let len: usize = n.iter().product();
     let signal = blur(&normals(len, 7), n, sigma_a / voxel as f64);
-    let mk = |seed| -> Vec<f32> { signal.iter().zip(normals(len, seed)).map(|(s, e)| s + sigma_n as f32 * e).collect() };
+    let mk =
+        |seed| -> Vec<f32> { signal.iter().zip(normals(len, seed)).map(|(s, e)| s + sigma_n as f32 * e).collect() };
     let c = fsc_arrays(&mk(8), &mk(9), n, [voxel; 3]).unwrap();
     for t in [0.5, 0.143] {
         let k = ((1.0 - t) / (t * sigma_n * sigma_n)).ln().sqrt() / (2.0 * std::f64::consts::PI * sigma_a);
@@ -94,8 +95,12 @@ fn signal_plus_noise_crosses_where_the_spectral_snr_says() {
 
 #[test]
 fn crossing_interpolates_linearly_in_frequency() {
-    let shell = |i: usize, fsc: f64| FscShell { freq: i as f64 * 0.1, resolution: 1.0 / (i as f64 * 0.1), fsc, count: 1 };
-    let c = FscCurve { shells: vec![shell(0, 1.0), shell(1, 0.9), shell(2, 0.7), shell(3, 0.3), shell(4, 0.6)], bin_width: 0.1 };
+    let shell =
+        |i: usize, fsc: f64| FscShell { freq: i as f64 * 0.1, resolution: 1.0 / (i as f64 * 0.1), fsc, count: 1 };
+    let c = FscCurve {
+        shells: vec![shell(0, 1.0), shell(1, 0.9), shell(2, 0.7), shell(3, 0.3), shell(4, 0.6)],
+        bin_width: 0.1,
+    };
     // 0.7 -> 0.3 between 0.2 and 0.3 Å⁻¹: 0.5 at 0.25 Å⁻¹ = 4 Å; the later rise is ignored.
     assert!((c.d05().unwrap() - 4.0).abs() < 1e-12);
     assert!((c.resolution_at(0.95).unwrap() - 20.0).abs() < 1e-9);

@@ -106,9 +106,7 @@ impl Grid {
                     let d = (c[a] - self.origin[a]).floor();
                     (d / self.voxel[a]).ceil() as i64
                 }
-                IndexRule::Nearest => {
-                    (((c[a] as f64) - self.origin[a] as f64) / self.voxel[a] as f64).round() as i64
-                }
+                IndexRule::Nearest => (((c[a] as f64) - self.origin[a] as f64) / self.voxel[a] as f64).round() as i64,
             };
         }
         out
@@ -127,11 +125,8 @@ impl Grid {
 
     /// World-space box covered by voxel centres: (min, max).
     pub fn bounds(&self) -> (DVec3, DVec3) {
-        let max = [
-            (self.shape[0].max(1) - 1) as f64,
-            (self.shape[1].max(1) - 1) as f64,
-            (self.shape[2].max(1) - 1) as f64,
-        ];
+        let max =
+            [(self.shape[0].max(1) - 1) as f64, (self.shape[1].max(1) - 1) as f64, (self.shape[2].max(1) - 1) as f64];
         (self.index_to_world([0.0; 3]), self.index_to_world(max))
     }
 
@@ -139,8 +134,7 @@ impl Grid {
     pub fn same_lattice(&self, other: &Grid, tol: f32) -> bool {
         self.shape == other.shape
             && (0..3).all(|a| {
-                (self.voxel[a] - other.voxel[a]).abs() <= tol * 1e-2
-                    && (self.origin[a] - other.origin[a]).abs() <= tol
+                (self.voxel[a] - other.voxel[a]).abs() <= tol * 1e-2 && (self.origin[a] - other.origin[a]).abs() <= tol
             })
     }
 }

@@ -13,7 +13,7 @@ use rayon::prelude::*;
 
 use super::error::EngineError;
 use super::grid::{Grid, IndexRule, Volume};
-use super::model::{is_amino_acid, Atom};
+use super::model::{Atom, is_amino_acid};
 use super::neighbours::{self, ATOM};
 
 /// Named parameter sets.
@@ -145,7 +145,9 @@ pub fn label(
     let placed: Vec<(usize, u32)> = atoms
         .par_iter()
         .enumerate()
-        .filter_map(|(n, a)| grid.checked(grid.world_to_index(a.pos, params.index)).map(|ijk| (grid.offset(ijk), n as u32)))
+        .filter_map(|(n, a)| {
+            grid.checked(grid.world_to_index(a.pos, params.index)).map(|ijk| (grid.offset(ijk), n as u32))
+        })
         .collect();
     stats.atoms_outside = atoms.len() - placed.len();
     if placed.is_empty() && !atoms.is_empty() {

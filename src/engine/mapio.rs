@@ -221,7 +221,10 @@ fn read_source(src: Source<'_>, name: &Path) -> Result<MapFile, MapError> {
         if m[a] > 0 && cell[a] > 0.0 && cell[a].is_finite() {
             voxel[a] = cell[a] / m[a] as f32;
         } else {
-            warnings.push(format!("axis {a}: cell length {} / sampling {} is unusable; voxel size 1 Å assumed", cell[a], m[a]));
+            warnings.push(format!(
+                "axis {a}: cell length {} / sampling {} is unusable; voxel size 1 Å assumed",
+                cell[a], m[a]
+            ));
         }
     }
     if (voxel[0] - voxel[1]).abs() > 1e-4 * voxel[0] || (voxel[0] - voxel[2]).abs() > 1e-4 * voxel[0] {
@@ -282,7 +285,10 @@ fn patch_nsymbt(bytes: &mut [u8], big_endian: bool) {
 fn check_header(p: &Path, h: &mrc::Header, warnings: &mut Vec<String>) -> Result<HeaderInfo, MapError> {
     let bad = |m: String| MapError::Invalid(p.to_path_buf(), m);
     if h.nx <= 0 || h.ny <= 0 || h.nz <= 0 {
-        return Err(bad(format!("dimensions {} x {} x {} are not all positive (not an MRC/CCP4 map?)", h.nx, h.ny, h.nz)));
+        return Err(bad(format!(
+            "dimensions {} x {} x {} are not all positive (not an MRC/CCP4 map?)",
+            h.nx, h.ny, h.nz
+        )));
     }
     match h.mode {
         0 | 1 | 2 | 6 | 12 => {}
@@ -292,7 +298,12 @@ fn check_header(p: &Path, h: &mrc::Header, warnings: &mut Vec<String>) -> Result
                 format!("mode {} holds complex (Fourier) values, not a real-space density map", h.mode),
             ));
         }
-        101 => return Err(MapError::Unsupported(p.to_path_buf(), "mode 101 (4-bit packed images) is not a density map".into())),
+        101 => {
+            return Err(MapError::Unsupported(
+                p.to_path_buf(),
+                "mode 101 (4-bit packed images) is not a density map".into(),
+            ));
+        }
         m => return Err(bad(format!("unknown data mode {m} (expected 0, 1, 2, 6 or 12)"))),
     }
     let mut order = [h.mapc, h.mapr, h.maps];
@@ -381,7 +392,11 @@ pub fn read_header_size(path: &Path) -> Result<HeaderSize, MapError> {
     let m = [h.mx, h.my, h.mz];
     let cell = [h.xlen, h.ylen, h.zlen];
     let voxel = std::array::from_fn(|a| if m[a] > 0 && cell[a] > 0.0 { cell[a] / m[a] as f32 } else { 1.0 });
-    Ok(HeaderSize { n: [h.nx as usize, h.ny as usize, h.nz as usize], voxel, bytes_per_voxel: bytes_per_voxel(h.mode).unwrap_or(4) })
+    Ok(HeaderSize {
+        n: [h.nx as usize, h.ny as usize, h.nz as usize],
+        voxel,
+        bytes_per_voxel: bytes_per_voxel(h.mode).unwrap_or(4),
+    })
 }
 
 /// Reorder file-order data (columns fastest) into x-fastest order.

@@ -8,7 +8,7 @@ use std::path::Path;
 use glam::Vec3;
 
 use super::error::ModelError;
-use super::model::{assemble, Atom, Model, RawAtom};
+use super::model::{Atom, Model, RawAtom, assemble};
 
 /// Split a CIF data line into tokens, honouring '...' and "..." quoting.
 fn tokens(line: &str) -> Vec<&str> {
@@ -99,12 +99,18 @@ pub fn parse_atom_site(text: &str, path: &Path) -> Result<Model, ModelError> {
             continue;
         }
         if pending.len() > tags.len() {
-            return Err(bad(format!("line {}: {} values for {} _atom_site columns", ln + 1, pending.len(), tags.len())));
+            return Err(bad(format!(
+                "line {}: {} values for {} _atom_site columns",
+                ln + 1,
+                pending.len(),
+                tags.len()
+            )));
         }
         let v = std::mem::take(&mut pending);
         let get = |c: Option<usize>| c.map(|i| v[i].as_str()).filter(|s| *s != "?" && *s != ".").unwrap_or("");
         let coord = |i: usize, what: &str| -> Result<f32, ModelError> {
-            let x: f64 = v[i].parse().map_err(|_| bad(format!("line {}: unreadable {what} coordinate {:?}", ln + 1, v[i])))?;
+            let x: f64 =
+                v[i].parse().map_err(|_| bad(format!("line {}: unreadable {what} coordinate {:?}", ln + 1, v[i])))?;
             if !x.is_finite() {
                 return Err(bad(format!("line {}: non-finite {what} coordinate", ln + 1)));
             }

@@ -88,8 +88,29 @@ impl Model {
 pub fn is_amino_acid(res_name: &str) -> bool {
     matches!(
         res_name,
-        "ALA" | "ARG" | "ASN" | "ASP" | "CYS" | "GLN" | "GLU" | "GLY" | "HIS" | "ILE" | "LEU" | "LYS"
-            | "MET" | "PHE" | "PRO" | "SER" | "THR" | "TRP" | "TYR" | "VAL" | "MSE" | "SEC" | "PYL"
+        "ALA"
+            | "ARG"
+            | "ASN"
+            | "ASP"
+            | "CYS"
+            | "GLN"
+            | "GLU"
+            | "GLY"
+            | "HIS"
+            | "ILE"
+            | "LEU"
+            | "LYS"
+            | "MET"
+            | "PHE"
+            | "PRO"
+            | "SER"
+            | "THR"
+            | "TRP"
+            | "TYR"
+            | "VAL"
+            | "MSE"
+            | "SEC"
+            | "PYL"
     )
 }
 
@@ -271,13 +292,20 @@ fn parse_hybrid36(s: &str) -> Option<isize> {
 fn element_from_name_field(field: &str) -> String {
     let f: Vec<char> = field.chars().collect();
     match f.first() {
-        Some(c) if *c == ' ' || c.is_ascii_digit() => f.get(1).map(|c| c.to_ascii_uppercase().to_string()).unwrap_or_else(|| "X".into()),
+        Some(c) if *c == ' ' || c.is_ascii_digit() => {
+            f.get(1).map(|c| c.to_ascii_uppercase().to_string()).unwrap_or_else(|| "X".into())
+        }
         Some('H') if field.trim().len() == 4 => "H".into(),
-        Some(_) => field.trim().chars().take_while(|c| c.is_ascii_alphabetic()).take(2).collect::<String>().to_ascii_uppercase(),
+        Some(_) => field
+            .trim()
+            .chars()
+            .take_while(|c| c.is_ascii_alphabetic())
+            .take(2)
+            .collect::<String>()
+            .to_ascii_uppercase(),
         None => "X".into(),
     }
 }
-
 
 fn pdb_resolution(text: &str) -> Option<f32> {
     text.lines()
@@ -313,7 +341,6 @@ mod tests {
         assert_eq!(element_from_name_field("CA  "), "CA");
         assert_eq!(element_from_name_field("1HB "), "H");
     }
-
 
     #[test]
     fn altloc_keeps_highest_occupancy() {

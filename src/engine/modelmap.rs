@@ -68,7 +68,13 @@ fn window(c: f64, r: f64, n: usize) -> Option<(usize, usize)> {
 }
 
 /// Visit, for each z plane in parallel, the atoms within `reach` Å of it in z.
-fn for_each_plane(grid: &Grid, atoms: &[Placed], reach: f32, out: &mut [f32], f: impl Fn(usize, &mut [f32], &[Placed]) + Sync) {
+fn for_each_plane(
+    grid: &Grid,
+    atoms: &[Placed],
+    reach: f32,
+    out: &mut [f32],
+    f: impl Fn(usize, &mut [f32], &[Placed]) + Sync,
+) {
     let [nx, ny, _] = grid.shape;
     let rz = reach as f64 / grid.voxel[2] as f64;
     out.par_chunks_mut(nx * ny).enumerate().for_each(|(z, plane)| {
@@ -96,7 +102,8 @@ pub fn model_map(grid: &Grid, atoms: &[Atom], resolution: f32) -> Volume<f32> {
         for a in near {
             let dz = (z as f64 - a.f[2]) * v[2];
             let wz = a.w as f64 * (-dz * dz * inv2s2).exp();
-            let (Some((x0, x1)), Some((y0, y1))) = (window(a.f[0], reach / v[0], nx), window(a.f[1], reach / v[1], ny)) else {
+            let (Some((x0, x1)), Some((y0, y1))) = (window(a.f[0], reach / v[0], nx), window(a.f[1], reach / v[1], ny))
+            else {
                 continue;
             };
             gx.clear();
@@ -131,7 +138,8 @@ pub fn atom_mask(grid: &Grid, atoms: &[Atom], radius: f32, edge: f32) -> Volume<
     for_each_plane(grid, &p, reach as f32, &mut vol.data, |z, plane, near| {
         for a in near {
             let dz = (z as f64 - a.f[2]) * v[2];
-            let (Some((x0, x1)), Some((y0, y1))) = (window(a.f[0], reach / v[0], nx), window(a.f[1], reach / v[1], ny)) else {
+            let (Some((x0, x1)), Some((y0, y1))) = (window(a.f[0], reach / v[0], nx), window(a.f[1], reach / v[1], ny))
+            else {
                 continue;
             };
             for y in y0..=y1 {

@@ -47,7 +47,8 @@ pub fn to_pdb(model: &Model, resolution: Option<f64>) -> String {
             current = Some(a.model);
         }
         // one-letter elements start in column 14 unless the name fills all four columns
-        let name = if a.name.len() < 4 && a.element.len() < 2 { format!(" {:<3}", a.name) } else { format!("{:<4}", a.name) };
+        let name =
+            if a.name.len() < 4 && a.element.len() < 2 { format!(" {:<3}", a.name) } else { format!("{:<4}", a.name) };
         let _ = writeln!(
             s,
             "{:<6}{:>5} {}{}{:>3} {:1}{:>4}    {:8.3}{:8.3}{:8.3}{:6.2}{:6.2}          {:>2}",
@@ -102,9 +103,23 @@ pub fn to_mmcif(model: &Model, id: &str, resolution: Option<f64>) -> String {
     }
     s.push_str("loop_\n");
     for t in [
-        "group_PDB", "id", "type_symbol", "label_atom_id", "label_comp_id", "label_asym_id", "label_seq_id",
-        "Cartn_x", "Cartn_y", "Cartn_z", "occupancy", "B_iso_or_equiv", "auth_seq_id", "auth_comp_id",
-        "auth_asym_id", "auth_atom_id", "pdbx_PDB_model_num",
+        "group_PDB",
+        "id",
+        "type_symbol",
+        "label_atom_id",
+        "label_comp_id",
+        "label_asym_id",
+        "label_seq_id",
+        "Cartn_x",
+        "Cartn_y",
+        "Cartn_z",
+        "occupancy",
+        "B_iso_or_equiv",
+        "auth_seq_id",
+        "auth_comp_id",
+        "auth_asym_id",
+        "auth_atom_id",
+        "pdbx_PDB_model_num",
     ] {
         let _ = writeln!(s, "_atom_site.{t}");
     }

@@ -69,9 +69,11 @@ pub fn dilate_cube(class: &mut [i16], grid: &Grid, r: usize, atoms: ([usize; 3],
         }
     });
     // y: within each z-slab of the atom box, all x of the grown box at once, row by row
-    class.par_chunks_mut(plane).enumerate().filter(|(z, _)| (lo[2]..=hi[2]).contains(z)).for_each(|(_, slab)| {
-        scan_planes(slab, nx, ex, ey, r, MARK_Y)
-    });
+    class
+        .par_chunks_mut(plane)
+        .enumerate()
+        .filter(|(z, _)| (lo[2]..=hi[2]).contains(z))
+        .for_each(|(_, slab)| scan_planes(slab, nx, ex, ey, r, MARK_Y));
     // z: for each y of the grown box, the x-runs of every slab; parallel over y
     let ptr = SyncPtr(class.as_mut_ptr());
     let w = ex.1 - ex.0 + 1;

@@ -20,12 +20,12 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::error::EngineError;
-use super::label::{label, LabelParams, Labels};
+use super::label::{LabelParams, Labels, label};
 use super::mapio::{read_map, write_atomic, write_map};
-use super::model::{read_model, Model};
+use super::model::{Model, read_model};
 use super::modelwrite::{pdb_unfit, to_mmcif, to_pdb};
 use super::resample::resample_spacing;
-use super::simulate::{simulate_on, KernelWidth, SimParams, Simulated};
+use super::simulate::{KernelWidth, SimParams, Simulated, simulate_on};
 
 /// What `prepare` needs besides the two input files.
 #[derive(Clone, Debug)]
@@ -116,7 +116,13 @@ fn valid_id(id: &str) -> bool {
 }
 
 /// Run the pipeline and write the folder `<out>/<id>/`.
-pub fn prepare(map_path: &Path, model_path: &Path, out: &Path, p: &PrepareParams, cancel: Option<&AtomicBool>) -> Result<Prepared, EngineError> {
+pub fn prepare(
+    map_path: &Path,
+    model_path: &Path,
+    out: &Path,
+    p: &PrepareParams,
+    cancel: Option<&AtomicBool>,
+) -> Result<Prepared, EngineError> {
     let t0 = Instant::now();
     if !(p.spacing.is_finite() && p.spacing >= 0.1) {
         return Err(EngineError::Input(format!("spacing {} Å: must be at least 0.1", p.spacing)));
@@ -136,7 +142,7 @@ pub fn prepare(map_path: &Path, model_path: &Path, out: &Path, p: &PrepareParams
             return Err(EngineError::Input(format!(
                 "{}: the model states no resolution (no _em_3d_reconstruction.resolution or REMARK 2); pass --resolution",
                 model_path.display()
-            )))
+            )));
         }
     };
     if !(resolution.is_finite() && resolution > 0.0) {
@@ -159,7 +165,11 @@ pub fn prepare(map_path: &Path, model_path: &Path, out: &Path, p: &PrepareParams
     let t = Instant::now();
     let labels = label(&sim_on_grid, &model.atoms, &p.label, cancel)?;
     if labels.stats.atoms_outside == labels.stats.atoms {
-        return Err(EngineError::Input(format!("{}: {}", model_path.display(), super::label::miss_message(&grid, &model.atoms))));
+        return Err(EngineError::Input(format!(
+            "{}: {}",
+            model_path.display(),
+            super::label::miss_message(&grid, &model.atoms)
+        )));
     }
     let t_label = t.elapsed();
 
@@ -192,7 +202,9 @@ pub fn prepare(map_path: &Path, model_path: &Path, out: &Path, p: &PrepareParams
     let t_write = t.elapsed();
 
     let s = &labels.stats;
-    let hash = |h: &Result<String, std::io::Error>| h.as_ref().map(|s| json!(s)).unwrap_or_else(|e| json!(format!("unreadable: {e}")));
+    let hash = |h: &Result<String, std::io::Error>| {
+        h.as_ref().map(|s| json!(s)).unwrap_or_else(|e| json!(format!("unreadable: {e}")))
+    };
     let prov = json!({
         "tool": "cryolabel",
         "version": env!("CARGO_PKG_VERSION"),

@@ -119,12 +119,36 @@ pub struct Simulated {
 
 /// pdb2vol's mass table (`lib_pio.c`), kept as float32 like the original.
 const MASSES: [(&str, f32); 30] = [
-    ("H", 1.008), ("HE", 4.003), ("LI", 6.940), ("BE", 9.012), ("B", 10.810),
-    ("C", 12.011), ("N", 14.007), ("O", 16.000), ("F", 18.998), ("NE", 20.179),
-    ("NA", 22.990), ("MG", 24.305), ("AL", 26.982), ("SI", 28.086), ("P", 30.974),
-    ("S", 32.060), ("CL", 35.453), ("AR", 39.948), ("K", 39.098), ("CA", 40.080),
-    ("SC", 44.956), ("TI", 47.880), ("V", 50.942), ("CR", 51.996), ("MN", 54.938),
-    ("FE", 55.847), ("CO", 58.933), ("NI", 58.710), ("CU", 63.546), ("ZN", 65.380),
+    ("H", 1.008),
+    ("HE", 4.003),
+    ("LI", 6.940),
+    ("BE", 9.012),
+    ("B", 10.810),
+    ("C", 12.011),
+    ("N", 14.007),
+    ("O", 16.000),
+    ("F", 18.998),
+    ("NE", 20.179),
+    ("NA", 22.990),
+    ("MG", 24.305),
+    ("AL", 26.982),
+    ("SI", 28.086),
+    ("P", 30.974),
+    ("S", 32.060),
+    ("CL", 35.453),
+    ("AR", 39.948),
+    ("K", 39.098),
+    ("CA", 40.080),
+    ("SC", 44.956),
+    ("TI", 47.880),
+    ("V", 50.942),
+    ("CR", 51.996),
+    ("MN", 54.938),
+    ("FE", 55.847),
+    ("CO", 58.933),
+    ("NI", 58.710),
+    ("CU", 63.546),
+    ("ZN", 65.380),
 ];
 
 /// Mass of an (upper-case) element under pdb2vol's lookup: exact match, else the first letter
@@ -212,10 +236,14 @@ pub(crate) fn plan(model: &Model, p: &SimParams) -> Result<Plan, EngineError> {
         sel.push((a, w));
     }
     if sel.is_empty() {
-        return Err(sim_err(model, format!("no atoms left to simulate ({hyd} hydrogens, {wat} waters, {bdrop} above the B cutoff dropped)")));
+        return Err(sim_err(
+            model,
+            format!("no atoms left to simulate ({hyd} hydrogens, {wat} waters, {bdrop} above the B cutoff dropped)"),
+        ));
     }
     if zero > 0 {
-        warnings.push(format!("{zero} atoms have an element missing from pdb2vol's mass table and weigh 0, as in pdb2vol"));
+        warnings
+            .push(format!("{zero} atoms have an element missing from pdb2vol's mass table and weigh 0, as in pdb2vol"));
     }
 
     // Box in register with the origin, 2-voxel margin.
@@ -253,7 +281,11 @@ pub(crate) fn plan(model: &Model, p: &SimParams) -> Result<Plan, EngineError> {
     let (sig, rh, rc) = match p.kernel.exponent() {
         None => (sig1, rh1, 3f64.sqrt() * sig1),
         Some(n) => {
-            let (s, r) = if is_res { (wval / 2.0, wval / 2.0 / (pow2(n) * n_of(n))) } else { (wval * (pow2(n) * n_of(n)), wval) };
+            let (s, r) = if is_res {
+                (wval / 2.0, wval / 2.0 / (pow2(n) * n_of(n)))
+            } else {
+                (wval * (pow2(n) * n_of(n)), wval)
+            };
             (s, r, pow2(n) * r)
         }
     };
@@ -265,7 +297,13 @@ pub(crate) fn plan(model: &Model, p: &SimParams) -> Result<Plan, EngineError> {
     let need = (n2.iter().map(|&v| v as u128).product::<u128>() * 8 + n3 * 12) as u64;
     let have = super::mapio::available_memory();
     if need > have {
-        return Err(sim_err(model, format!("the simulated grid ({:?} voxels of {width} Å) needs {need} bytes, more than the {have} available", n2)));
+        return Err(sim_err(
+            model,
+            format!(
+                "the simulated grid ({:?} voxels of {width} Å) needs {need} bytes, more than the {have} available",
+                n2
+            ),
+        ));
     }
 
     // Trilinear projection, keeping track of the smoothing it adds (voxel^2).
@@ -321,9 +359,13 @@ pub(crate) fn plan(model: &Model, p: &SimParams) -> Result<Plan, EngineError> {
     // Kernel map.
     let kmsd = sig * sig / (width * width);
     let varmap = if p.lattice_correction { kmsd - varp } else { kmsd };
-    out.output_resolution = if p.lattice_correction { 2.0 * sig } else { 2.0 * (sig * sig + varp * width * width).sqrt() };
+    out.output_resolution =
+        if p.lattice_correction { 2.0 * sig } else { 2.0 * (sig * sig + varp * width * width).sqrt() };
     if varmap < 0.0 {
-        return Err(sim_err(model, format!("lattice smoothing ({:.3} Å) exceeds the kernel size: lower the spacing", out.lattice_rmsd)));
+        return Err(sim_err(
+            model,
+            format!("lattice smoothing ({:.3} Å) exceeds the kernel size: lower the spacing", out.lattice_rmsd),
+        ));
     }
     let (exth, value): (usize, Box<dyn Fn(f64) -> f64>) = match p.kernel.exponent() {
         None => {
@@ -331,12 +373,18 @@ pub(crate) fn plan(model: &Model, p: &SimParams) -> Result<Plan, EngineError> {
             let bvalue = -1.0 / (2.0 * sigmap * sigmap);
             let cvalue = 9.0 * sigmap * sigmap;
             let amp = p.amplitude;
-            ((3.0 * sigmap).ceil() as usize, Box::new(move |d2: f64| if d2 < cvalue { amp * (d2 * bvalue).exp() } else { 0.0 }))
+            (
+                (3.0 * sigmap).ceil() as usize,
+                Box::new(move |d2: f64| if d2 < cvalue { amp * (d2 * bvalue).exp() } else { 0.0 }),
+            )
         }
         Some(n) => {
             let bvalue = 0.5 * (-n * rh.ln()).exp() * (n * width.ln()).exp();
             let amp = p.amplitude;
-            ((rc / width).ceil() as usize, Box::new(move |d2: f64| (amp * (1.0 - ((n / 2.0) * d2.ln()).exp() * bvalue)).max(0.0)))
+            (
+                (rc / width).ceil() as usize,
+                Box::new(move |d2: f64| (amp * (1.0 - ((n / 2.0) * d2.ln()).exp() * bvalue)).max(0.0)),
+            )
         }
     };
     let side = 2 * exth + 1;
@@ -373,89 +421,98 @@ impl Plan {
 /// pdb2vol on its own grid. The convolution visits only non-zero lattice voxels and only the
 /// kernel's non-zero entries, one output z-slab per task; the sums are those of pdb2vol.
 pub fn simulate(model: &Model, p: &SimParams) -> Result<Simulated, EngineError> {
-    let plan = plan(model, p)?;
-    let t0 = Instant::now();
-    let Some(kernel) = &plan.kernel else {
-        let data = plan.lattice.iter().map(|&v| v as f32).collect();
-        return Ok(plan.finish(data, t0));
-    };
-    let (n2, e) = (plan.n2, plan.exth);
-    let side = 2 * e + 1;
-    let (n3, _) = plan.output_grid();
-    // Kernel entries grouped by z: (x, y, value), zeros left out (the sphere cut).
-    let groups: Vec<Vec<(usize, usize, f64)>> = (0..side)
-        .map(|z| {
-            let mut g = Vec::new();
-            for y in 0..side {
-                for x in 0..side {
-                    let v = kernel[x + side * (y + side * z)];
-                    if v != 0.0 {
-                        g.push((x, y, v));
+    with_plan(model, p, |plan, kernel| {
+        let (n2, e) = (plan.n2, plan.exth);
+        let side = 2 * e + 1;
+        let (n3, _) = plan.output_grid();
+        // Kernel entries grouped by z: (x, y, value), zeros left out (the sphere cut).
+        let groups: Vec<Vec<(usize, usize, f64)>> = (0..side)
+            .map(|z| {
+                let mut g = Vec::new();
+                for y in 0..side {
+                    for x in 0..side {
+                        let v = kernel[x + side * (y + side * z)];
+                        if v != 0.0 {
+                            g.push((x, y, v));
+                        }
                     }
                 }
-            }
-            g
-        })
-        .collect();
-    // Non-zero lattice voxels of each plane.
-    let plane = n2[0] * n2[1];
-    let sparse: Vec<Vec<(usize, usize, f64)>> = plan
-        .lattice
-        .par_chunks(plane)
-        .map(|pl| pl.iter().enumerate().filter(|(_, v)| **v != 0.0).map(|(o, &v)| (o % n2[0], o / n2[0], v)).collect())
-        .collect();
-    let slab = n3[0] * n3[1];
-    let mut data = vec![0f32; n3[0] * n3[1] * n3[2]];
-    data.par_chunks_mut(slab).enumerate().for_each_init(
-        || vec![0f64; slab],
-        |acc, (kz, out)| {
-            acc.iter_mut().for_each(|v| *v = 0.0);
-            let mut any = false;
-            // output z = lattice z + kernel z
-            for lz in kz.saturating_sub(2 * e)..=kz.min(n2[2] - 1) {
-                let g = &groups[kz - lz];
-                for &(ix, iy, v) in &sparse[lz] {
-                    any = true;
-                    for &(kx, ky, kv) in g {
-                        acc[ix + kx + n3[0] * (iy + ky)] += v * kv;
+                g
+            })
+            .collect();
+        // Non-zero lattice voxels of each plane.
+        let plane = n2[0] * n2[1];
+        let sparse: Vec<Vec<(usize, usize, f64)>> = plan
+            .lattice
+            .par_chunks(plane)
+            .map(|pl| {
+                pl.iter().enumerate().filter(|(_, v)| **v != 0.0).map(|(o, &v)| (o % n2[0], o / n2[0], v)).collect()
+            })
+            .collect();
+        let slab = n3[0] * n3[1];
+        let mut data = vec![0f32; n3[0] * n3[1] * n3[2]];
+        data.par_chunks_mut(slab).enumerate().for_each_init(
+            || vec![0f64; slab],
+            |acc, (kz, out)| {
+                acc.iter_mut().for_each(|v| *v = 0.0);
+                let mut any = false;
+                // output z = lattice z + kernel z
+                for lz in kz.saturating_sub(2 * e)..=kz.min(n2[2] - 1) {
+                    let g = &groups[kz - lz];
+                    for &(ix, iy, v) in &sparse[lz] {
+                        any = true;
+                        for &(kx, ky, kv) in g {
+                            acc[ix + kx + n3[0] * (iy + ky)] += v * kv;
+                        }
                     }
                 }
-            }
-            if any {
-                out.iter_mut().zip(acc.iter()).for_each(|(o, a)| *o = *a as f32);
-            }
-        },
-    );
-    Ok(plan.finish(data, t0))
+                if any {
+                    out.iter_mut().zip(acc.iter()).for_each(|(o, a)| *o = *a as f32);
+                }
+            },
+        );
+        data
+    })
 }
 
 /// pdb2vol's convolution loop as written (every non-zero lattice voxel times the whole kernel
 /// box, one thread): the baseline for tests and the benchmark.
 pub fn simulate_naive(model: &Model, p: &SimParams) -> Result<Simulated, EngineError> {
-    let plan = plan(model, p)?;
-    let t0 = Instant::now();
-    let Some(kernel) = &plan.kernel else {
-        let data = plan.lattice.iter().map(|&v| v as f32).collect();
-        return Ok(plan.finish(data, t0));
-    };
-    let (n2, e) = (plan.n2, plan.exth);
-    let side = 2 * e + 1;
-    let (n3, _) = plan.output_grid();
-    let mut acc = vec![0f64; n3[0] * n3[1] * n3[2]];
-    for (count, &v) in plan.lattice.iter().enumerate() {
-        if v == 0.0 {
-            continue;
-        }
-        let (i, j, k) = (count % n2[0], (count / n2[0]) % n2[1], count / (n2[0] * n2[1]));
-        for z in 0..side {
-            for y in 0..side {
-                for x in 0..side {
-                    acc[(i + x) + n3[0] * ((j + y) + n3[1] * (k + z))] += kernel[x + side * (y + side * z)] * v;
+    with_plan(model, p, |plan, kernel| {
+        let (n2, e) = (plan.n2, plan.exth);
+        let side = 2 * e + 1;
+        let (n3, _) = plan.output_grid();
+        let mut acc = vec![0f64; n3[0] * n3[1] * n3[2]];
+        for (count, &v) in plan.lattice.iter().enumerate() {
+            if v == 0.0 {
+                continue;
+            }
+            let (i, j, k) = (count % n2[0], (count / n2[0]) % n2[1], count / (n2[0] * n2[1]));
+            for z in 0..side {
+                for y in 0..side {
+                    for x in 0..side {
+                        acc[(i + x) + n3[0] * ((j + y) + n3[1] * (k + z))] += kernel[x + side * (y + side * z)] * v;
+                    }
                 }
             }
         }
-    }
-    let data = acc.into_iter().map(|v| v as f32).collect();
+        acc.into_iter().map(|v| v as f32).collect()
+    })
+}
+
+/// Plan a simulation, run `convolve(plan, kernel)` (or keep the bare lattice projection when
+/// pdb2vol applies no kernel), and time it: what `simulate` and its baseline share.
+fn with_plan(
+    model: &Model,
+    p: &SimParams,
+    convolve: impl FnOnce(&Plan, &[f64]) -> Vec<f32>,
+) -> Result<Simulated, EngineError> {
+    let plan = plan(model, p)?;
+    let t0 = Instant::now();
+    let data = match &plan.kernel {
+        None => plan.lattice.iter().map(|&v| v as f32).collect(),
+        Some(kernel) => convolve(&plan, kernel),
+    };
     Ok(plan.finish(data, t0))
 }
 
@@ -470,7 +527,10 @@ pub fn simulate_on(model: &Model, p: &SimParams, target: &Grid) -> Result<(Simul
     q.spacing = v[0].min(v[1]).min(v[2]) as f64;
     let mut sim = simulate(model, &q)?;
     if !cubic {
-        sim.warnings.push(format!("the map's voxels are not cubic ({v:?} Å); simulated at {} Å and resampled trilinearly", q.spacing));
+        sim.warnings.push(format!(
+            "the map's voxels are not cubic ({v:?} Å); simulated at {} Å and resampled trilinearly",
+            q.spacing
+        ));
     }
     let placed = place(&sim.volume, target).unwrap_or_else(|| resample_onto(&sim.volume, target));
     Ok((sim, placed))
@@ -545,12 +605,19 @@ mod tests {
         let atoms: Vec<Atom> = (0..40)
             .map(|i| {
                 let t = i as f32;
-                atom(3.0 + (t * 0.37).sin() * 5.0, 2.0 + t * 0.21, -4.0 + (t * 0.9).cos() * 3.0, ["C", "N", "O", "S", "FE"][i % 5])
+                atom(
+                    3.0 + (t * 0.37).sin() * 5.0,
+                    2.0 + t * 0.21,
+                    -4.0 + (t * 0.9).cos() * 3.0,
+                    ["C", "N", "O", "S", "FE"][i % 5],
+                )
             })
             .chain([atom(1.0, 1.0, 1.0, "H")])
             .collect();
         let m = model_of(atoms, Path::new("t.pdb"));
-        for k in [Kernel::Gaussian, Kernel::Triangular, Kernel::SemiEpanechnikov, Kernel::Epanechnikov, Kernel::HardSphere] {
+        for k in
+            [Kernel::Gaussian, Kernel::Triangular, Kernel::SemiEpanechnikov, Kernel::Epanechnikov, Kernel::HardSphere]
+        {
             let mut p = SimParams::new(3.2, 1.05);
             p.kernel = k;
             let a = simulate(&m, &p).unwrap();

@@ -292,8 +292,11 @@ fn extract_with(field: &Field, level: f32, parallel: bool) -> Mesh {
         out
     };
     let layer_slabs = nz.div_ceil(SLAB);
-    let quads: Vec<Vec<u32>> =
-        if parallel { (0..layer_slabs).into_par_iter().map(quad_pass).collect() } else { (0..layer_slabs).map(quad_pass).collect() };
+    let quads: Vec<Vec<u32>> = if parallel {
+        (0..layer_slabs).into_par_iter().map(quad_pass).collect()
+    } else {
+        (0..layer_slabs).map(quad_pass).collect()
+    };
     mesh.indices = quads.concat();
     mesh
 }

@@ -10,7 +10,7 @@ pub mod slice;
 
 pub use histogram::Histogram;
 pub use slice::{Axis, SliceLayers, SliceStyle};
-pub mod isosurface;
 pub mod camera;
+pub mod isosurface;
 pub mod pick;
 pub mod scene3d;

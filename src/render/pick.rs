@@ -8,7 +8,12 @@ use super::isosurface::Mesh;
 pub fn ray_mesh(origin: Vec3, dir: Vec3, mesh: &Mesh) -> Option<f32> {
     let mut best: Option<f32> = None;
     for t in mesh.indices.chunks_exact(3) {
-        let Some([a, b, c]) = [t[0], t[1], t[2]].map(|i| mesh.positions.get(i as usize).map(|p| Vec3::from(*p))).into_iter().collect::<Option<Vec<_>>>().and_then(|v| <[Vec3; 3]>::try_from(v).ok()) else {
+        let Some([a, b, c]) = [t[0], t[1], t[2]]
+            .map(|i| mesh.positions.get(i as usize).map(|p| Vec3::from(*p)))
+            .into_iter()
+            .collect::<Option<Vec<_>>>()
+            .and_then(|v| <[Vec3; 3]>::try_from(v).ok())
+        else {
             continue;
         };
         let (e1, e2) = (b - a, c - a);

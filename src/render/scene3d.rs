@@ -104,7 +104,11 @@ fn uniform_layout(device: &wgpu::Device, label: &str) -> wgpu::BindGroupLayout {
         entries: &[wgpu::BindGroupLayoutEntry {
             binding: 0,
             visibility: wgpu::ShaderStages::VERTEX_FRAGMENT,
-            ty: wgpu::BindingType::Buffer { ty: wgpu::BufferBindingType::Uniform, has_dynamic_offset: false, min_binding_size: None },
+            ty: wgpu::BindingType::Buffer {
+                ty: wgpu::BufferBindingType::Uniform,
+                has_dynamic_offset: false,
+                min_binding_size: None,
+            },
             count: None,
         }],
     })
@@ -184,7 +188,11 @@ impl Scene3dGpu {
                     module: &shader,
                     entry_point: Some(fs),
                     compilation_options: Default::default(),
-                    targets: &[Some(wgpu::ColorTargetState { format: COLOUR_FORMAT, blend: colour, write_mask: writes })],
+                    targets: &[Some(wgpu::ColorTargetState {
+                        format: COLOUR_FORMAT,
+                        blend: colour,
+                        write_mask: writes,
+                    })],
                 }),
                 multiview_mask: None,
                 cache: None,
@@ -192,12 +200,35 @@ impl Scene3dGpu {
         };
         use wgpu::{ColorWrites as W, CompareFunction as C, PrimitiveTopology as T};
         let mv = &[Some(mesh_vertex)][..];
-        let opaque = pipeline("opaque", &layout, "vs_mesh", "fs_mesh", mv, T::TriangleList, true, C::Less, None, W::ALL);
-        let prepass = pipeline("prepass", &layout, "vs_mesh", "fs_mesh", mv, T::TriangleList, true, C::Less, None, W::empty());
-        let blend = pipeline("blend", &layout, "vs_mesh", "fs_mesh", mv, T::TriangleList, false, C::LessEqual, Some(alpha_blend), W::ALL);
+        let opaque =
+            pipeline("opaque", &layout, "vs_mesh", "fs_mesh", mv, T::TriangleList, true, C::Less, None, W::ALL);
+        let prepass =
+            pipeline("prepass", &layout, "vs_mesh", "fs_mesh", mv, T::TriangleList, true, C::Less, None, W::empty());
+        let blend = pipeline(
+            "blend",
+            &layout,
+            "vs_mesh",
+            "fs_mesh",
+            mv,
+            T::TriangleList,
+            false,
+            C::LessEqual,
+            Some(alpha_blend),
+            W::ALL,
+        );
         let lines = pipeline("lines", &layout, "vs_mesh", "fs_lines", mv, T::LineList, true, C::Less, None, W::ALL);
-        let spheres =
-            pipeline("spheres", &sphere_layout, "vs_sphere", "fs_sphere", &[Some(sphere_instance)], T::TriangleList, true, C::Less, None, W::ALL);
+        let spheres = pipeline(
+            "spheres",
+            &sphere_layout,
+            "vs_sphere",
+            "fs_sphere",
+            &[Some(sphere_instance)],
+            T::TriangleList,
+            true,
+            C::Less,
+            None,
+            W::ALL,
+        );
 
         let blit_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("scene3d blit"),
@@ -302,8 +333,9 @@ impl Scene3dGpu {
             let vertices = init("mesh vertices", bytemuck::cast_slice(&verts), wgpu::BufferUsages::VERTEX);
             let triangles = init("mesh triangles", bytemuck::cast_slice(&m.mesh.indices), wgpu::BufferUsages::INDEX);
             let line_idx = m.mesh.line_indices();
-            let lines = (!line_idx.is_empty())
-                .then(|| (init("mesh lines", bytemuck::cast_slice(&line_idx), wgpu::BufferUsages::INDEX), line_idx.len() as u32));
+            let lines = (!line_idx.is_empty()).then(|| {
+                (init("mesh lines", bytemuck::cast_slice(&line_idx), wgpu::BufferUsages::INDEX), line_idx.len() as u32)
+            });
             let object = init("mesh object", &[0u8; 16], wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST);
             let bind = device.create_bind_group(&wgpu::BindGroupDescriptor {
                 label: Some("mesh object"),
@@ -363,7 +395,13 @@ impl Scene3dGpu {
     }
 
     /// Record the frame into `encoder`, rendering into the offscreen target.
-    pub fn render(&mut self, device: &wgpu::Device, queue: &wgpu::Queue, encoder: &mut wgpu::CommandEncoder, frame: &Frame) {
+    pub fn render(
+        &mut self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        encoder: &mut wgpu::CommandEncoder,
+        frame: &Frame,
+    ) {
         self.upload(device, frame);
         self.ensure_target(device, frame.size);
         let Some(target) = &self.target else { return };
@@ -461,7 +499,12 @@ impl Scene3dGpu {
     }
 
     /// Render a frame and read it back (PNG export, tests).
-    pub fn render_image(&mut self, device: &wgpu::Device, queue: &wgpu::Queue, frame: &Frame) -> Option<image::RgbaImage> {
+    pub fn render_image(
+        &mut self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        frame: &Frame,
+    ) -> Option<image::RgbaImage> {
         let mut encoder = device.create_command_encoder(&Default::default());
         self.render(device, queue, &mut encoder, frame);
         let t = self.target.as_ref()?;

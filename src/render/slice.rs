@@ -252,7 +252,12 @@ mod tests {
             simulated_max: 1.0,
             regression: ScalarStyle { visible: false, opacity: 1.0, colour: Color32::WHITE },
             regression_max: 1.0,
-            classification: ClassStyle { visible: true, opacity: 1.0, colours: CLASS_COLOURS.to_vec(), shown: vec![true; 3] },
+            classification: ClassStyle {
+                visible: true,
+                opacity: 1.0,
+                colours: CLASS_COLOURS.to_vec(),
+                shown: vec![true; 3],
+            },
             atom_types: ClassStyle { visible: false, opacity: 1.0, colours: vec![], shown: vec![] },
             outline: false,
             contour: None,

@@ -13,14 +13,14 @@ use std::path::{Path, PathBuf};
 use std::sync::{Condvar, Mutex};
 use std::time::Instant;
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use super::manifest::{Entry, Failure};
-use super::metadata::{self, entry_row, read_json, table_names, FscFigures};
-use super::{write_text, DatasetError};
+use super::metadata::{self, FscFigures, entry_row, read_json, table_names};
+use super::{DatasetError, write_text};
 use crate::engine::mapio::{available_memory, read_header_size, read_map};
 use crate::engine::model::read_model;
-use crate::engine::prepare::{prepare, sha256_file, PrepareParams};
+use crate::engine::prepare::{PrepareParams, prepare, sha256_file};
 
 /// Settings of a batch run.
 #[derive(Clone, Debug)]
@@ -147,7 +147,9 @@ pub fn entry_fsc(dir: &Path, id: &str) -> Result<FscFigures, DatasetError> {
     let t = Instant::now();
     let d = dir.join(id);
     let prov = read_json(&d.join("provenance.json"))?;
-    let res = prov["resolution"]["value"].as_f64().ok_or_else(|| DatasetError::Invalid(d.join("provenance.json"), "no resolution".into()))?;
+    let res = prov["resolution"]["value"]
+        .as_f64()
+        .ok_or_else(|| DatasetError::Invalid(d.join("provenance.json"), "no resolution".into()))?;
     let map = read_map(&d.join(format!("{id}.mrc")))?;
     let model_path = [format!("{id}.pdb1"), format!("{id}.cif")].into_iter().map(|n| d.join(n)).find(|p| p.is_file());
     let model_path = model_path.ok_or_else(|| DatasetError::Invalid(d.clone(), "no model file".into()))?;
@@ -229,7 +231,10 @@ fn write_tables(r: &mut Results) -> Result<(), DatasetError> {
     r.rows.sort();
     r.summary.failed.sort_by(|a, b| a.id.cmp(&b.id));
     write_text(&r.summary.metadata, &metadata::to_csv(metadata::COLUMNS, &r.rows))?;
-    write_text(&r.summary.failures, &metadata::to_csv(metadata::FAILURE_COLUMNS, &metadata::failure_rows(&r.summary.failed)))?;
+    write_text(
+        &r.summary.failures,
+        &metadata::to_csv(metadata::FAILURE_COLUMNS, &metadata::failure_rows(&r.summary.failed)),
+    )?;
     r.last_write = Instant::now();
     Ok(())
 }
@@ -237,48 +242,64 @@ fn write_tables(r: &mut Results) -> Result<(), DatasetError> {
 /// Run the batch. `failed_early` are entries that failed before running (e.g. a scan found
 /// two maps). Writes `<out>/metadata*.csv` and `<out>/failures*.csv` (every few seconds while
 /// running, and at the end). Per-entry failures are in the summary, not an Err.
-pub fn run_batch(entries: Vec<Entry>, failed_early: Vec<Failure>, p: &BatchParams, on_event: &(dyn Fn(Event) + Sync)) -> Result<Summary, DatasetError> {
+pub fn run_batch(
+    entries: Vec<Entry>,
+    failed_early: Vec<Failure>,
+    p: &BatchParams,
+    on_event: &(dyn Fn(Event) + Sync),
+) -> Result<Summary, DatasetError> {
     let t0 = Instant::now();
     std::fs::create_dir_all(&p.out).map_err(|e| DatasetError::Write(p.out.clone(), e))?;
     let (mname, fname) = table_names(p.shard);
-    let summary = Summary { failed: failed_early, metadata: p.out.join(mname), failures: p.out.join(fname), ..Default::default() };
+    let summary = Summary {
+        failed: failed_early,
+        metadata: p.out.join(mname),
+        failures: p.out.join(fname),
+        ..Default::default()
+    };
     let results = Mutex::new(Results { summary, rows: Vec::new(), last_write: Instant::now() });
-    let budget = Budget { limit: p.memory_budget.unwrap_or(available_memory() / 4 * 3), state: Mutex::new((0, 0)), cv: Condvar::new() };
+    let budget = Budget {
+        limit: p.memory_budget.unwrap_or(available_memory() / 4 * 3),
+        state: Mutex::new((0, 0)),
+        cv: Condvar::new(),
+    };
     let queue = Mutex::new(entries.into_iter().collect::<VecDeque<_>>());
     let write_err: Mutex<Option<DatasetError>> = Mutex::new(None);
     std::thread::scope(|s| {
         for _ in 0..p.jobs.max(1) {
-            s.spawn(|| loop {
-                let Some(e) = queue.lock().unwrap_or_else(|e| e.into_inner()).pop_front() else { break };
-                on_event(Event::Started { id: &e.id });
-                let t = Instant::now();
-                let mut outcome = run_entry(&e, p, &budget);
-                let row = match &outcome {
-                    Outcome::Failed(_) => None,
-                    _ => match entry_row(&p.out, &e.id) {
-                        Ok(r) => Some(r),
-                        Err(err) => {
-                            outcome = Outcome::Failed(format!("finished but its metadata is unreadable: {err}"));
-                            None
+            s.spawn(|| {
+                loop {
+                    let Some(e) = queue.lock().unwrap_or_else(|e| e.into_inner()).pop_front() else { break };
+                    on_event(Event::Started { id: &e.id });
+                    let t = Instant::now();
+                    let mut outcome = run_entry(&e, p, &budget);
+                    let row = match &outcome {
+                        Outcome::Failed(_) => None,
+                        _ => match entry_row(&p.out, &e.id) {
+                            Ok(r) => Some(r),
+                            Err(err) => {
+                                outcome = Outcome::Failed(format!("finished but its metadata is unreadable: {err}"));
+                                None
+                            }
+                        },
+                    };
+                    on_event(Event::Finished { id: &e.id, outcome: &outcome, seconds: t.elapsed().as_secs_f64() });
+                    let mut r = results.lock().unwrap_or_else(|e| e.into_inner());
+                    match outcome {
+                        Outcome::Done => r.summary.done.push(e.id.clone()),
+                        Outcome::Skipped => r.summary.skipped.push(e.id.clone()),
+                        Outcome::Failed(reason) => r.summary.failed.push(Failure {
+                            id: e.id.clone(),
+                            map: e.map.display().to_string(),
+                            model: e.model.display().to_string(),
+                            reason,
+                        }),
+                    }
+                    r.rows.extend(row);
+                    if r.last_write.elapsed().as_secs_f64() > 5.0 {
+                        if let Err(err) = write_tables(&mut r) {
+                            *write_err.lock().unwrap_or_else(|e| e.into_inner()) = Some(err);
                         }
-                    },
-                };
-                on_event(Event::Finished { id: &e.id, outcome: &outcome, seconds: t.elapsed().as_secs_f64() });
-                let mut r = results.lock().unwrap_or_else(|e| e.into_inner());
-                match outcome {
-                    Outcome::Done => r.summary.done.push(e.id.clone()),
-                    Outcome::Skipped => r.summary.skipped.push(e.id.clone()),
-                    Outcome::Failed(reason) => r.summary.failed.push(Failure {
-                        id: e.id.clone(),
-                        map: e.map.display().to_string(),
-                        model: e.model.display().to_string(),
-                        reason,
-                    }),
-                }
-                r.rows.extend(row);
-                if r.last_write.elapsed().as_secs_f64() > 5.0 {
-                    if let Err(err) = write_tables(&mut r) {
-                        *write_err.lock().unwrap_or_else(|e| e.into_inner()) = Some(err);
                     }
                 }
             });

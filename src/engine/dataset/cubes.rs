@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use super::npy::{to_npy, NpyValue};
-use super::{csv_quote, write_text, DatasetError};
+use super::npy::{NpyValue, to_npy};
+use super::{DatasetError, csv_quote, write_text};
 use crate::engine::export::label_file_names;
 use crate::engine::grid::Volume;
 use crate::engine::mapio::{read_map, write_atomic};
@@ -86,7 +86,10 @@ pub fn cube_entry(dataset: &Path, id: &str, out: &Path, p: &CubeParams) -> Resul
     let typ = read_map(&d.join(&names[2]))?.volume;
     for (n, v) in names.iter().zip([&reg, &cls, &typ]) {
         if v.grid.shape != map.grid.shape {
-            return Err(DatasetError::Invalid(d.join(n), format!("shape {:?} differs from the map's {:?}", v.grid.shape, map.grid.shape)));
+            return Err(DatasetError::Invalid(
+                d.join(n),
+                format!("shape {:?} differs from the map's {:?}", v.grid.shape, map.grid.shape),
+            ));
         }
     }
     let cls = Volume { grid: cls.grid, data: cls.data.iter().map(|&v| v as i16).collect::<Vec<i16>>() };
@@ -143,7 +146,12 @@ pub fn dataset_ids(dataset: &Path) -> Result<Vec<String>, DatasetError> {
 
 /// Cut every entry and write `<out>/index.csv`. Entries are done one after another (each is
 /// parallel inside), so memory stays at one entry's maps.
-pub fn make_cubes(dataset: &Path, out: &Path, p: &CubeParams, on_entry: &dyn Fn(&str, usize)) -> Result<(Vec<Cube>, PathBuf), DatasetError> {
+pub fn make_cubes(
+    dataset: &Path,
+    out: &Path,
+    p: &CubeParams,
+    on_entry: &dyn Fn(&str, usize),
+) -> Result<(Vec<Cube>, PathBuf), DatasetError> {
     let mut all = Vec::new();
     for id in dataset_ids(dataset)? {
         let c = cube_entry(dataset, &id, out, p)?;
@@ -155,7 +163,11 @@ pub fn make_cubes(dataset: &Path, out: &Path, p: &CubeParams, on_entry: &dyn Fn(
         let [i, j, k] = c.origin;
         let [x, y, z] = c.world;
         let [b, a, n] = c.class_counts;
-        text.push_str(&format!("{},{i},{j},{k},{x:.4},{y:.4},{z:.4},{b},{a},{n},{}\n", csv_quote(&c.id), csv_quote(&c.stem)));
+        text.push_str(&format!(
+            "{},{i},{j},{k},{x:.4},{y:.4},{z:.4},{b},{a},{n},{}\n",
+            csv_quote(&c.id),
+            csv_quote(&c.stem)
+        ));
     }
     let index = out.join("index.csv");
     write_text(&index, &text)?;

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{csv_fields, DatasetError};
+use super::{DatasetError, csv_fields};
 
 /// One data-set entry to prepare.
 #[derive(Clone, Debug, PartialEq)]
@@ -63,7 +63,8 @@ pub fn read_manifest(path: &Path) -> Result<Vec<Entry>, DatasetError> {
 }
 
 const MAP_EXT: &[&str] = &[".mrc", ".map", ".ccp4", ".mrc.gz", ".map.gz", ".ccp4.gz"];
-const MODEL_EXT: &[&str] = &[".pdb", ".ent", ".pdb1", ".cif", ".mmcif", ".pdb.gz", ".ent.gz", ".pdb1.gz", ".cif.gz", ".mmcif.gz"];
+const MODEL_EXT: &[&str] =
+    &[".pdb", ".ent", ".pdb1", ".cif", ".mmcif", ".pdb.gz", ".ent.gz", ".pdb1.gz", ".cif.gz", ".mmcif.gz"];
 
 fn has_ext(p: &Path, exts: &[&str]) -> bool {
     let n = p.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
@@ -74,12 +75,18 @@ fn has_ext(p: &Path, exts: &[&str]) -> bool {
 /// several of either becomes a failure that says so, not a guess.
 pub fn scan_input(dir: &Path) -> Result<(Vec<Entry>, Vec<Failure>), DatasetError> {
     let rd = |e| DatasetError::Read(dir.to_path_buf(), e);
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(dir).map_err(rd)?.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_dir()).collect();
+    let mut dirs: Vec<PathBuf> =
+        std::fs::read_dir(dir).map_err(rd)?.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_dir()).collect();
     dirs.sort();
     let (mut entries, mut failures) = (Vec::new(), Vec::new());
     for d in dirs {
         let id = d.file_name().unwrap_or_default().to_string_lossy().to_string();
-        let mut files: Vec<PathBuf> = std::fs::read_dir(&d).map_err(|e| DatasetError::Read(d.clone(), e))?.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_file()).collect();
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&d)
+            .map_err(|e| DatasetError::Read(d.clone(), e))?
+            .filter_map(|e| e.ok())
+            .map(|e| e.path())
+            .filter(|p| p.is_file())
+            .collect();
         files.sort();
         let maps: Vec<&PathBuf> = files.iter().filter(|p| has_ext(p, MAP_EXT)).collect();
         let models: Vec<&PathBuf> = files.iter().filter(|p| has_ext(p, MODEL_EXT)).collect();
@@ -87,7 +94,12 @@ pub fn scan_input(dir: &Path) -> Result<(Vec<Entry>, Vec<Failure>), DatasetError
         if maps.len() == 1 && models.len() == 1 {
             entries.push(Entry { id, map: maps[0].clone(), model: models[0].clone(), resolution: None });
         } else {
-            let reason = format!("{}: needs exactly one map and one model, found {} map(s) and {} model(s)", d.display(), maps.len(), models.len());
+            let reason = format!(
+                "{}: needs exactly one map and one model, found {} map(s) and {} model(s)",
+                d.display(),
+                maps.len(),
+                models.len()
+            );
             failures.push(Failure { id, map: names(&maps), model: names(&models), reason });
         }
     }
@@ -96,7 +108,10 @@ pub fn scan_input(dir: &Path) -> Result<(Vec<Entry>, Vec<Failure>), DatasetError
 
 /// Which shard this process is: `--shard I/N` if given, else SLURM's array variables
 /// (SLURM_ARRAY_TASK_ID minus SLURM_ARRAY_TASK_MIN, of SLURM_ARRAY_TASK_COUNT), else none.
-pub fn shard_from(arg: Option<&str>, env: impl Fn(&str) -> Option<String>) -> Result<Option<(usize, usize)>, DatasetError> {
+pub fn shard_from(
+    arg: Option<&str>,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<Option<(usize, usize)>, DatasetError> {
     let bad = |m: String| DatasetError::Input(m);
     if let Some(s) = arg {
         let (i, n) = s.split_once('/').ok_or_else(|| bad(format!("--shard {s:?}: expected I/N, e.g. 0/4")))?;
@@ -168,7 +183,9 @@ mod tests {
     #[test]
     fn scan_takes_one_map_and_one_model_per_folder() {
         let dir = tempfile::tempdir().unwrap();
-        for (d, files) in [("a", &["x.map.gz", "x.cif", "notes.txt"][..]), ("b", &["1.mrc", "2.mrc", "m.pdb"][..]), ("c", &[][..])] {
+        for (d, files) in
+            [("a", &["x.map.gz", "x.cif", "notes.txt"][..]), ("b", &["1.mrc", "2.mrc", "m.pdb"][..]), ("c", &[][..])]
+        {
             std::fs::create_dir_all(dir.path().join(d)).unwrap();
             for f in files {
                 std::fs::write(dir.path().join(d).join(f), "").unwrap();

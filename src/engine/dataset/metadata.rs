@@ -8,13 +8,32 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use super::manifest::Failure;
-use super::{csv_fields, csv_quote, write_text, DatasetError};
+use super::{DatasetError, csv_fields, csv_quote, write_text};
 
 /// metadata.csv columns. Columns starting `t_` are timings (seconds) and differ run to run.
 pub const COLUMNS: &[&str] = &[
-    "id", "resolution", "resolution_source", "grid_x", "grid_y", "grid_z", "voxel_A", "atoms", "atoms_outside",
-    "atoms_without_density", "voxels_background", "voxels_atom", "voxels_neighbour", "fsc05_A", "fsc0143_A",
-    "t_read_s", "t_resample_s", "t_simulate_s", "t_label_s", "t_write_s", "t_fsc_s", "t_total_s",
+    "id",
+    "resolution",
+    "resolution_source",
+    "grid_x",
+    "grid_y",
+    "grid_z",
+    "voxel_A",
+    "atoms",
+    "atoms_outside",
+    "atoms_without_density",
+    "voxels_background",
+    "voxels_atom",
+    "voxels_neighbour",
+    "fsc05_A",
+    "fsc0143_A",
+    "t_read_s",
+    "t_resample_s",
+    "t_simulate_s",
+    "t_label_s",
+    "t_write_s",
+    "t_fsc_s",
+    "t_total_s",
 ];
 pub const FAILURE_COLUMNS: &[&str] = &["id", "map", "model", "reason"];
 
@@ -55,7 +74,8 @@ fn opt(v: Option<f64>) -> String {
 pub fn entry_row(dir: &Path, id: &str) -> Result<Vec<String>, DatasetError> {
     let d = dir.join(id);
     let p = read_json(&d.join("provenance.json"))?;
-    let fsc: Option<FscFigures> = std::fs::read_to_string(d.join("fsc.json")).ok().and_then(|t| serde_json::from_str(&t).ok());
+    let fsc: Option<FscFigures> =
+        std::fs::read_to_string(d.join("fsc.json")).ok().and_then(|t| serde_json::from_str(&t).ok());
     let g = &p["grid"];
     let l = &p["labels"];
     let t = &p["timings_s"];
@@ -107,7 +127,10 @@ pub fn read_csv(path: &Path) -> Result<(Vec<String>, Vec<Vec<String>>), DatasetE
     for (n, l) in lines.enumerate() {
         let r = csv_fields(l);
         if r.len() != head.len() {
-            return Err(DatasetError::Invalid(path.to_path_buf(), format!("row {} has {} fields, the header {}", n + 2, r.len(), head.len())));
+            return Err(DatasetError::Invalid(
+                path.to_path_buf(),
+                format!("row {} has {} fields, the header {}", n + 2, r.len(), head.len()),
+            ));
         }
         rows.push(r);
     }

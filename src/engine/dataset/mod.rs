@@ -50,11 +50,7 @@ pub fn csv_fields(line: &str) -> Vec<String> {
 
 /// One CSV field, quoted when it must be.
 pub fn csv_quote(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
+    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
 }
 
 /// Write text atomically (temporary sibling + rename), as every output of the engine is.

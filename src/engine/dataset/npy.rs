@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use super::{DatasetError};
+use super::DatasetError;
 
 /// Element types the cubes use.
 pub trait NpyValue: Copy + Default {
@@ -66,8 +66,14 @@ pub fn read_npy<T: NpyValue>(path: &Path) -> Result<(Vec<T>, Vec<usize>), Datase
     if !head.contains(&format!("'descr': '{}'", T::DESCR)) || !head.contains("'fortran_order': False") {
         return Err(bad(&format!("expected dtype {} in C order, header {head}", T::DESCR)));
     }
-    let shape_text = head.split("'shape': (").nth(1).and_then(|s| s.split(')').next()).ok_or_else(|| bad("no shape"))?;
-    let shape: Vec<usize> = shape_text.split(',').map(str::trim).filter(|s| !s.is_empty()).map(|s| s.parse().map_err(|_| bad("bad shape"))).collect::<Result<_, _>>()?;
+    let shape_text =
+        head.split("'shape': (").nth(1).and_then(|s| s.split(')').next()).ok_or_else(|| bad("no shape"))?;
+    let shape: Vec<usize> = shape_text
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse().map_err(|_| bad("bad shape")))
+        .collect::<Result<_, _>>()?;
     let n: usize = shape.iter().product();
     let body = &bytes[10 + hl..];
     if body.len() != n * T::SIZE {

@@ -60,7 +60,8 @@ pub fn split(items: &[(String, f64)], edges: &[f64], f: Fractions, seed: u64) ->
     sorted.sort_by(|a, b| a.0.cmp(&b.0));
     let mut out = Vec::with_capacity(items.len());
     for b in 0..=edges.len() {
-        let mut ids: Vec<&(String, f64)> = sorted.iter().filter(|(_, r)| edges.partition_point(|e| e <= r) == b).collect();
+        let mut ids: Vec<&(String, f64)> =
+            sorted.iter().filter(|(_, r)| edges.partition_point(|e| e <= r) == b).collect();
         let mut rng = SplitMix64(seed ^ (b as u64).wrapping_mul(0xA24B_AED4_963E_E407));
         for i in (1..ids.len()).rev() {
             ids.swap(i, rng.below(i + 1));
@@ -69,7 +70,13 @@ pub fn split(items: &[(String, f64)], edges: &[f64], f: Fractions, seed: u64) ->
         let nt = ((n as f64 * ft).round() as usize).min(n);
         let nv = ((n as f64 * fv).round() as usize).min(n - nt);
         for (k, (id, r)) in ids.into_iter().enumerate() {
-            let split = if k < nt { "train" } else if k < nt + nv { "validation" } else { "test" };
+            let split = if k < nt {
+                "train"
+            } else if k < nt + nv {
+                "validation"
+            } else {
+                "test"
+            };
             out.push(Assigned { id: id.clone(), resolution: *r, bin: bin_label(&edges, b), split });
         }
     }
