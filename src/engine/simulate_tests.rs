@@ -1,0 +1,65 @@
+//! Tests of the pdb2vol simulation (kept apart to keep simulate.rs short).
+use super::*;
+use glam::Vec3;
+
+fn atom(x: f32, y: f32, z: f32, el: &str) -> Atom {
+    Atom::new(el, el, "ALA", Vec3::new(x, y, z))
+}
+
+#[test]
+fn masses_follow_pdb2vol() {
+    assert_eq!(pdb2vol_mass("FE"), 55.847);
+    assert_eq!(pdb2vol_mass("SE"), 32.060, "first letter S");
+    assert_eq!(pdb2vol_mass("MO"), 0.0, "unknown weighs 0");
+    assert_eq!(pdb2vol_mass("CA"), 40.080);
+}
+
+#[test]
+fn fast_equals_naive_for_every_kernel() {
+    let atoms: Vec<Atom> = (0..40)
+        .map(|i| {
+            let t = i as f32;
+            atom(
+                3.0 + (t * 0.37).sin() * 5.0,
+                2.0 + t * 0.21,
+                -4.0 + (t * 0.9).cos() * 3.0,
+                ["C", "N", "O", "S", "FE"][i % 5],
+            )
+        })
+        .chain([atom(1.0, 1.0, 1.0, "H")])
+        .collect();
+    let m = model_of(atoms, Path::new("t.pdb"));
+    for k in [Kernel::Gaussian, Kernel::Triangular, Kernel::SemiEpanechnikov, Kernel::Epanechnikov, Kernel::HardSphere]
+    {
+        let mut p = SimParams::new(3.2, 1.05);
+        p.kernel = k;
+        let a = simulate(&m, &p).unwrap();
+        let b = simulate_naive(&m, &p).unwrap();
+        assert_eq!(a.volume.grid, b.volume.grid);
+        assert_eq!(a.hydrogens_dropped, 1);
+        let max = b.volume.data.iter().cloned().fold(0f32, f32::max);
+        let diff = a.volume.data.iter().zip(&b.volume.data).map(|(x, y)| (x - y).abs()).fold(0f32, f32::max);
+        assert!(diff <= 1e-5 * max, "{k:?}: {diff} of {max}");
+    }
+}
+
+#[test]
+fn grid_is_in_register_with_margins() {
+    let m = model_of(vec![atom(10.2, 0.0, -3.3, "C"), atom(20.0, 5.0, 1.0, "C")], Path::new("t.pdb"));
+    let s = simulate(&m, &SimParams::new(3.2, 1.0)).unwrap();
+    let e = s.exth as f32;
+    assert_eq!(s.volume.grid.origin, [10.0 - 2.0 - e, -2.0 - e, -4.0 - 2.0 - e]);
+    assert_eq!(s.volume.grid.shape[0], 10 + 5 + 2 * s.exth);
+    // mass is conserved up to the kernel's (unnormalised) sum
+    assert!(s.volume.data.iter().all(|v| *v >= 0.0));
+}
+
+#[test]
+fn small_kernel_is_bare_projection() {
+    let m = model_of(vec![atom(0.5, 0.5, 0.5, "C")], Path::new("t.pdb"));
+    let s = simulate(&m, &SimParams::new(2.0, 1.05)).unwrap();
+    assert!(!s.kernel_applied);
+    let total: f32 = s.volume.data.iter().sum();
+    assert!((total - 12.011).abs() < 1e-3);
+    assert!(!s.warnings.is_empty());
+}
