@@ -173,42 +173,59 @@ pub fn fill_spheres(class: &mut [i16], grid: &Grid, centres: &[Vec3], radius: f3
     let r2 = (radius as f64) * (radius as f64);
     let o = grid.origin.map(|v| v as f64);
     let v = grid.voxel.map(|v| v as f64);
-    class.par_chunks_mut(nx * ny).enumerate().for_each(|(k, slab)| {
-        let zw = o[2] + k as f64 * v[2];
-        let lo = by_z.partition_point(|c| (c.z as f64) < zw - radius as f64);
-        for c in &by_z[lo..] {
-            let dz = zw - c.z as f64;
-            if dz < -(radius as f64) {
-                break;
-            }
-            let rem_z = r2 - dz * dz;
-            if rem_z < 0.0 {
-                continue;
-            }
-            let ry = rem_z.sqrt();
-            let j0 = (((c.y as f64 - ry - o[1]) / v[1]).ceil()).max(0.0) as i64;
-            let j1 = (((c.y as f64 + ry - o[1]) / v[1]).floor()).min(ny as f64 - 1.0) as i64;
-            for j in j0..=j1 {
-                let dy = o[1] + j as f64 * v[1] - c.y as f64;
-                let rem = rem_z - dy * dy;
-                if rem < 0.0 {
+    // Spheres of neighbouring atoms overlap many times over (a voxel in a protein lies in ~100
+    // spheres of 6 Å), so each row's intervals are recorded first (the furthest end starting at
+    // each x) and their union filled once in a sweep: the work is intervals + voxels, not the
+    // sum of interval lengths.
+    class.par_chunks_mut(nx * ny).enumerate().for_each_init(
+        || (vec![0u32; nx * ny], vec![false; ny]),
+        |(ends, touched), (k, slab)| {
+            let zw = o[2] + k as f64 * v[2];
+            let lo = by_z.partition_point(|c| (c.z as f64) < zw - radius as f64);
+            for c in &by_z[lo..] {
+                let dz = zw - c.z as f64;
+                if dz < -(radius as f64) {
+                    break;
+                }
+                let rem_z = r2 - dz * dz;
+                if rem_z < 0.0 {
                     continue;
                 }
-                let rx = rem.sqrt();
-                let i0 = (((c.x as f64 - rx - o[0]) / v[0]).ceil()).max(0.0) as i64;
-                let i1 = (((c.x as f64 + rx - o[0]) / v[0]).floor()).min(nx as f64 - 1.0) as i64;
-                if i0 > i1 {
+                let ry = rem_z.sqrt();
+                let j0 = (((c.y as f64 - ry - o[1]) / v[1]).ceil()).max(0.0) as i64;
+                let j1 = (((c.y as f64 + ry - o[1]) / v[1]).floor()).min(ny as f64 - 1.0) as i64;
+                for j in j0..=j1 {
+                    let dy = o[1] + j as f64 * v[1] - c.y as f64;
+                    let rem = rem_z - dy * dy;
+                    if rem < 0.0 {
+                        continue;
+                    }
+                    let rx = rem.sqrt();
+                    let i0 = (((c.x as f64 - rx - o[0]) / v[0]).ceil()).max(0.0) as i64;
+                    let i1 = (((c.x as f64 + rx - o[0]) / v[0]).floor()).min(nx as f64 - 1.0) as i64;
+                    if i0 > i1 {
+                        continue;
+                    }
+                    let e = &mut ends[j as usize * nx + i0 as usize];
+                    *e = (*e).max(i1 as u32 + 1);
+                    touched[j as usize] = true;
+                }
+            }
+            for j in 0..ny {
+                if !std::mem::take(&mut touched[j]) {
                     continue;
                 }
-                let row = &mut slab[j as usize * nx..(j as usize + 1) * nx];
-                for cell in &mut row[i0 as usize..=i1 as usize] {
-                    if *cell == 0 {
+                let (row, row_ends) = (&mut slab[j * nx..(j + 1) * nx], &mut ends[j * nx..(j + 1) * nx]);
+                let mut reach = 0u32;
+                for (i, (cell, e)) in row.iter_mut().zip(row_ends.iter_mut()).enumerate() {
+                    reach = reach.max(std::mem::take(e));
+                    if (i as u32) < reach && *cell == 0 {
                         *cell = NEIGHBOUR;
                     }
                 }
             }
-        }
-    });
+        },
+    );
 }
 
 #[cfg(test)]
@@ -272,6 +289,32 @@ mod tests {
             }
             if outside {
                 assert_eq!(c[o], 0);
+            }
+        }
+    }
+
+    #[test]
+    fn overlapping_spheres_match_brute_force() {
+        let g = Grid::new([24, 20, 22], [0.9, 1.0, 1.1], [2.0, -1.0, 0.5]);
+        let mut seed = 7u64;
+        let mut rnd = || {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (seed >> 33) as f32 / (1u64 << 31) as f32
+        };
+        let centres: Vec<Vec3> =
+            (0..40).map(|_| Vec3::new(2.0 + rnd() * 22.0, -1.0 + rnd() * 20.0, 0.5 + rnd() * 24.0)).collect();
+        let mut c = vec![0i16; g.len()];
+        c[g.offset([3, 3, 3])] = ATOM;
+        fill_spheres(&mut c, &g, &centres, 3.3);
+        for o in 0..g.len() {
+            let w = g.index_to_world(g.ijk(o).map(|v| v as f64)).as_vec3();
+            let d = centres.iter().map(|a| a.distance(w)).fold(f32::INFINITY, f32::min);
+            if o == g.offset([3, 3, 3]) {
+                assert_eq!(c[o], ATOM, "atom voxels keep their class");
+            } else if d < 3.3 - 1e-4 {
+                assert_eq!(c[o], NEIGHBOUR, "{:?} at {d}", g.ijk(o));
+            } else if d > 3.3 + 1e-4 {
+                assert_eq!(c[o], 0, "{:?} at {d}", g.ijk(o));
             }
         }
     }
