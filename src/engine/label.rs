@@ -190,7 +190,7 @@ pub fn label(
             // an atom lies less than max(1 Å, one voxel) from its voxel's centre, whatever the rule
             Neighbourhood::Sphere => grid.voxel.map(|v| ((params.radius + 1.0 + v) / v).ceil() as usize + 1),
         };
-        let [nx, ny, nz] = grid.shape;
+        let [nx, ny, _] = grid.shape;
         let lo = [0, 1, 2].map(|a| lo[a].saturating_sub(margin[a]));
         let hi = [0, 1, 2].map(|a| (hi[a] + margin[a]).min(grid.shape[a] - 1));
         let plane = nx * ny;
@@ -215,7 +215,6 @@ pub fn label(
                 h
             })
             .reduce(|| [0; 2], |a, b| [a[0] + b[0], a[1] + b[1]]);
-        let _ = nz;
         counts = [grid.len() - c1 - c2, c1, c2];
     }
     stats.class_counts = counts;

@@ -118,24 +118,11 @@ fn read_source(src: Source<'_>, name: &Path) -> Result<MapFile, MapError> {
     let p = name.to_path_buf();
     let io = |e| MapError::Io(p.clone(), e);
     let file_len = src.len().map_err(io)?;
-    let mut magic = [0u8; 2];
-    let got = read_up_to(&mut src.open().map_err(io)?, &mut magic).map_err(io)?;
-    let gzipped = got == 2 && magic == [0x1f, 0x8b];
-
     // Header first, so an absurd header is refused before anything large is allocated.
-    let mut head = [0u8; HEADER];
-    let head_len = if gzipped {
-        read_up_to(&mut flate2::read::MultiGzDecoder::new(src.open().map_err(io)?), &mut head)
-            .map_err(|e| MapError::Invalid(p.clone(), format!("not a readable gzip file: {e}")))?
-    } else {
-        read_up_to(&mut src.open().map_err(io)?, &mut head).map_err(io)?
-    };
-    if head_len < HEADER {
-        return Err(MapError::Truncated(p, HEADER as u64, head_len as u64));
-    }
-    let (h, _endian_warning) = mrc::Header::decode_from_bytes_with_info(&head);
+    let (h, gzipped) = read_head(&src, &p)?;
     let mut warnings = Vec::new();
-    let info = check_header(&p, &h, &mut warnings)?;
+    let mut info = check_header(&p, &h, &mut warnings)?;
+    info.gzipped = gzipped;
 
     let n = [h.nx as u64, h.ny as u64, h.nz as u64];
     let voxels = n[0].checked_mul(n[1]).and_then(|v| v.checked_mul(n[2]));
@@ -257,12 +244,27 @@ fn read_source(src: Source<'_>, name: &Path) -> Result<MapFile, MapError> {
     if data.iter().any(|v| !v.is_finite()) {
         warnings.push("the map holds NaN or infinite values".into());
     }
-    Ok(MapFile { path: p, volume: Volume { grid, data }, header: info_with(info, gzipped), warnings })
+    Ok(MapFile { path: p, volume: Volume { grid, data }, header: info, warnings })
 }
 
-fn info_with(mut info: HeaderInfo, gz: bool) -> HeaderInfo {
-    info.gzipped = gz;
-    info
+/// The decoded 1024-byte header, read through gzip when the bytes start with its magic, and
+/// whether they did.
+fn read_head(src: &Source<'_>, p: &Path) -> Result<(mrc::Header, bool), MapError> {
+    let io = |e| MapError::Io(p.to_path_buf(), e);
+    let mut magic = [0u8; 2];
+    let got = read_up_to(&mut src.open().map_err(io)?, &mut magic).map_err(io)?;
+    let gzipped = got == 2 && magic == [0x1f, 0x8b];
+    let mut head = [0u8; HEADER];
+    let head_len = if gzipped {
+        read_up_to(&mut flate2::read::MultiGzDecoder::new(src.open().map_err(io)?), &mut head)
+            .map_err(|e| MapError::Invalid(p.to_path_buf(), format!("not a readable gzip file: {e}")))?
+    } else {
+        read_up_to(&mut src.open().map_err(io)?, &mut head).map_err(io)?
+    };
+    if head_len < HEADER {
+        return Err(MapError::Truncated(p.to_path_buf(), HEADER as u64, head_len as u64));
+    }
+    Ok((mrc::Header::decode_from_bytes_with_info(&head).0, gzipped))
 }
 
 fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
@@ -372,23 +374,8 @@ pub struct HeaderSize {
 
 /// Read and check only the 1024-byte header (gzip-aware).
 pub fn read_header_size(path: &Path) -> Result<HeaderSize, MapError> {
-    let p = path.to_path_buf();
-    let io = |e| MapError::Io(p.clone(), e);
-    let mut file = std::fs::File::open(path).map_err(io)?;
-    let mut head = [0u8; HEADER];
-    let mut got = read_up_to(&mut file, &mut head[..2]).map_err(io)?;
-    if got == 2 && head[..2] == [0x1f, 0x8b] {
-        let f = std::fs::File::open(path).map_err(io)?;
-        got = read_up_to(&mut flate2::read::MultiGzDecoder::new(f), &mut head)
-            .map_err(|e| MapError::Invalid(p.clone(), format!("not a readable gzip file: {e}")))?;
-    } else {
-        got += read_up_to(&mut file, &mut head[2..]).map_err(io)?;
-    }
-    if got < HEADER {
-        return Err(MapError::Truncated(p, HEADER as u64, got as u64));
-    }
-    let (h, _) = mrc::Header::decode_from_bytes_with_info(&head);
-    check_header(&p, &h, &mut Vec::new())?;
+    let (h, _) = read_head(&Source::File(path), path)?;
+    check_header(path, &h, &mut Vec::new())?;
     let m = [h.mx, h.my, h.mz];
     let cell = [h.xlen, h.ylen, h.zlen];
     let voxel = std::array::from_fn(|a| if m[a] > 0 && cell[a] > 0.0 { cell[a] / m[a] as f32 } else { 1.0 });

@@ -73,7 +73,7 @@ fn trilinear(src: &Volume<f32>, target: &Grid, last_plane_inside: bool) -> Volum
         return Volume { grid: *target, data: src.data.clone() };
     }
     let s = &src.grid;
-    let [nx, ny, nz] = s.shape;
+    let [nx, ny, _] = s.shape;
     let [tx, ty, _] = target.shape;
     let mut data = vec![0.0f32; target.len()];
     // Per-axis source coordinate of every target index: separable, computed once.
@@ -95,7 +95,6 @@ fn trilinear(src: &Volume<f32>, target: &Grid, last_plane_inside: bool) -> Volum
             .collect()
     };
     let (cx, cy, cz) = (axis_coords(0), axis_coords(1), axis_coords(2));
-    let _ = nz;
     data.par_chunks_mut(tx * ty).enumerate().for_each(|(k, slab)| {
         let Some((z0, fz)) = cz[k] else { return };
         for j in 0..ty {
