@@ -5,12 +5,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{bin, data};
-
-fn run(args: &[&str]) -> (bool, String, String) {
-    let o = Command::new(bin()).args(args).output().unwrap();
-    (o.status.success(), String::from_utf8_lossy(&o.stdout).into(), String::from_utf8_lossy(&o.stderr).into())
-}
+use common::{CHECK_OUTPUTS, data, python_readers, run};
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
@@ -46,13 +41,10 @@ fn label_writes_three_files_and_a_summary() {
 
 #[test]
 fn outputs_open_in_mrcfile_and_gemmi_at_the_same_place() {
-    let py = Command::new("python3").args(["-c", "import mrcfile, gemmi, numpy"]).status();
-    if !py.map(|s| s.success()).unwrap_or(false) {
-        assert!(std::env::var_os("CI").is_none(), "CI must pip-install mrcfile gemmi numpy (.ci/run does)");
-        eprintln!("skipped: python3 with mrcfile, gemmi and numpy not available");
+    if !python_readers() {
         return;
     }
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/check_outputs.py");
+    let script = CHECK_OUTPUTS;
     let dir = tempfile::tempdir().unwrap();
     assert!(label_5ni1(dir.path()).0);
     let o =
@@ -227,13 +219,10 @@ fn prepared_folder_reads_back_in_label_and_python() {
         assert_eq!(std::fs::read(d.join(n)).unwrap().len(), std::fs::read(again.join(n)).unwrap().len(), "{n}");
     }
     // and Python's mrcfile/gemmi read the prepared folder at the prepared map's place
-    let py = Command::new("python3").args(["-c", "import mrcfile, gemmi, numpy"]).status();
-    if !py.map(|s| s.success()).unwrap_or(false) {
-        assert!(std::env::var_os("CI").is_none(), "CI must pip-install mrcfile gemmi numpy (.ci/run does)");
-        eprintln!("skipped the Python half: mrcfile, gemmi or numpy missing");
+    if !python_readers() {
         return;
     }
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/check_outputs.py");
+    let script = CHECK_OUTPUTS;
     let o = Command::new("python3").args([script, s(&d.join("5ni1.mrc")), s(&d), "5ni1"]).output().unwrap();
     assert!(o.status.success(), "{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
 }

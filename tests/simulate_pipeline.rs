@@ -1,13 +1,11 @@
 //! Simulation, resampling and `prepare` against the published pipeline's outputs in
 //! ../shared/data (read in place, never copied).
 
-use std::path::{Path, PathBuf};
-
 use cryolabel::engine::{self, SimParams, Volume, prepare, resample, simulate};
 
-fn data(rel: &str) -> PathBuf {
-    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/")).join(rel)
-}
+mod common;
+
+use common::{data, run as cli};
 
 /// Pearson correlation and max |a - b| / max |b| on one grid.
 fn compare(a: &Volume<f32>, b: &Volume<f32>) -> (f64, f64) {
@@ -48,12 +46,12 @@ fn check_own_grid(model: &str, expected: &str) {
 
 #[test]
 fn pdb2vol_own_grid_5ni1() {
-    check_own_grid("real/5ni1/5me2.pdb", "real/5ni1/expected/5me2_pdb2vol_raw.mrc.gz");
+    check_own_grid("5ni1/5me2.pdb", "5ni1/expected/5me2_pdb2vol_raw.mrc.gz");
 }
 
 #[test]
 fn pdb2vol_own_grid_6vyb() {
-    check_own_grid("real/6vyb/6vyb_Ndom.pdb", "real/6vyb/expected/6vyb_pdb2vol_raw.mrc.gz");
+    check_own_grid("6vyb/6vyb_Ndom.pdb", "6vyb/expected/6vyb_pdb2vol_raw.mrc.gz");
 }
 
 fn check_like(model: &str, map: &str, expected: &str) {
@@ -75,21 +73,21 @@ fn check_like(model: &str, map: &str, expected: &str) {
 
 #[test]
 fn simulate_like_5ni1() {
-    check_like("real/5ni1/5me2.pdb", "real/5ni1/emd_3488.mrc", "real/5ni1/expected/5me2_situs_simulated.mrc.gz");
+    check_like("5ni1/5me2.pdb", "5ni1/emd_3488.mrc", "5ni1/expected/5me2_situs_simulated.mrc.gz");
 }
 
 #[test]
 fn simulate_like_6vyb() {
     check_like(
-        "real/6vyb/6vyb_Ndom.pdb",
-        "real/6vyb/emd_21457_seg.mrc",
-        "real/6vyb/expected/6vyb_situs_simulated.mrc.gz",
+        "6vyb/6vyb_Ndom.pdb",
+        "6vyb/emd_21457_seg.mrc",
+        "6vyb/expected/6vyb_situs_simulated.mrc.gz",
     );
 }
 
 #[test]
 fn resample_emdb_map_to_1a() {
-    let m = engine::read_map(&data("real/5ni1/emd_3488.mrc")).unwrap();
+    let m = engine::read_map(&data("5ni1/emd_3488.mrc")).unwrap();
     let r = resample::resample_spacing(&m.volume, 1.0);
     assert_eq!(r.grid.shape, [104; 3]);
     assert_eq!(r.grid.origin, [0.0; 3]);
@@ -109,9 +107,7 @@ fn prepare_5ni1_folder() {
         sim: SimParams::new(3.2, 1.0),
         label: engine::LabelParams::preset(engine::Preset::DenoiseCryoData),
     };
-    let r =
-        prepare::prepare(&data("real/5ni1/emd_3488.mrc"), &data("real/5ni1/5ni1_updated.cif"), dir.path(), &p, None)
-            .unwrap();
+    let r = prepare::prepare(&data("5ni1/emd_3488.mrc"), &data("5ni1/5ni1_updated.cif"), dir.path(), &p, None).unwrap();
     assert_eq!(r.id, "5ni1");
     assert_eq!(r.resolution, 3.2);
     let d = dir.path().join("5ni1");
@@ -147,7 +143,7 @@ fn prepare_5ni1_folder() {
 #[test]
 fn prepare_without_resolution_asks_for_it() {
     let dir = tempfile::tempdir().unwrap();
-    let text: String = std::fs::read_to_string(data("real/5ni1/5me2.pdb"))
+    let text: String = std::fs::read_to_string(data("5ni1/5me2.pdb"))
         .unwrap()
         .lines()
         .filter(|l| l.starts_with("ATOM"))
@@ -164,7 +160,7 @@ fn prepare_without_resolution_asks_for_it() {
         label: engine::LabelParams::preset(engine::Preset::DenoiseCryoData),
     };
     let out = dir.path().join("out");
-    let e = prepare::prepare(&data("real/5ni1/emd_3488.mrc"), &model, &out, &p, None).unwrap_err();
+    let e = prepare::prepare(&data("5ni1/emd_3488.mrc"), &model, &out, &p, None).unwrap_err();
     assert!(e.to_string().contains("--resolution") && e.to_string().contains("nores.pdb"), "{e}");
     assert!(!out.exists(), "nothing written on error");
 }
@@ -173,13 +169,13 @@ fn prepare_without_resolution_asks_for_it() {
 /// published labels (classification and types identical, regression to float rounding).
 #[test]
 fn labels_from_engine_simulation_match_published() {
-    let m = engine::read_model(&data("real/5ni1/5me2.pdb")).unwrap();
-    let grid = engine::read_map(&data("real/5ni1/emd_3488.mrc")).unwrap().volume.grid;
+    let m = engine::read_model(&data("5ni1/5me2.pdb")).unwrap();
+    let grid = engine::read_map(&data("5ni1/emd_3488.mrc")).unwrap().volume.grid;
     let (_, sim) = simulate::simulate_on(&m, &SimParams::new(3.2, 1.05), &grid).unwrap();
     let l = engine::label::label(&sim, &m.atoms, &engine::LabelParams::preset(engine::Preset::DenoiseCryoData), None)
         .unwrap();
     let e =
-        |n: &str| engine::read_map(&data(&format!("real/5ni1/expected/5me2_{n}_situs.mrc.gz"))).unwrap().volume.data;
+        |n: &str| engine::read_map(&data(&format!("5ni1/expected/5me2_{n}_situs.mrc.gz"))).unwrap().volume.data;
     let class: Vec<f32> = l.classification.data.iter().map(|&v| v as f32).collect();
     assert!(class == e("classification"), "classification differs");
     assert!(l.atom_types.data == e("classification_types"), "atom types differ");
@@ -187,15 +183,10 @@ fn labels_from_engine_simulation_match_published() {
     assert!(d <= 1e-4, "regression differs by {d}");
 }
 
-fn cli(args: &[&str]) -> (bool, String, String) {
-    let o = std::process::Command::new(env!("CARGO_BIN_EXE_cryolabel")).args(args).output().unwrap();
-    (o.status.success(), String::from_utf8_lossy(&o.stdout).into(), String::from_utf8_lossy(&o.stderr).into())
-}
-
 #[test]
 fn cli_simulate_resample_and_label_without_simulated() {
     let dir = tempfile::tempdir().unwrap();
-    let (model, map) = (data("real/5ni1/5me2.pdb"), data("real/5ni1/emd_3488.mrc"));
+    let (model, map) = (data("5ni1/5me2.pdb"), data("5ni1/emd_3488.mrc"));
     let (m, e, d) = (model.to_str().unwrap(), map.to_str().unwrap(), dir.path());
     let sim = d.join("sim.mrc");
     let (ok, out, err) =
@@ -219,7 +210,7 @@ fn cli_refuses_bad_input_without_partial_files() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let nores = d.join("nores.pdb");
-    let atoms: String = std::fs::read_to_string(data("real/5ni1/5me2.pdb"))
+    let atoms: String = std::fs::read_to_string(data("5ni1/5me2.pdb"))
         .unwrap()
         .lines()
         .filter(|l| l.starts_with("ATOM"))
@@ -227,7 +218,7 @@ fn cli_refuses_bad_input_without_partial_files() {
         .map(|l| format!("{l}\n"))
         .collect();
     std::fs::write(&nores, atoms).unwrap();
-    let map = data("real/5ni1/emd_3488.mrc");
+    let map = data("5ni1/emd_3488.mrc");
     let out = d.join("o.mrc");
     for (args, needle) in [
         (

@@ -2,6 +2,7 @@
 //! Shared helpers for integration tests: real data is read in place from ../shared.
 
 use std::path::PathBuf;
+use std::process::Command;
 
 pub fn data(rel: &str) -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/real")).join(rel)
@@ -10,3 +11,23 @@ pub fn data(rel: &str) -> PathBuf {
 pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_cryolabel"))
 }
+
+/// Run the `cryolabel` binary: (success, stdout, stderr).
+pub fn run(args: &[&str]) -> (bool, String, String) {
+    let o = Command::new(bin()).args(args).output().expect("run cryolabel");
+    (o.status.success(), String::from_utf8_lossy(&o.stdout).into(), String::from_utf8_lossy(&o.stderr).into())
+}
+
+/// Whether python3 can import mrcfile, gemmi and numpy. Outside CI a test may skip without
+/// them (it says so); in CI they must be there, since .ci/run pip-installs them.
+pub fn python_readers() -> bool {
+    let ok = Command::new("python3").args(["-c", "import mrcfile, gemmi, numpy"]).status().is_ok_and(|s| s.success());
+    if !ok {
+        assert!(std::env::var_os("CI").is_none(), "CI must pip-install mrcfile gemmi numpy (.ci/run does)");
+        eprintln!("skipped: python3 with mrcfile, gemmi and numpy not available");
+    }
+    ok
+}
+
+/// The script that checks label files with mrcfile and gemmi (tests/python/check_outputs.py).
+pub const CHECK_OUTPUTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/check_outputs.py");
