@@ -78,11 +78,7 @@ fn simulate_like_5ni1() {
 
 #[test]
 fn simulate_like_6vyb() {
-    check_like(
-        "6vyb/6vyb_Ndom.pdb",
-        "6vyb/emd_21457_seg.mrc",
-        "6vyb/expected/6vyb_situs_simulated.mrc.gz",
-    );
+    check_like("6vyb/6vyb_Ndom.pdb", "6vyb/emd_21457_seg.mrc", "6vyb/expected/6vyb_situs_simulated.mrc.gz");
 }
 
 #[test]
@@ -174,8 +170,7 @@ fn labels_from_engine_simulation_match_published() {
     let (_, sim) = simulate::simulate_on(&m, &SimParams::new(3.2, 1.05), &grid).unwrap();
     let l = engine::label::label(&sim, &m.atoms, &engine::LabelParams::preset(engine::Preset::DenoiseCryoData), None)
         .unwrap();
-    let e =
-        |n: &str| engine::read_map(&data(&format!("5ni1/expected/5me2_{n}_situs.mrc.gz"))).unwrap().volume.data;
+    let e = |n: &str| engine::read_map(&data(&format!("5ni1/expected/5me2_{n}_situs.mrc.gz"))).unwrap().volume.data;
     let class: Vec<f32> = l.classification.data.iter().map(|&v| v as f32).collect();
     assert!(class == e("classification"), "classification differs");
     assert!(l.atom_types.data == e("classification_types"), "atom types differ");

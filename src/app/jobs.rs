@@ -173,9 +173,8 @@ impl Jobs {
                 // result, so later relabels skip this step.
                 let regridded = if simulated.grid == grid {
                     None
-                } else if simulated.grid.same_lattice(&grid, 1e-3) {
-                    Some(Arc::new(Volume { grid, data: simulated.data.clone() }))
                 } else {
+                    // copies (no interpolation) when only header noise separates the grids
                     Some(Arc::new(engine::resample::resample_onto(&simulated, &grid)))
                 };
                 let on_grid = regridded.as_deref().unwrap_or(simulated.as_ref());

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use clap::Args;
 
-use crate::engine::{self, FscCurve, Volume, fsc, resample::resample_onto};
+use crate::engine::{self, FscCurve, fsc, resample::into_grid};
 
 #[derive(Args, Debug, Clone)]
 pub struct FscArgs {
@@ -83,12 +83,10 @@ pub fn run(args: &FscArgs) -> Result<()> {
         )
     } else if let Some(p2) = &args.map2 {
         let other = engine::read_map(p2)?.volume;
-        let other: Volume<f32> = if other.grid.same_lattice(&map.grid, 1e-3) {
-            other
-        } else {
+        let (other, resampled) = into_grid(other, &map.grid);
+        if resampled {
             eprintln!("note: {} is on another grid; resampled trilinearly onto {}", p2.display(), args.map.display());
-            resample_onto(&other, &map.grid)
-        };
+        }
         (fsc::fsc(&map, &other)?, format!("map {} vs map {}", args.map.display(), p2.display()))
     } else {
         bail!("give --model or --map2");

@@ -6,7 +6,7 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 
 use super::LabelOptions;
-use crate::engine::{self, resample::resample_onto};
+use crate::engine::{self, resample::into_grid};
 
 #[derive(Args, Debug, Clone)]
 pub struct LabelArgs {
@@ -53,19 +53,19 @@ pub fn run(args: &LabelArgs) -> Result<()> {
     let model = engine::read_model(&args.model)?;
     let sim_on_grid = match &args.simulated {
         Some(path) => {
-            let sim = engine::read_map(path)?;
-            if sim.volume.grid.same_lattice(&grid, 1e-3) {
-                engine::Volume { grid, data: sim.volume.data }
-            } else {
+            let sim = engine::read_map(path)?.volume;
+            let from = sim.grid;
+            let (on_grid, resampled) = into_grid(sim, &grid);
+            if resampled {
                 eprintln!(
                     "note: {} is on another grid ({:?} voxels of {:?} Å at {:?}); resampled trilinearly onto the map's grid",
                     path.display(),
-                    sim.volume.grid.shape,
-                    sim.volume.grid.voxel,
-                    sim.volume.grid.origin
+                    from.shape,
+                    from.voxel,
+                    from.origin
                 );
-                resample_onto(&sim.volume, &grid)
             }
+            on_grid
         }
         None => {
             let Some(r) = args.resolution.or(engine::simulate::model_resolution(&model)) else {

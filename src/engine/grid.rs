@@ -130,7 +130,8 @@ impl Grid {
         (self.index_to_world([0.0; 3]), self.index_to_world(max))
     }
 
-    /// Same lattice (shape, voxel, placement) within `tol` Å.
+    /// Same lattice (shape, voxel, placement) within `tol` Å; `HEADER_NOISE` is the tolerance
+    /// the engine uses everywhere.
     pub fn same_lattice(&self, other: &Grid, tol: f32) -> bool {
         self.shape == other.shape
             && (0..3).all(|a| {
@@ -138,6 +139,11 @@ impl Grid {
             })
     }
 }
+
+/// Å: two placements this close are the same lattice. Headers round placements through
+/// float32 (ORIGIN 162.74998 against NSTART 155 x 1.05 = 162.75), which must not turn a copy
+/// into an interpolation.
+pub const HEADER_NOISE: f32 = 1e-3;
 
 /// A scalar field on a grid, x-fastest.
 #[derive(Clone, Debug)]

@@ -3,13 +3,23 @@
 
 use rayon::prelude::*;
 
-use super::grid::{Grid, Volume};
+use super::grid::{Grid, HEADER_NOISE, Volume};
 
 /// Trilinear interpolation of `src` at every point of `target`, ChimeraX's rule: a target
 /// point whose floor index is < 0 or >= n-1 on any source axis gets 0. Identical grids are
 /// copied without interpolation.
 pub fn resample_onto(src: &Volume<f32>, target: &Grid) -> Volume<f32> {
     trilinear(src, target, false)
+}
+
+/// `src` on `target`, taking its data without a copy when the lattices are the same (as
+/// `resample_onto` decides); the flag says whether it had to be resampled.
+pub fn into_grid(src: Volume<f32>, target: &Grid) -> (Volume<f32>, bool) {
+    if src.grid.same_lattice(target, HEADER_NOISE) {
+        (Volume { grid: *target, data: src.data }, false)
+    } else {
+        (resample_onto(&src, target), true)
+    }
 }
 
 /// The grid of a map resampled to `spacing` Å: voxel 0 stays where it was and the new grid
@@ -67,9 +77,9 @@ pub fn resample_nearest<T: Copy + Default + Send + Sync>(src: &Volume<T>, target
 /// Trilinear interpolation; `last_plane_inside` accepts a point exactly on the source's last
 /// plane (ChimeraX does not).
 fn trilinear(src: &Volume<f32>, target: &Grid, last_plane_inside: bool) -> Volume<f32> {
-    // Same lattice up to float32 noise in the header (ORIGIN 162.74998 vs NSTART 155 x 1.05):
-    // copy, as ChimeraX does for identical grids, instead of blending neighbours.
-    if src.grid.same_lattice(target, 1e-4 * target.voxel[0].min(target.voxel[1]).min(target.voxel[2])) {
+    // Same lattice up to float32 noise in the header: copy, as ChimeraX does for identical
+    // grids, instead of blending neighbours.
+    if src.grid.same_lattice(target, HEADER_NOISE) {
         return Volume { grid: *target, data: src.data.clone() };
     }
     let s = &src.grid;
