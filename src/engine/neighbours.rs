@@ -59,107 +59,69 @@ pub fn dilate_cube(class: &mut [i16], grid: &Grid, r: usize, atoms: ([usize; 3],
     let ey = (lo[1].saturating_sub(r), (hi[1] + r).min(ny - 1));
     let ez = (lo[2].saturating_sub(r), (hi[2] + r).min(nz - 1));
     let plane = nx * ny;
+    let w = ex.1 - ex.0 + 1;
+    let far = usize::MAX / 2;
     // x: rows of the atom box (rows without an atom voxel are skipped)
-    class.par_chunks_mut(plane).enumerate().filter(|(z, _)| (lo[2]..=hi[2]).contains(z)).for_each(|(_, slab)| {
-        for y in lo[1]..=hi[1] {
-            let row = &mut slab[y * nx + ex.0..=y * nx + ex.1];
-            if row.iter().any(|&v| v != 0) {
-                scan_line(row, r, MARK_X)
+    class.par_chunks_mut(plane).enumerate().filter(|(z, _)| (lo[2]..=hi[2]).contains(z)).for_each_init(
+        || vec![far; 1],
+        |gap, (_, slab)| {
+            for y in lo[1]..=hi[1] {
+                let row = &mut slab[y * nx + ex.0..=y * nx + ex.1];
+                if row.iter().any(|&v| v != 0) {
+                    // SAFETY: `w` rows of one voxel, stride 1: exactly `row`.
+                    unsafe { scan_stack(row.as_mut_ptr(), 1, w, 1, r, MARK_X, gap) }
+                }
             }
-        }
-    });
+        },
+    );
     // y: within each z-slab of the atom box, all x of the grown box at once, row by row
-    class
-        .par_chunks_mut(plane)
-        .enumerate()
-        .filter(|(z, _)| (lo[2]..=hi[2]).contains(z))
-        .for_each(|(_, slab)| scan_planes(slab, nx, ex, ey, r, MARK_Y));
+    class.par_chunks_mut(plane).enumerate().filter(|(z, _)| (lo[2]..=hi[2]).contains(z)).for_each_init(
+        || vec![far; w],
+        |gap, (_, slab)| {
+            // SAFETY: rows ey of width w starting at ex.0 lie inside this slab, which we own.
+            unsafe { scan_stack(slab.as_mut_ptr().add(ey.0 * nx + ex.0), nx, ey.1 - ey.0 + 1, w, r, MARK_Y, gap) }
+        },
+    );
     // z: for each y of the grown box, the x-runs of every slab; parallel over y
     let ptr = SyncPtr(class.as_mut_ptr());
-    let w = ex.1 - ex.0 + 1;
-    (ey.0..=ey.1).into_par_iter().for_each(|y| {
-        let p = &ptr;
-        let mut last = vec![i64::MIN / 2; w];
-        // SAFETY: each task touches only rows with its own y, disjoint from other tasks.
-        let row = |z: usize| unsafe { std::slice::from_raw_parts_mut(p.0.add(y * nx + z * plane + ex.0), w) };
-        for z in ez.0..=ez.1 {
-            let r_ = row(z);
-            for x in 0..w {
-                let v = r_[x];
-                if v != 0 && v != NEIGHBOUR {
-                    last[x] = z as i64;
-                } else if v == 0 && (z as i64 - last[x]) <= r as i64 {
-                    r_[x] = NEIGHBOUR;
-                }
-            }
-        }
-        last.iter_mut().for_each(|l| *l = i64::MAX / 2);
-        for z in (ez.0..=ez.1).rev() {
-            let r_ = row(z);
-            for x in 0..w {
-                let v = r_[x];
-                if v != 0 && v != NEIGHBOUR {
-                    last[x] = z as i64;
-                } else if v == 0 && (last[x] - z as i64) <= r as i64 {
-                    r_[x] = NEIGHBOUR;
-                }
-            }
-        }
-    });
+    (ey.0..=ey.1).into_par_iter().for_each_init(
+        || vec![far; w],
+        |gap, y| {
+            let p = &ptr;
+            // SAFETY: each task touches only rows with its own y, disjoint from other tasks, and
+            // every row (y, z in ez, x in ex) lies inside the grid.
+            unsafe { scan_stack(p.0.add(ez.0 * plane + y * nx + ex.0), plane, ez.1 - ez.0 + 1, w, r, NEIGHBOUR, gap) }
+        },
+    );
 }
 
 struct SyncPtr(*mut i16);
 unsafe impl Sync for SyncPtr {}
 unsafe impl Send for SyncPtr {}
 
-/// One row: mark background within `r` of a source voxel with `mark`.
-fn scan_line(line: &mut [i16], r: usize, mark: i16) {
-    let n = line.len();
-    let mut last = i64::MIN / 2;
-    for i in 0..n {
-        let v = line[i];
-        if v != 0 && v != mark {
-            last = i as i64;
-        } else if v == 0 && i as i64 - last <= r as i64 {
-            line[i] = mark;
-        }
-    }
-    let mut next = i64::MAX / 2;
-    for i in (0..n).rev() {
-        let v = line[i];
-        if v != 0 && v != mark {
-            next = i as i64;
-        } else if v == 0 && next - i as i64 <= r as i64 {
-            line[i] = mark;
-        }
-    }
-}
-
-/// The y pass inside one z-slab over x in `ex` and y in `ey`, row by row so memory is read
-/// contiguously.
-fn scan_planes(slab: &mut [i16], nx: usize, ex: (usize, usize), ey: (usize, usize), r: usize, mark: i16) {
-    let w = ex.1 - ex.0 + 1;
-    let mut last = vec![i64::MIN / 2; w];
-    for y in ey.0..=ey.1 {
-        let row = &mut slab[y * nx + ex.0..=y * nx + ex.1];
-        for x in 0..w {
-            let v = row[x];
-            if v != 0 && v != mark {
-                last[x] = y as i64;
-            } else if v == 0 && y as i64 - last[x] <= r as i64 {
-                row[x] = mark;
-            }
-        }
-    }
-    last.iter_mut().for_each(|l| *l = i64::MAX / 2);
-    for y in (ey.0..=ey.1).rev() {
-        let row = &mut slab[y * nx + ex.0..=y * nx + ex.1];
-        for x in 0..w {
-            let v = row[x];
-            if v != 0 && v != mark {
-                last[x] = y as i64;
-            } else if v == 0 && last[x] - y as i64 <= r as i64 {
-                row[x] = mark;
+/// One 1-D pass of the dilation over `count` rows of width `w`, `stride` voxels apart: every
+/// background voxel within `r` rows of a source voxel in its column (non-zero and not `mark`,
+/// the value this pass adds) gets `mark`. A forward and a backward sweep count, per column,
+/// the rows since the last source.
+///
+/// SAFETY: rows `base + k * stride .. + w`, k < count, must be valid and not aliased.
+unsafe fn scan_stack(base: *mut i16, stride: usize, count: usize, w: usize, r: usize, mark: i16, gap: &mut Vec<usize>) {
+    let row = |k: usize| unsafe { std::slice::from_raw_parts_mut(base.add(k * stride), w) };
+    for order in [false, true] {
+        gap.clear();
+        gap.resize(w, usize::MAX / 2);
+        for i in 0..count {
+            let k = if order { count - 1 - i } else { i };
+            for (cell, g) in row(k).iter_mut().zip(gap.iter_mut()) {
+                let v = *cell;
+                if v != 0 && v != mark {
+                    *g = 0;
+                } else {
+                    *g += 1;
+                    if v == 0 && *g <= r {
+                        *cell = mark;
+                    }
+                }
             }
         }
     }
