@@ -153,21 +153,14 @@ pub fn fill_spheres(class: &mut [i16], grid: &Grid, centres: &[Vec3], radius: f3
                 if rem_z < 0.0 {
                     continue;
                 }
-                let ry = rem_z.sqrt();
-                let j0 = (((c.y as f64 - ry - o[1]) / v[1]).ceil()).max(0.0) as i64;
-                let j1 = (((c.y as f64 + ry - o[1]) / v[1]).floor()).min(ny as f64 - 1.0) as i64;
+                let Some((j0, j1)) = chord(c.y as f64, rem_z.sqrt(), o[1], v[1], ny) else { continue };
                 for j in j0..=j1 {
                     let dy = o[1] + j as f64 * v[1] - c.y as f64;
                     let rem = rem_z - dy * dy;
                     if rem < 0.0 {
                         continue;
                     }
-                    let rx = rem.sqrt();
-                    let i0 = (((c.x as f64 - rx - o[0]) / v[0]).ceil()).max(0.0) as i64;
-                    let i1 = (((c.x as f64 + rx - o[0]) / v[0]).floor()).min(nx as f64 - 1.0) as i64;
-                    if i0 > i1 {
-                        continue;
-                    }
+                    let Some((i0, i1)) = chord(c.x as f64, rem.sqrt(), o[0], v[0], nx) else { continue };
                     let e = &mut ends[j as usize * nx + i0 as usize];
                     *e = (*e).max(i1 as u32 + 1);
                     touched[j as usize] = true;
@@ -188,6 +181,14 @@ pub fn fill_spheres(class: &mut [i16], grid: &Grid, centres: &[Vec3], radius: f3
             }
         },
     );
+}
+
+/// Indices of the voxel centres (origin `o`, step `v`, `n` of them) within `half` of `centre`
+/// on one axis, or None when there are none.
+fn chord(centre: f64, half: f64, o: f64, v: f64, n: usize) -> Option<(i64, i64)> {
+    let first = ((centre - half - o) / v).ceil().max(0.0) as i64;
+    let last = ((centre + half - o) / v).floor().min(n as f64 - 1.0) as i64;
+    (first <= last).then_some((first, last))
 }
 
 #[cfg(test)]
