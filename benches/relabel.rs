@@ -1,14 +1,12 @@
 //! Relabel latency on a synthetic 256³ map: what the viewer waits for after a slider move.
-//! Target: new labels on screen within 100 ms of a change. Run: `cargo bench --bench relabel`.
+//! Target: new labels on screen within 100 ms of a change. Run: `cargo bench --bench relabel`
+//! (with `--no-default-features` it times the labels alone, without the slice images).
 
 mod common;
 
 use common::best_of;
 use cryolabel::engine::label::label;
 use cryolabel::engine::{Atom, Grid, LabelParams, Preset, Volume};
-use cryolabel::render::slice::{ClassStyle, ScalarStyle, SliceLayers, SliceStyle, build_slice};
-use cryolabel::render::{Axis, palette};
-use eframe::egui::Color32;
 use glam::Vec3;
 
 /// A protein-like blob: `n` atoms in a ball of radius 80 Å centred in a 256³ 1 Å box, on a
@@ -81,6 +79,16 @@ fn main() {
         (t - t_copy).as_secs_f64() * 1e3,
         t_copy.as_secs_f64() * 1e3
     );
+    #[cfg(feature = "gui")]
+    slices(&sim, &labels);
+}
+
+/// Time of the slice images the viewer draws from the new labels.
+#[cfg(feature = "gui")]
+fn slices(sim: &Volume<f32>, labels: &cryolabel::engine::label::Labels) {
+    use cryolabel::render::slice::{ClassStyle, ScalarStyle, SliceLayers, SliceStyle, build_slice};
+    use cryolabel::render::{Axis, palette};
+    use eframe::egui::Color32;
     let scalar = |c| ScalarStyle { visible: true, opacity: 0.6, colour: c };
     let style = SliceStyle {
         map: scalar(Color32::WHITE),
@@ -106,8 +114,8 @@ fn main() {
         show_changed: false,
     };
     let layers = SliceLayers {
-        map: Some(&sim),
-        simulated: Some(&sim),
+        map: Some(sim),
+        simulated: Some(sim),
         regression: Some(&labels.regression),
         classification: Some(&labels.classification),
         atom_types: Some(&labels.atom_types),

@@ -14,3 +14,4 @@ pub fn best_of(runs: usize, mut f: impl FnMut()) -> Duration {
         .min()
         .unwrap()
 }
+pub mod process;

@@ -113,6 +113,15 @@ pub fn run(args: &BatchArgs) -> Result<()> {
         summary.failed.len(),
         summary.seconds
     );
+    let stages: Vec<String> = summary.stages.iter().map(|(k, s)| format!("{k} {s:.1} s")).collect();
+    println!("stages     {} (summed over the entries done)", stages.join(", "));
+    let write_s = summary.stages[4].1;
+    println!(
+        "written    {:.2} GB: {:.0} MB/s over the run, {:.0} MB/s per entry while it wrote",
+        summary.bytes_written as f64 / 1e9,
+        summary.bytes_written as f64 / 1e6 / summary.seconds.max(1e-9),
+        if write_s > 0.0 { summary.bytes_written as f64 / 1e6 / write_s } else { 0.0 }
+    );
     println!("metadata   {}", summary.metadata.display());
     println!("failures   {}", summary.failures.display());
     if !summary.failed.is_empty() {

@@ -6,7 +6,7 @@
 //! Writes go to a temporary name in the destination folder and are renamed into place,
 //! so a failed or killed export never leaves a partial file.
 
-use std::io::{Read, Write};
+use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
 use super::error::MapError;
@@ -404,8 +404,9 @@ fn permute_to_xyz(crs: &[f32], n_crs: [usize; 3], axis: [usize; 3], shape: [usiz
     out
 }
 
-/// Voxel types the data set uses, with their MRC modes.
-pub trait MapValue: Copy + Send + Sync + Into<f64> + 'static {
+/// Voxel types the data set uses, with their MRC modes. `Pod`: on a little-endian machine the
+/// voxels are written as they lie in memory, without a converted copy.
+pub trait MapValue: Copy + Send + Sync + Into<f64> + bytemuck::Pod + 'static {
     const MODE: i32;
     fn put_le(self, out: &mut Vec<u8>);
 }
@@ -422,12 +423,9 @@ impl MapValue for i16 {
     }
 }
 
-/// Write a map with axis order 1,2,3, the grid's ORIGIN and NSTART as they came, MX = NX,
-/// CELLA = N x voxel, exact DMIN/DMAX/DMEAN and RMS = standard deviation, MRC2014 stamp.
-/// `.gz` paths are gzipped. Atomic: temporary file in the same folder, then rename.
-pub fn write_map<T: MapValue>(path: &Path, vol: &Volume<T>, label: &str) -> Result<(), MapError> {
+/// The 1024-byte header `write_map` writes for `vol` with statistics `stats`.
+fn header_bytes<T: MapValue>(vol: &Volume<T>, stats: Stats, label: &str) -> [u8; HEADER] {
     let g = &vol.grid;
-    let stats = Stats::of(&vol.data);
     let mut h = mrc::Header::new();
     h.nx = g.shape[0] as i32;
     h.ny = g.shape[1] as i32;
@@ -451,31 +449,59 @@ pub fn write_map<T: MapValue>(path: &Path, vol: &Volume<T>, label: &str) -> Resu
     h.add_label(label);
     let mut head = [0u8; HEADER];
     h.encode_to_bytes(&mut head);
+    head
+}
+
+/// The voxels as little-endian bytes into `w`: straight from memory on a little-endian
+/// machine, else converted through a small buffer (never a second full copy: a 526^3 float32
+/// label map is 580 MB, and labeling holds three of them while writing).
+fn put_voxels<T: MapValue>(w: &mut dyn Write, data: &[T]) -> std::io::Result<()> {
+    if cfg!(target_endian = "little") {
+        for part in data.chunks(1 << 22) {
+            w.write_all(bytemuck::cast_slice(part))?;
+        }
+        return Ok(());
+    }
+    let mut chunk = Vec::with_capacity(1 << 16);
+    for part in data.chunks(1 << 14) {
+        chunk.clear();
+        for &v in part {
+            v.put_le(&mut chunk);
+        }
+        w.write_all(&chunk)?;
+    }
+    Ok(())
+}
+
+/// Write a map with axis order 1,2,3, the grid's ORIGIN and NSTART as they came, MX = NX,
+/// CELLA = N x voxel, exact DMIN/DMAX/DMEAN and RMS = standard deviation, MRC2014 stamp.
+/// `.gz` paths are gzipped. Atomic: temporary file in the same folder, then rename.
+///
+/// A plain file is written in one pass over the voxels: a placeholder header, the voxels (on
+/// their own thread) while the statistics are computed (`Stats::of`, on the rayon pool), then
+/// the real header over the placeholder. A gzip stream cannot be rewritten, so there the
+/// statistics come first.
+pub fn write_map<T: MapValue>(path: &Path, vol: &Volume<T>, label: &str) -> Result<(), MapError> {
     let gz = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz"));
-    // Streamed through a buffer, never a second full copy in memory: a 526^3 float32 label
-    // map is 580 MB, and labeling holds three of them while writing.
-    let put = |w: &mut dyn Write| -> std::io::Result<()> {
-        w.write_all(&head)?;
-        let mut chunk = Vec::with_capacity(1 << 16);
-        for part in vol.data.chunks(1 << 14) {
-            chunk.clear();
-            for &v in part {
-                v.put_le(&mut chunk);
-            }
-            w.write_all(&chunk)?;
-        }
-        Ok(())
-    };
     write_atomic(path, |file| {
-        let mut buf = std::io::BufWriter::with_capacity(1 << 20, file);
         if gz {
+            let head = header_bytes(vol, Stats::of(&vol.data), label);
+            let mut buf = std::io::BufWriter::with_capacity(1 << 20, file);
             let mut enc = flate2::write::GzEncoder::new(&mut buf, flate2::Compression::fast());
-            put(&mut enc)?;
+            enc.write_all(&head)?;
+            put_voxels(&mut enc, &vol.data)?;
             enc.finish()?;
-        } else {
-            put(&mut buf)?;
+            return buf.flush();
         }
-        buf.flush()
+        file.write_all(&[0u8; HEADER])?;
+        let (written, stats) = std::thread::scope(|s| {
+            let writer = s.spawn(|| put_voxels(&mut *file, &vol.data));
+            let stats = Stats::of(&vol.data);
+            (writer.join().unwrap_or_else(|p| std::panic::resume_unwind(p)), stats)
+        });
+        written?;
+        file.seek(std::io::SeekFrom::Start(0))?;
+        file.write_all(&header_bytes(vol, stats, label))
     })
 }
 

@@ -51,6 +51,7 @@ pub struct Prepared {
     pub model_as_cif: Option<String>,
     pub resolution: f64,
     pub resolution_source: &'static str,
+    /// The simulation's counts and own grid; its own-grid voxels are not kept (memory).
     pub sim: Simulated,
     pub labels: Labels,
     pub model: Model,
@@ -153,13 +154,19 @@ pub fn prepare(
     let t = Instant::now();
     let exp = resample_spacing(&map.volume, p.spacing);
     let grid = exp.grid;
+    // Only the input's grid is needed from here on: its voxels go before the simulation and the
+    // labels are allocated (batch runs entries side by side under a memory budget).
+    let map_grid = map.volume.grid;
+    drop(map);
     let t_resample = t.elapsed();
 
     let t = Instant::now();
     let mut sp = p.sim;
     sp.spacing = p.spacing as f64;
     sp.width = KernelWidth::Resolution(resolution);
-    let (sim, sim_on_grid) = simulate_on(&model, &sp, &grid)?;
+    let (mut sim, sim_on_grid) = simulate_on(&model, &sp, &grid)?;
+    // The simulation on its own grid is not written; only its counts and placement are kept.
+    sim.volume.data = Vec::new();
     let t_sim = t.elapsed();
 
     let t = Instant::now();
@@ -188,18 +195,27 @@ pub fn prepare(
     let dir = out.join(&id);
     std::fs::create_dir_all(&dir).map_err(|e| EngineError::Write(dir.clone(), e))?;
     let tag = format!("cryolabel {} {id}", env!("CARGO_PKG_VERSION"));
-    let mut files = Vec::new();
     let map_out = dir.join(format!("{id}.mrc"));
-    write_map(&map_out, &exp, &format!("{tag} map at {} A", p.spacing))?;
-    files.push(map_out);
     let model_out = dir.join(&model_name);
-    write_atomic(&model_out, |f| std::io::Write::write_all(f, model_text.as_bytes()))?;
-    files.push(model_out);
     let sim_out = dir.join(format!("{id}_situs_simulated.mrc"));
-    write_map(&sim_out, &sim_on_grid, &format!("{tag} pdb2vol-rule simulation R {resolution}"))?;
-    files.push(sim_out);
-    files.extend(super::export::write_labels(&dir, &id, &labels)?);
+    // All six files at once: a write mostly waits for the disk, which takes them together as
+    // fast as one; nothing is copied, each thread streams from the volume it writes.
+    let (written, label_files) = std::thread::scope(|s| {
+        let jobs = [
+            s.spawn(|| write_map(&map_out, &exp, &format!("{tag} map at {} A", p.spacing))),
+            s.spawn(|| write_atomic(&model_out, |f| std::io::Write::write_all(f, model_text.as_bytes()))),
+            s.spawn(|| write_map(&sim_out, &sim_on_grid, &format!("{tag} pdb2vol-rule simulation R {resolution}"))),
+        ];
+        let labels = super::export::write_labels(&dir, &id, &labels);
+        (jobs.map(|j| j.join().unwrap_or_else(|e| std::panic::resume_unwind(e))), labels)
+    });
+    for w in written {
+        w?;
+    }
+    let mut files = vec![map_out, model_out, sim_out];
+    files.extend(label_files?);
     let t_write = t.elapsed();
+    let bytes_written: u64 = files.iter().filter_map(|f| f.metadata().ok()).map(|m| m.len()).sum();
 
     let s = &labels.stats;
     let hash = |h: &Result<String, std::io::Error>| {
@@ -212,7 +228,7 @@ pub fn prepare(
         "id": id,
         "inputs": {
             "map": { "path": map_path.display().to_string(), "sha256": hash(&hashes[0]),
-                     "shape": map.volume.grid.shape, "voxel": map.volume.grid.voxel, "origin": map.volume.grid.origin },
+                     "shape": map_grid.shape, "voxel": map_grid.voxel, "origin": map_grid.origin },
             "model": { "path": model_path.display().to_string(), "sha256": hash(&hashes[1]), "format": model.format,
                        "atoms": model.atoms.len(), "atoms_per_model": model.atoms_per_model, "altlocs_dropped": model.altlocs_dropped },
         },
@@ -240,6 +256,7 @@ pub fn prepare(
         "model_written_as_cif": model_as_cif,
         "timings_s": { "read": t_read.as_secs_f64(), "resample": t_resample.as_secs_f64(), "simulate": t_sim.as_secs_f64(),
                        "label": t_label.as_secs_f64(), "write": t_write.as_secs_f64(), "total": t0.elapsed().as_secs_f64() },
+        "bytes_written": bytes_written,
         "warnings": warnings.iter().chain(sim.warnings.iter()).chain(s.warnings.iter()).collect::<Vec<_>>(),
     });
     let prov_out = dir.join("provenance.json");

@@ -60,6 +60,22 @@ pub struct Summary {
     pub metadata: PathBuf,
     pub failures: PathBuf,
     pub seconds: f64,
+    /// Seconds per stage summed over the entries done in this run (read, resample, simulate,
+    /// label, write, fsc), and the bytes they wrote.
+    pub stages: [(&'static str, f64); 6],
+    pub bytes_written: u64,
+}
+
+const STAGES: [&str; 6] = ["read", "resample", "simulate", "label", "write", "fsc"];
+
+/// An entry's stage seconds (STAGES order) and bytes written, from its provenance.json and
+/// fsc.json, for the run's totals.
+fn entry_costs(out: &Path, id: &str) -> ([f64; 6], u64) {
+    let d = out.join(id);
+    let prov = read_json(&d.join("provenance.json")).unwrap_or_default();
+    let mut t = STAGES.map(|k| prov["timings_s"][k].as_f64().unwrap_or(0.0));
+    t[5] = read_json(&d.join("fsc.json")).ok().and_then(|f| f["seconds"].as_f64()).unwrap_or(0.0);
+    (t, prov["bytes_written"].as_u64().unwrap_or(0))
 }
 
 /// Bytes one entry needs at its peak, from its map header: the file's voxels plus a float copy,
@@ -253,6 +269,7 @@ pub fn run_batch(
     let (mname, fname) = table_names(p.shard);
     let summary = Summary {
         failed: failed_early,
+        stages: STAGES.map(|k| (k, 0.0)),
         metadata: p.out.join(mname),
         failures: p.out.join(fname),
         ..Default::default()
@@ -284,7 +301,12 @@ pub fn run_batch(
                         },
                     };
                     on_event(Event::Finished { id: &e.id, outcome: &outcome, seconds: t.elapsed().as_secs_f64() });
+                    let costs = (outcome == Outcome::Done).then(|| entry_costs(&p.out, &e.id));
                     let mut r = results.lock().unwrap_or_else(|e| e.into_inner());
+                    if let Some((t, bytes)) = costs {
+                        r.summary.stages.iter_mut().zip(t).for_each(|(s, t)| s.1 += t);
+                        r.summary.bytes_written += bytes;
+                    }
                     match outcome {
                         Outcome::Done => r.summary.done.push(e.id.clone()),
                         Outcome::Skipped => r.summary.skipped.push(e.id.clone()),

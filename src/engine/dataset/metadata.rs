@@ -10,7 +10,8 @@ use serde_json::Value;
 use super::manifest::Failure;
 use super::{DatasetError, csv_fields, csv_quote, write_text};
 
-/// metadata.csv columns. Columns starting `t_` are timings (seconds) and differ run to run.
+/// metadata.csv columns. Columns starting `t_` are timings (seconds, or MB/s for the write rate)
+/// and differ run to run.
 pub const COLUMNS: &[&str] = &[
     "id",
     "resolution",
@@ -34,6 +35,8 @@ pub const COLUMNS: &[&str] = &[
     "t_write_s",
     "t_fsc_s",
     "t_total_s",
+    "bytes_written",
+    "t_write_MB_per_s",
 ];
 pub const FAILURE_COLUMNS: &[&str] = &["id", "map", "model", "reason"];
 
@@ -100,6 +103,11 @@ pub fn entry_row(dir: &Path, id: &str) -> Result<Vec<String>, DatasetError> {
     row.extend(["read", "resample", "simulate", "label", "write"].iter().map(|k| f3(&t[k])));
     row.push(fsc.map(|f| format!("{:.4}", f.seconds)).unwrap_or_default());
     row.push(f3(&t["total"]));
+    // what the entry wrote and how fast (bytes over the write stage: the disk's share of the run)
+    let bytes = p["bytes_written"].as_u64();
+    row.push(bytes.map(|b| b.to_string()).unwrap_or_default());
+    let rate = bytes.zip(t["write"].as_f64()).filter(|(_, s)| *s > 0.0).map(|(b, s)| b as f64 / 1e6 / s);
+    row.push(rate.map(|r| format!("{r:.1}")).unwrap_or_default());
     Ok(row)
 }
 
