@@ -34,8 +34,8 @@ fn stage_sums(csv: &Path) -> Vec<(String, f64)> {
     let head: Vec<&str> = lines.next().unwrap_or("").split(',').collect();
     let mut sums = vec![0.0f64; head.len()];
     for l in lines {
-        for (k, v) in l.split(',').enumerate() {
-            sums[k.min(sums.len() - 1)] += v.parse::<f64>().unwrap_or(0.0);
+        for (sum, v) in sums.iter_mut().zip(l.split(',')) {
+            *sum += v.parse::<f64>().unwrap_or(0.0);
         }
     }
     head.iter().zip(sums).filter(|(h, _)| h.starts_with("t_")).map(|(h, s)| (h.to_string(), s)).collect()
