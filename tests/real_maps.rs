@@ -45,6 +45,7 @@ fn every_shared_map_reads_as_mrcfile_and_gemmi_read_it() {
     if !python_readers() {
         return;
     }
+    let t0 = std::time::Instant::now();
     let dir = tempfile::tempdir().unwrap();
     let mut maps = Vec::new();
     for p in shared_files() {
@@ -96,9 +97,11 @@ fn every_shared_map_reads_as_mrcfile_and_gemmi_read_it() {
         assert!(names.iter().any(|n| n == want), "{want} not found as a map among {names:?}");
     }
     assert!(maps.len() >= 20, "{names:?}");
+    eprintln!("dumped {} maps in {:.1} s", maps.len(), t0.elapsed().as_secs_f64());
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/compare_readers.py");
     let o = Command::new("python3").args([script, s(dir.path())]).output().unwrap();
     let out = String::from_utf8_lossy(&o.stdout);
+    eprintln!("{out}python compare: {:.1} s", t0.elapsed().as_secs_f64());
     assert!(o.status.success(), "{out}\n{}", String::from_utf8_lossy(&o.stderr));
     assert!(out.contains(&format!("{} maps, 0 differ", maps.len())), "{out}");
 }

@@ -498,6 +498,7 @@ fn clean_stale_parts(dir: &Path, name: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::grid::Grid;
 
     #[test]
     fn write_then_read_round_trip_keeps_grid() {

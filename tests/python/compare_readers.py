@@ -137,7 +137,7 @@ def check(d, key):
     far = np.any((f < -1e-3) | (f > np.array(data.shape) - 1 + 1e-3), axis=1)
     if np.any(res[far] != 0):
         bad.append(f"{int(np.sum(res[far] != 0))} points outside the lattice are not 0")
-    j["checked_inside"] = int(inside.sum())
+    print(f"      {j['path']}: {int(inside.sum())} resampled points checked inside the lattice, {int(far.sum())} outside are 0")
     return bad
 
 
