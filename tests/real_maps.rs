@@ -366,3 +366,24 @@ fn reading_maps_readme_commands_run() {
     }
     assert!(read_map(&work.join("emd3001_1A.mrc")).unwrap().skewed.is_none());
 }
+
+/// The viewer's histogram, initial contour level and contour surface of a map with NaN
+/// voxels: finite everywhere, and the histogram counts the finite voxels only.
+#[cfg(feature = "gui")]
+#[test]
+fn nan_voxels_leave_histogram_and_contours_finite() {
+    use cryolabel::render::{histogram::Histogram, isosurface};
+    let m = read_map(&interop("with_nan.mrc")).unwrap();
+    let bad = cryolabel::engine::grid::count_non_finite(&m.volume.data);
+    let h = Histogram::of(&m.volume.data, 256);
+    assert_eq!(h.total as usize, m.volume.data.len() - bad);
+    assert_eq!((h.min, h.max), (1.0, 654.0));
+    let level = h.level_enclosing(0.3);
+    assert!(level.is_finite() && level > 1.0 && level < 654.0, "{level}");
+    let g = m.volume.grid;
+    let field =
+        isosurface::Field { data: m.volume.data.clone(), dims: g.shape, origin: g.origin, spacing: g.voxel };
+    let mesh = isosurface::extract(&field, level);
+    assert!(!mesh.is_empty());
+    assert!(mesh.positions.iter().chain(&mesh.normals).all(|p| p.iter().all(|c| c.is_finite())));
+}
