@@ -99,14 +99,6 @@ fn refuses(args: &[&str], needle: &str, names: &str) {
 }
 
 #[test]
-fn non_orthogonal_map_is_refused_with_the_reason() {
-    let p = data("maponly_emd3001/EMD-3001.map");
-    refuses(&["info", s(&p)], "non-orthogonal cell", "EMD-3001.map");
-    let gz = data("maponly_emd3001/emd_3001.map.gz");
-    refuses(&["info", s(&gz)], "non-orthogonal cell", "emd_3001.map.gz");
-}
-
-#[test]
 fn bad_inputs_get_clear_errors_and_no_partial_files() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();

@@ -10,6 +10,7 @@ use std::time::Instant;
 use eframe::egui;
 
 use super::session::LoadedMap;
+use crate::engine::formats::{self, Kind};
 use crate::engine::{self, Grid, LabelParams, Labels, MapFile, Model, Volume};
 
 /// What a file is for.
@@ -21,17 +22,14 @@ pub enum Role {
 }
 
 impl Role {
-    /// Guess from the name: models by extension; maps named like "sim" are simulated.
-    pub fn guess(path: &Path) -> Option<Role> {
-        let name = path.file_name()?.to_string_lossy().to_lowercase();
-        let name = name.strip_suffix(".gz").unwrap_or(&name);
-        let ext = name.rsplit('.').next().unwrap_or("");
-        if matches!(ext, "pdb" | "ent" | "cif" | "mmcif") || (ext.starts_with("pdb") && ext.len() <= 5) {
-            Some(Role::Model)
-        } else if matches!(ext, "mrc" | "map" | "ccp4" | "rec") {
-            Some(if name.contains("sim") { Role::Simulated } else { Role::Map })
-        } else {
-            None
+    /// Guess from the content (engine::formats, as `info` decides); a map whose name says
+    /// "sim" is the simulated one. The error says what the file looks like instead.
+    pub fn guess(path: &Path) -> Result<Role, String> {
+        let name = path.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
+        match formats::identify(path).map_err(|e| e.to_string())? {
+            Kind::Model => Ok(Role::Model),
+            Kind::Map if name.contains("sim") => Ok(Role::Simulated),
+            Kind::Map => Ok(Role::Map),
         }
     }
 }
@@ -270,12 +268,9 @@ impl Jobs {
     /// A file dialog on its own thread: portal dialogs block their caller.
     pub fn pick_file(&mut self, role: Option<Role>) {
         self.spawn(move || {
-            let mut d = rfd::FileDialog::new();
-            d = match role {
-                Some(Role::Model) => d.add_filter("Model", &["pdb", "pdb1", "cif", "mmcif", "ent", "gz"]),
-                Some(_) => d.add_filter("Map", &["mrc", "map", "ccp4", "gz"]),
-                None => d.add_filter("Map or model", &["mrc", "map", "ccp4", "pdb", "pdb1", "cif", "mmcif", "gz"]),
-            };
+            let kind = role.map(|r| if r == Role::Model { Kind::Model } else { Kind::Map });
+            let (label, exts) = formats::dialog_filter(kind);
+            let d = rfd::FileDialog::new().add_filter(label, &exts[..]);
             Done::Picked { role, path: d.pick_file() }
         });
     }
@@ -318,4 +313,29 @@ fn read_model_guarded(path: &Path) -> Result<Model, String> {
     std::panic::catch_unwind(move || engine::read_model(&p))
         .map_err(|_| format!("{}: the model reader crashed on this file", path.display()))?
         .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod role_tests {
+    use super::*;
+
+    /// Drag-and-drop and the text box open a file by what it holds, as `info` does.
+    #[test]
+    fn roles_come_from_content_not_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let asset = |n: &str| std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("assets").join(n)).unwrap();
+        let put = |n: &str, bytes: &[u8]| {
+            let p = dir.path().join(n);
+            std::fs::write(&p, bytes).unwrap();
+            p
+        };
+        let map = asset("emd_3488_crop.mrc");
+        assert_eq!(Role::guess(&put("tomo.rec", &map)), Ok(Role::Map));
+        assert_eq!(Role::guess(&put("no_extension", &map)), Ok(Role::Map));
+        assert_eq!(Role::guess(&put("x_sim.msk", &map)), Ok(Role::Simulated));
+        assert_eq!(Role::guess(&put("model.ent", &asset("5me2_crop.pdb"))), Ok(Role::Model));
+        assert_eq!(Role::guess(&put("renamed.map", &asset("5me2_crop.pdb"))), Ok(Role::Model));
+        let e = Role::guess(&put("notes.txt", b"hello")).unwrap_err();
+        assert!(e.contains("notes.txt") && e.contains("not a map") && e.contains("nor a model"), "{e}");
+    }
 }

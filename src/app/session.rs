@@ -155,16 +155,11 @@ impl Default for Session {
 }
 
 impl Session {
-    /// Start reading a file; the role is guessed from the name when not given.
+    /// Start reading a file; the role is told from its content when not given.
     pub fn open(&mut self, path: &Path, role: Option<Role>) {
-        match role.or_else(|| Role::guess(path)) {
-            Some(role) => self.jobs.load(path.to_path_buf(), role),
-            None => {
-                self.error = Some(format!(
-                    "{}: not a map (.mrc, .map, .ccp4, optionally .gz) or model (.pdb, .pdb1, .cif)",
-                    path.display()
-                ))
-            }
+        match role.map(Ok).unwrap_or_else(|| Role::guess(path)) {
+            Ok(role) => self.jobs.load(path.to_path_buf(), role),
+            Err(e) => self.error = Some(e),
         }
     }
 

@@ -1,31 +1,24 @@
 //! `cryolabel info FILE`: a map's grid and header, or a model's contents.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::Args;
 
 use crate::engine;
+use crate::engine::formats::{self, Compression, Kind};
 
 #[derive(Args, Debug, Clone)]
 pub struct InfoArgs {
-    /// A map (.mrc, .map, .ccp4, .gz) or a model (.pdb, .pdb1, .cif, ...).
+    /// A map or a model, told apart by content (MRC/CCP4 header, PDB or mmCIF text), plain,
+    /// gzip or bzip2.
     pub file: PathBuf,
 }
 
-/// Whether a path looks like a map rather than a model (by content: an MRC header has a
-/// plausible mode word and "MAP " or positive dims; models are text).
-pub fn looks_like_map(path: &Path) -> bool {
-    let name = path.to_string_lossy().to_ascii_lowercase();
-    let name = name.trim_end_matches(".gz");
-    name.ends_with(".mrc") || name.ends_with(".map") || name.ends_with(".ccp4") || name.ends_with(".mrcs")
-}
-
 pub fn run(args: &InfoArgs) -> Result<()> {
-    if looks_like_map(&args.file) {
-        print!("{}", map_report(&engine::read_map(&args.file)?));
-    } else {
-        print!("{}", model_report(&engine::read_model(&args.file)?));
+    match formats::identify(&args.file)? {
+        Kind::Map => print!("{}", map_report(&engine::read_map(&args.file)?)),
+        Kind::Model => print!("{}", model_report(&engine::read_model(&args.file)?)),
     }
     Ok(())
 }
@@ -33,7 +26,11 @@ pub fn run(args: &InfoArgs) -> Result<()> {
 pub fn map_report(m: &engine::MapFile) -> String {
     let g = &m.volume.grid;
     let h = &m.header;
-    let s = engine::Stats::of(&m.volume.data);
+    // Statistics of the values as stored (a skewed map's, not its resampled copy's), over
+    // the finite voxels as mrcfile computes them.
+    let stored = m.skewed.as_ref().map_or(&m.volume.data, |k| &k.data);
+    let s = engine::Stats::of(stored);
+    let non_finite = engine::grid::count_non_finite(stored);
     let (lo, hi) = g.bounds();
     let mut out = String::new();
     let mode = match h.mode {
@@ -44,7 +41,8 @@ pub fn map_report(m: &engine::MapFile) -> String {
         12 => "12 (float16)",
         _ => "?",
     };
-    out += &format!("map          {}{}\n", m.path.display(), if h.gzipped { " (gzip)" } else { "" });
+    let packed = if h.compression == Compression::None { String::new() } else { format!(" ({})", h.compression.name()) };
+    out += &format!("map          {}{packed}\n", m.path.display());
     out += &format!("shape        {} x {} x {} (x, y, z)\n", g.shape[0], g.shape[1], g.shape[2]);
     out += &format!("voxel size   {:.4} x {:.4} x {:.4} Å\n", g.voxel[0], g.voxel[1], g.voxel[2]);
     out += &format!(
@@ -59,6 +57,24 @@ pub fn map_report(m: &engine::MapFile) -> String {
         "header       ORIGIN {:?}, NSTART (c,r,s) {:?}, MX,MY,MZ {:?}, CELLA {:?}, CELLB {:?}\n",
         h.origin_field, h.nstart_crs, h.sampling, h.cell, h.angles
     );
+    out += &format!(
+        "cell         a {:.3}, b {:.3}, c {:.3} Å; alpha {:.3}, beta {:.3}, gamma {:.3} degrees ({})\n",
+        h.cell[0],
+        h.cell[1],
+        h.cell[2],
+        h.angles[0],
+        h.angles[1],
+        h.angles[2],
+        if m.skewed.is_some() { "non-orthogonal: shape, voxel and box above are the orthogonal grid it was resampled onto" } else { "orthogonal" }
+    );
+    if let Some(k) = &m.skewed {
+        let g = &k.grid;
+        let o = g.origin;
+        out += &format!(
+            "stored       {} x {} x {} lattice points (a, b, c), steps {:.4} x {:.4} x {:.4} Å, point 0 at ({:.3}, {:.3}, {:.3}) Å\n",
+            g.shape[0], g.shape[1], g.shape[2], g.step[0], g.step[1], g.step[2], o.x, o.y, o.z
+        );
+    }
     out += &format!("axis order   MAPC,MAPR,MAPS = {},{},{}\n", h.axis_order[0], h.axis_order[1], h.axis_order[2]);
     out += &format!(
         "mode         {mode}, {} endian, ISPG {}, NSYMBT {}, NVERSION {}\n",
@@ -67,7 +83,8 @@ pub fn map_report(m: &engine::MapFile) -> String {
         h.nsymbt,
         h.nversion
     );
-    out += &format!("values       min {:.5}, max {:.5}, mean {:.5}, sd {:.5}\n", s.min, s.max, s.mean, s.rms);
+    out += &format!("values       min {:.5}, max {:.5}, mean {:.5}, sd {:.5}", s.min, s.max, s.mean, s.rms);
+    out += &if non_finite > 0 { format!(" (over the finite voxels; {non_finite} NaN or infinite)\n") } else { "\n".into() };
     out += &format!(
         "header stats min {:.5}, max {:.5}, mean {:.5}, rms {:.5}\n",
         h.header_stats.min, h.header_stats.max, h.header_stats.mean, h.header_stats.rms

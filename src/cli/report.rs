@@ -1,8 +1,8 @@
 //! `cryolabel report DIR`: label quality of a data-set folder, like the paper's Figure 1.
 //!
-//! DIR holds, per id: `<id>.mrc` (or .map, .gz), a model `<id>.pdb1` / `.cif` / `.pdb` /
-//! `.ent` (first found), `<id>_regression_situs.mrc` and `<id>_classification_situs.mrc`
-//! (either may be .gz). For each id: FSC of the experimental map and of the regression label
+//! DIR holds, per id: a map `<id>.mrc` (or any map name formats::FORMATS knows, compressed
+//! or not, told by content), a model `<id>.pdb1` / `.cif` / `.pdb` / `.ent` (first in the
+//! registry's order), `<id>_regression_situs.mrc` and `<id>_classification_situs.mrc`. For each id: FSC of the experimental map and of the regression label
 //! against the model map on the experimental grid, their 0.5 and 0.143 resolutions, and voxel
 //! counts per classification class. Writes `report.csv` and `report.json` into DIR atomically.
 //!
@@ -16,6 +16,7 @@ use clap::Args;
 use serde::Serialize;
 
 use super::fsc::{fmt_res, model_resolution};
+use crate::engine::formats::{self, Kind};
 use crate::engine::{self, FscCurve, Volume, fsc};
 
 #[derive(Args, Debug, Clone)]
@@ -63,28 +64,37 @@ pub struct Entry {
     pub class_counts: Vec<(i64, u64)>,
 }
 
-/// First existing `<stem><ext>` or `<stem><ext>.gz`.
-fn find(dir: &Path, stem: &str, exts: &[&str]) -> Option<PathBuf> {
-    exts.iter().flat_map(|e| [format!("{stem}{e}"), format!("{stem}{e}.gz")]).map(|n| dir.join(n)).find(|p| p.is_file())
+/// The folder's file named `<stem>` plus any format extension and compression suffix whose
+/// content is of `kind`, the registry's preferred extension first (formats::FORMATS).
+fn find(dir: &Path, stem: &str, kind: Kind) -> Option<PathBuf> {
+    let named = |p: &PathBuf| p.file_name().is_some_and(|n| formats::split_name(&n.to_string_lossy()).0 == stem);
+    let mut hits: Vec<PathBuf> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.is_file() && named(p) && formats::identify(p).ok() == Some(kind))
+        .collect();
+    hits.sort_by_key(|p| (formats::preference(p), p.clone()));
+    hits.into_iter().next()
 }
 
-/// Ids of the folder: names `<id>_regression_situs.mrc[.gz]`, else `<id>.mrc|.map` with a model.
+/// Ids of the folder: names `<id>_regression_situs.*`, else maps `<id>.*` (any map format,
+/// told by content) that have a model `<id>.*`.
 pub fn ids(dir: &Path) -> Result<Vec<String>> {
     let mut out = Vec::new();
     let mut maps = Vec::new();
     for e in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
-        let name = e?.file_name().to_string_lossy().to_string();
-        let base = name.trim_end_matches(".gz");
-        if let Some(id) = base.strip_suffix("_regression_situs.mrc") {
+        let path = e?.path();
+        let name = path.file_name().unwrap_or_default().to_string_lossy().to_string();
+        let (stem, _) = formats::split_name(&name);
+        if let Some(id) = stem.strip_suffix("_regression_situs") {
             out.push(id.to_string());
-        } else if let Some(id) = base.strip_suffix(".mrc").or_else(|| base.strip_suffix(".map")) {
-            if !id.contains("_situs") {
-                maps.push(id.to_string());
-            }
+        } else if !stem.contains("_situs") && path.is_file() && formats::identify(&path).ok() == Some(Kind::Map) {
+            maps.push(stem.to_string());
         }
     }
     if out.is_empty() {
-        out = maps.into_iter().filter(|id| find(dir, id, &[".pdb1", ".cif", ".pdb", ".ent"]).is_some()).collect();
+        out = maps.into_iter().filter(|id| find(dir, id, Kind::Model).is_some()).collect();
     }
     out.sort();
     out.dedup();
@@ -119,14 +129,14 @@ fn class_counts(v: &Volume<f32>) -> Vec<(i64, u64)> {
 /// Score one id of the folder.
 pub fn entry(dir: &Path, id: &str, resolution: Option<f32>, mask: bool) -> Result<Entry> {
     let map_path =
-        find(dir, id, &[".mrc", ".map"]).with_context(|| format!("{}: no {id}.mrc or {id}.map", dir.display()))?;
-    let model_path = find(dir, id, &[".pdb1", ".cif", ".pdb", ".ent"])
-        .with_context(|| format!("{}: no model {id}.pdb1/.cif/.pdb", dir.display()))?;
+        find(dir, id, Kind::Map).with_context(|| format!("{}: no map {id}.mrc (or .map, ...)", dir.display()))?;
+    let model_path = find(dir, id, Kind::Model)
+        .with_context(|| format!("{}: no model {id}.pdb1 (or .cif, .pdb, ...)", dir.display()))?;
     let map = engine::read_map(&map_path)?.volume;
     let model = engine::read_model(&model_path)?;
     let res = model_resolution(resolution, &model)?;
     let experimental = score(&map_path, &map, &model.atoms, res, mask);
-    let regression = match find(dir, &format!("{id}_regression_situs"), &[".mrc"]) {
+    let regression = match find(dir, &format!("{id}_regression_situs"), Kind::Map) {
         Some(p) => {
             let v = engine::read_map(&p)?.volume;
             if v.grid.shape != map.grid.shape {
@@ -136,7 +146,7 @@ pub fn entry(dir: &Path, id: &str, resolution: Option<f32>, mask: bool) -> Resul
         }
         None => None,
     };
-    let class_counts = match find(dir, &format!("{id}_classification_situs"), &[".mrc"]) {
+    let class_counts = match find(dir, &format!("{id}_classification_situs"), Kind::Map) {
         Some(p) => class_counts(&engine::read_map(&p)?.volume),
         None => Vec::new(),
     };

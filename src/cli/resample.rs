@@ -1,4 +1,6 @@
-//! `cryolabel resample`: a map to a new voxel size (voxel 0 kept) or onto another map's grid.
+//! `cryolabel resample`: a map to a new voxel size (voxel 0 kept) or onto another map's grid;
+//! a map with a non-orthogonal cell onto an orthogonal grid (engine::skew), straight from its
+//! stored lattice.
 
 use std::path::PathBuf;
 
@@ -13,7 +15,9 @@ pub struct ResampleArgs {
     #[arg(long)]
     pub map: PathBuf,
     /// New voxel size in Å; the grid keeps voxel 0's position, n' = floor((n-1) v / s) + 1.
-    #[arg(long, required_unless_present = "like", conflicts_with = "like")]
+    /// For a non-orthogonal cell: the orthogonal grid's voxel (default its smallest step),
+    /// over the box enclosing the stored lattice.
+    #[arg(long, conflicts_with = "like")]
     pub spacing: Option<f32>,
     /// Resample onto this map's grid instead (ChimeraX `volume resample onGrid` rule).
     #[arg(long)]
@@ -33,15 +37,12 @@ pub fn run(args: &ResampleArgs) -> Result<()> {
         eprintln!("warning: {}: {w}", args.map.display());
     }
     let src = &map.volume;
-    let target = match (&args.like, args.spacing) {
-        (Some(like), _) => engine::read_map(like)?.volume.grid,
-        (None, Some(s)) => {
-            if !(s.is_finite() && s >= 0.01) {
-                bail!("--spacing {s}: must be at least 0.01 Å");
-            }
-            resample::standard_grid(&src.grid, s)
-        }
-        (None, None) => bail!("give --spacing or --like"),
+    let target = match (&args.like, args.spacing, &map.skewed) {
+        (Some(like), _, _) => engine::read_map(like)?.volume.grid,
+        (None, Some(s), _) if !(s.is_finite() && s >= 0.01) => bail!("--spacing {s}: must be at least 0.01 Å"),
+        (None, s, Some(k)) => k.grid.orthogonal_grid(s),
+        (None, Some(s), None) => resample::standard_grid(&src.grid, s),
+        (None, None, None) => bail!("give --spacing or --like (only a non-orthogonal map has a default grid)"),
     };
     let n = target.len() as u64;
     if n * 4 > engine::mapio::available_memory() {
@@ -49,7 +50,13 @@ pub fn run(args: &ResampleArgs) -> Result<()> {
     }
     let label = format!("cryolabel {} resample {}", env!("CARGO_PKG_VERSION"), args.map.display());
     let write = |r: Result<(), engine::MapError>| r.with_context(|| format!("writing {}", args.out.display()));
-    if args.nearest {
+    if let Some(k) = &map.skewed {
+        if args.nearest {
+            bail!("{}: --nearest is for label maps on orthogonal grids; this map's cell is not orthogonal", args.map.display());
+        }
+        // From the stored lattice, not from the orthogonal copy read_map made: one interpolation.
+        write(engine::write_map(&args.out, &k.resample_onto(&target), &label))?;
+    } else if args.nearest {
         let out = resample::resample_nearest(src, &target);
         if map.header.mode == 1 {
             // integer labels stay integers
@@ -63,8 +70,13 @@ pub fn run(args: &ResampleArgs) -> Result<()> {
     } else {
         write(engine::write_map(&args.out, &resample::resample_spacing(src, args.spacing.unwrap_or(1.0)), &label))?;
     }
-    let g = &src.grid;
-    println!("from       {:?} voxels of {:?} Å at {:?} Å", g.shape, g.voxel, g.origin);
+    match &map.skewed {
+        Some(k) => println!(
+            "from       {:?} lattice points of {:?} Å along a non-orthogonal cell (angles {:?})",
+            k.grid.shape, k.grid.step, k.grid.angles
+        ),
+        None => println!("from       {:?} voxels of {:?} Å at {:?} Å", src.grid.shape, src.grid.voxel, src.grid.origin),
+    }
     println!(
         "to         {:?} voxels of {:?} Å at {:?} Å ({})",
         target.shape,

@@ -200,9 +200,21 @@ pub fn fsc_arrays(a: &[f32], b: &[f32], shape: [usize; 3], voxel: [f32; 3]) -> R
             "FSC needs at least 2 voxels per axis and positive voxel sizes, got {shape:?}, {voxel:?}"
         )));
     }
-    let (f1, f2) = rayon::join(|| rfft3(a, shape), || rfft3(b, shape));
+    // A NaN would make every Fourier coefficient NaN: non-finite voxels count as 0 (the map
+    // reader warns how many there are).
+    let (a, b) = (finite_or_zero(a), finite_or_zero(b));
+    let (f1, f2) = rayon::join(|| rfft3(&a, shape), || rfft3(&b, shape));
     let (sums, delta) = shell_sums(&f1, &f2, voxel);
     Ok(curve_from_sums(sums, delta))
+}
+
+/// The values with NaN and infinities as 0; borrowed when there are none.
+fn finite_or_zero(v: &[f32]) -> std::borrow::Cow<'_, [f32]> {
+    if v.par_iter().all(|x| x.is_finite()) {
+        std::borrow::Cow::Borrowed(v)
+    } else {
+        std::borrow::Cow::Owned(v.par_iter().map(|&x| if x.is_finite() { x } else { 0.0 }).collect())
+    }
 }
 
 /// FSC of two maps on the same lattice (shape and voxel size; placement is not compared).

@@ -173,15 +173,15 @@ pub struct Stats {
 }
 
 impl Stats {
+    /// Over the finite values only, as mrcfile computes a header's statistics: a NaN or an
+    /// infinity would otherwise make every figure NaN. See [`count_non_finite`] for how many
+    /// were left out.
     pub fn of<T: Copy + Into<f64> + Send + Sync>(data: &[T]) -> Stats {
         use rayon::prelude::*;
-        if data.is_empty() {
-            return Stats::default();
-        }
-        let (min, max, sum, sum2) = data
+        let (min, max, sum, sum2, n) = data
             .par_chunks(1 << 16)
             .map(|c| {
-                let (mut lo, mut hi, mut s, mut s2) = (f64::INFINITY, f64::NEG_INFINITY, 0.0f64, 0.0f64);
+                let (mut lo, mut hi, mut s, mut s2, mut n) = (f64::INFINITY, f64::NEG_INFINITY, 0.0f64, 0.0f64, 0u64);
                 for &v in c {
                     let v: f64 = v.into();
                     if v.is_finite() {
@@ -189,19 +189,30 @@ impl Stats {
                         hi = hi.max(v);
                         s += v;
                         s2 += v * v;
+                        n += 1;
                     }
                 }
-                (lo, hi, s, s2)
+                (lo, hi, s, s2, n)
             })
             .reduce(
-                || (f64::INFINITY, f64::NEG_INFINITY, 0.0, 0.0),
-                |a, b| (a.0.min(b.0), a.1.max(b.1), a.2 + b.2, a.3 + b.3),
+                || (f64::INFINITY, f64::NEG_INFINITY, 0.0, 0.0, 0),
+                |a, b| (a.0.min(b.0), a.1.max(b.1), a.2 + b.2, a.3 + b.3, a.4 + b.4),
             );
-        let n = data.len() as f64;
+        if n == 0 {
+            return Stats::default();
+        }
+        let n = n as f64;
         let mean = sum / n;
         let var = (sum2 / n - mean * mean).max(0.0);
         Stats { min: min as f32, max: max as f32, mean: mean as f32, rms: var.sqrt() as f32 }
     }
+}
+
+/// How many values are NaN or infinite: they are left out of statistics, histograms and
+/// contours, and read as 0 where a computation needs every voxel (FFTs).
+pub fn count_non_finite(data: &[f32]) -> usize {
+    use rayon::prelude::*;
+    data.par_chunks(1 << 16).map(|c| c.iter().filter(|v| !v.is_finite()).count()).sum()
 }
 
 #[cfg(test)]
@@ -222,6 +233,14 @@ mod tests {
         assert_eq!(g.checked([-1, 0, 0]), None);
         assert_eq!(g.checked([0, 10, 0]), None);
         assert_eq!(g.checked([9, 9, 9]), Some([9, 9, 9]));
+    }
+
+    #[test]
+    fn statistics_leave_out_nan_and_infinity() {
+        let s = Stats::of(&[1.0f32, f32::NAN, 3.0, f32::INFINITY, f32::NEG_INFINITY]);
+        assert_eq!(s, Stats { min: 1.0, max: 3.0, mean: 2.0, rms: 1.0 });
+        assert_eq!(count_non_finite(&[1.0, f32::NAN, f32::INFINITY]), 2);
+        assert_eq!(Stats::of(&[f32::NAN]), Stats::default());
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! (pinned `=0.8.0`: its API breaks every minor release).
 //!
 //! `mrc` decodes the header and the voxel modes; it does not apply MAPC/MAPR/MAPS, combine
-//! ORIGIN with NSTART, refuse non-orthogonal cells or guard memory, so this module does.
+//! ORIGIN with NSTART, handle non-orthogonal cells (resampled here: engine::skew) or guard
+//! memory, so this module does.
 //! Writes go to a temporary name in the destination folder and are renamed into place,
 //! so a failed or killed export never leaves a partial file.
 
@@ -10,7 +11,10 @@ use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
 use super::error::MapError;
-use super::grid::{Grid, Stats, Volume};
+use super::formats::{Compression, read_up_to};
+use super::grid::{Stats, Volume};
+use super::placement::placement;
+use super::skew::{SkewedVolume, cell_axes, is_orthogonal};
 
 /// A map as read: the density on its grid (x fastest) plus what the header said.
 #[derive(Clone, Debug)]
@@ -20,6 +24,9 @@ pub struct MapFile {
     pub header: HeaderInfo,
     /// Risky or unusual header facts a user should see.
     pub warnings: Vec<String>,
+    /// The values as stored when the cell is not orthogonal; `volume` then holds them
+    /// resampled onto an orthogonal grid (a warning says so).
+    pub skewed: Option<SkewedVolume>,
 }
 
 /// Header facts kept for display (`cryolabel info`, the diagnostics panel).
@@ -38,7 +45,8 @@ pub struct HeaderInfo {
     pub big_endian: bool,
     pub header_stats: Stats,
     pub labels: Vec<String>,
-    pub gzipped: bool,
+    /// How the file was compressed (told by its magic bytes, not its name).
+    pub compression: Compression,
 }
 
 const HEADER: usize = 1024;
@@ -93,22 +101,26 @@ impl Source<'_> {
     }
     fn reader(&self, name: &Path) -> Result<mrc::Reader, MapError> {
         let r = match self {
-            Source::File(p) => mrc::Reader::open(p),
-            Source::Bytes(b) => mrc::Reader::from_bytes(b.to_vec()),
+            Source::File(p) => mrc::Reader::open_permissive(p).map(|r| r.0),
+            Source::Bytes(b) => mrc::Reader::from_bytes_permissive(b.to_vec()).map(|r| r.0),
         };
         r.map_err(|e| MapError::Invalid(name.to_path_buf(), e.to_string()))
     }
 }
 
-/// Deflate expands at most 1032:1; a buffer larger than that bound could never fill.
-const MAX_DEFLATE_RATIO: u64 = 1032;
+/// `mrc` in permissive mode: its strict mode refuses headers gemmi and mrcfile read (NLABL
+/// not matching the labels present: gemmi's own 1pfe mask); check_header decides instead.
+fn read_bytes(bytes: Vec<u8>) -> Result<mrc::Reader, mrc::Error> {
+    mrc::Reader::from_bytes_permissive(bytes).map(|r| r.0)
+}
 
-/// Read a map (`.mrc`, `.map`, `.ccp4`, optionally gzipped; either byte order; modes 0,1,2,6,12).
+/// Read a map (MRC2014/CCP4 under any name, plain, gzip or bzip2 by their magic bytes; either
+/// byte order; modes 0,1,2,6,12).
 pub fn read_map(path: &Path) -> Result<MapFile, MapError> {
     read_source(Source::File(path), path)
 }
 
-/// Read a map held in memory (plain or gzipped bytes); `name` names it in messages.
+/// Read a map held in memory (plain or compressed bytes); `name` names it in messages.
 /// The same checks as [`read_map`]: the path reader and the fuzzer share this code.
 pub fn read_map_bytes(bytes: &[u8], name: &Path) -> Result<MapFile, MapError> {
     read_source(Source::Bytes(bytes), name)
@@ -119,10 +131,10 @@ fn read_source(src: Source<'_>, name: &Path) -> Result<MapFile, MapError> {
     let io = |e| MapError::Io(p.clone(), e);
     let file_len = src.len().map_err(io)?;
     // Header first, so an absurd header is refused before anything large is allocated.
-    let (h, gzipped) = read_head(&src, &p)?;
+    let (h, compression) = read_head(&src, &p)?;
     let mut warnings = Vec::new();
     let mut info = check_header(&p, &h, &mut warnings)?;
-    info.gzipped = gzipped;
+    info.compression = compression;
 
     let n = [h.nx as u64, h.ny as u64, h.nz as u64];
     let voxels = n[0].checked_mul(n[1]).and_then(|v| v.checked_mul(n[2]));
@@ -131,10 +143,15 @@ fn read_source(src: Source<'_>, name: &Path) -> Result<MapFile, MapError> {
     let (Some(voxels), Some(data_bytes)) = (voxels, data_bytes) else {
         return Err(MapError::TooLarge { path: p, need: u64::MAX, have: available_memory() });
     };
-    // The file's bytes (mapped or decompressed), the float32 volume, and its x,y,z copy when
-    // the axes are permuted.
+    let place = placement(&h, &mut warnings);
+    // The file's bytes (mapped or decompressed), the float32 volume, its x,y,z copy when the
+    // axes are permuted, and the orthogonal grid a skewed lattice is resampled onto.
     let copies = if [h.mapc, h.mapr, h.maps] == [1, 2, 3] { 1 } else { 2 };
-    let need = voxels.saturating_mul(4 * copies).saturating_add(data_bytes);
+    let resampled = match place.skewed {
+        Some(_) => place.grid.shape.iter().try_fold(4u64, |b, &n| b.checked_mul(n as u64)).unwrap_or(u64::MAX),
+        None => 0,
+    };
+    let need = voxels.saturating_mul(4 * copies).saturating_add(data_bytes).saturating_add(resampled);
     let have = available_memory();
     if need > have {
         return Err(MapError::TooLarge { path: p, need, have });
@@ -143,15 +160,16 @@ fn read_source(src: Source<'_>, name: &Path) -> Result<MapFile, MapError> {
     let expect = HEADER as u64 + nsymbt + data_bytes;
     let nsymbt_absent = || format!("NSYMBT claims {nsymbt} extended-header bytes that are absent; ignored");
 
-    let reader = if gzipped {
+    let reader = if compression != Compression::None {
         // Capacity bounded by what the compressed bytes could expand to, so a lying header
         // cannot make us reserve gigabytes for a kilobyte file.
-        let cap = expect.min(file_len.saturating_mul(MAX_DEFLATE_RATIO).saturating_add(HEADER as u64));
+        let cap = expect.min(file_len.saturating_mul(compression.reserve_ratio()).saturating_add(HEADER as u64));
         let mut buf = Vec::with_capacity(cap as usize);
-        flate2::read::MultiGzDecoder::new(src.open().map_err(io)?)
+        compression
+            .decoder(src.open().map_err(io)?)
             .take(expect)
             .read_to_end(&mut buf)
-            .map_err(|e| MapError::Invalid(p.clone(), format!("gzip stream is damaged: {e}")))?;
+            .map_err(|e| MapError::Invalid(p.clone(), format!("{} stream is damaged: {e}", compression.name())))?;
         let have_len = buf.len() as u64;
         if have_len < expect {
             if have_len == HEADER as u64 + data_bytes && nsymbt > 0 {
@@ -161,14 +179,14 @@ fn read_source(src: Source<'_>, name: &Path) -> Result<MapFile, MapError> {
                 return Err(MapError::Truncated(p, expect, have_len));
             }
         }
-        mrc::Reader::from_bytes(buf).map_err(|e| MapError::Invalid(p.clone(), e.to_string()))?
+        read_bytes(buf).map_err(|e| MapError::Invalid(p.clone(), e.to_string()))?
     } else if file_len < expect {
         if file_len == HEADER as u64 + data_bytes && nsymbt > 0 {
             // EMDB has maps whose NSYMBT names bytes that are not there (ChimeraX tolerates it).
             warnings.push(nsymbt_absent());
             let mut bytes = src.read_all().map_err(io)?;
             patch_nsymbt(&mut bytes, info.big_endian);
-            mrc::Reader::from_bytes(bytes).map_err(|e| MapError::Invalid(p.clone(), e.to_string()))?
+            read_bytes(bytes).map_err(|e| MapError::Invalid(p.clone(), e.to_string()))?
         } else {
             return Err(MapError::Truncated(p, expect, file_len));
         }
@@ -176,7 +194,7 @@ fn read_source(src: Source<'_>, name: &Path) -> Result<MapFile, MapError> {
         warnings.push(format!("{} bytes after the voxel data ignored", file_len - expect));
         let mut bytes = src.read_all().map_err(io)?;
         bytes.truncate(expect as usize);
-        mrc::Reader::from_bytes(bytes).map_err(|e| MapError::Invalid(p.clone(), e.to_string()))?
+        read_bytes(bytes).map_err(|e| MapError::Invalid(p.clone(), e.to_string()))?
     } else {
         src.reader(&p)?
     };
@@ -189,93 +207,52 @@ fn read_source(src: Source<'_>, name: &Path) -> Result<MapFile, MapError> {
         return Err(MapError::Invalid(p, format!("decoded {} voxels, the header says {voxels}", crs.len())));
     }
 
-    // Columns, rows, sections -> x, y, z.
-    let axis = [(h.mapc - 1) as usize, (h.mapr - 1) as usize, (h.maps - 1) as usize];
     let n_crs = [h.nx as usize, h.ny as usize, h.nz as usize];
-    let mut shape = [0usize; 3];
-    let mut nstart = [0i32; 3];
-    let start_crs = [h.nxstart, h.nystart, h.nzstart];
-    for d in 0..3 {
-        shape[axis[d]] = n_crs[d];
-        nstart[axis[d]] = start_crs[d];
+    let data = if place.axis == [0, 1, 2] { crs } else { permute_to_xyz(&crs, n_crs, place.axis, place.shape) };
+    let bad = super::grid::count_non_finite(&data);
+    if bad > 0 {
+        warnings.push(format!(
+            "{bad} of {} voxels are NaN or infinite: statistics, histogram and contours use the finite \
+             voxels, FSC reads them as 0, resampling carries them into the voxels they touch",
+            data.len()
+        ));
     }
-    let data = if axis == [0, 1, 2] { crs } else { permute_to_xyz(&crs, n_crs, axis, shape) };
-
-    let m = [h.mx, h.my, h.mz];
-    let cell = [h.xlen, h.ylen, h.zlen];
-    let mut voxel = [1.0f32; 3];
-    for a in 0..3 {
-        if m[a] > 0 && cell[a] > 0.0 && cell[a].is_finite() {
-            voxel[a] = cell[a] / m[a] as f32;
-        } else {
+    let (data, skewed) = match place.skewed {
+        None => (data, None),
+        Some(lattice) => {
+            let stored = SkewedVolume { grid: lattice, data };
+            let g = &place.grid;
             warnings.push(format!(
-                "axis {a}: cell length {} / sampling {} is unusable; voxel size 1 Å assumed",
-                cell[a], m[a]
+                "non-orthogonal cell (angles {:.3}, {:.3}, {:.3} degrees): resampled onto an orthogonal grid of \
+                 {} x {} x {} voxels of {:.4} Å (trilinear in the skewed lattice, 0 outside it: ChimeraX's \
+                 `volume resample onGrid` rule)",
+                lattice.angles[0], lattice.angles[1], lattice.angles[2], g.shape[0], g.shape[1], g.shape[2], g.voxel[0]
             ));
+            (stored.resample_onto(g).data, Some(stored))
         }
-    }
-    if (voxel[0] - voxel[1]).abs() > 1e-4 * voxel[0] || (voxel[0] - voxel[2]).abs() > 1e-4 * voxel[0] {
-        warnings.push(format!("non-cubic voxels {:.4} x {:.4} x {:.4} Å", voxel[0], voxel[1], voxel[2]));
-    }
-    // ChimeraX's placement rule: ORIGIN where any component is non-zero (and sane), else NSTART x voxel.
-    let sane_origin = h.origin.iter().zip(voxel).all(|(o, v)| o.is_finite() && o + v != *o);
-    // i64: a hostile MX near i32::MAX must not overflow the bound.
-    let limit = 10 * [m[0], m[1], m[2], h.nx, h.ny, h.nz].into_iter().map(i64::from).max().unwrap_or(1);
-    if nstart.iter().any(|&s| i64::from(s).abs() > limit) {
-        warnings.push(format!("NSTART {nstart:?} looks uninitialised; treated as 0"));
-        nstart = [0; 3];
-    }
-    let origin = if h.origin.iter().any(|&o| o != 0.0) && sane_origin {
-        if nstart != [0; 3] {
-            warnings.push(format!(
-                "both ORIGIN {:?} and NSTART {:?} are set; ORIGIN wins (ChimeraX rule)",
-                h.origin, nstart
-            ));
-        }
-        h.origin
-    } else {
-        if !sane_origin {
-            warnings.push(format!("ORIGIN {:?} is not usable; NSTART used", h.origin));
-        }
-        [nstart[0] as f32 * voxel[0], nstart[1] as f32 * voxel[1], nstart[2] as f32 * voxel[2]]
     };
-    let header_origin = if sane_origin { h.origin } else { [0.0; 3] };
-    let grid = Grid { shape, voxel, origin, header_origin, nstart };
-    if data.iter().any(|v| !v.is_finite()) {
-        warnings.push("the map holds NaN or infinite values".into());
-    }
-    Ok(MapFile { path: p, volume: Volume { grid, data }, header: info, warnings })
+    Ok(MapFile { path: p, volume: Volume { grid: place.grid, data }, header: info, warnings, skewed })
 }
 
-/// The decoded 1024-byte header, read through gzip when the bytes start with its magic, and
-/// whether they did.
-fn read_head(src: &Source<'_>, p: &Path) -> Result<(mrc::Header, bool), MapError> {
+/// The decoded 1024-byte header, decompressed when the bytes start with a compressor's magic
+/// (formats::Compression), and which compression that was.
+fn read_head(src: &Source<'_>, p: &Path) -> Result<(mrc::Header, Compression), MapError> {
     let io = |e| MapError::Io(p.to_path_buf(), e);
-    let mut magic = [0u8; 2];
+    let mut magic = [0u8; 3];
     let got = read_up_to(&mut src.open().map_err(io)?, &mut magic).map_err(io)?;
-    let gzipped = got == 2 && magic == [0x1f, 0x8b];
+    let compression = Compression::of(&magic[..got]);
     let mut head = [0u8; HEADER];
-    let head_len = if gzipped {
-        read_up_to(&mut flate2::read::MultiGzDecoder::new(src.open().map_err(io)?), &mut head)
-            .map_err(|e| MapError::Invalid(p.to_path_buf(), format!("not a readable gzip file: {e}")))?
+    let head_len = if compression != Compression::None {
+        read_up_to(&mut compression.decoder(src.open().map_err(io)?), &mut head).map_err(|e| {
+            MapError::Invalid(p.to_path_buf(), format!("not a readable {} file: {e}", compression.name()))
+        })?
     } else {
         read_up_to(&mut src.open().map_err(io)?, &mut head).map_err(io)?
     };
     if head_len < HEADER {
         return Err(MapError::Truncated(p.to_path_buf(), HEADER as u64, head_len as u64));
     }
-    Ok((mrc::Header::decode_from_bytes_with_info(&head).0, gzipped))
-}
-
-fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match r.read(&mut buf[n..])? {
-            0 => break,
-            k => n += k,
-        }
-    }
-    Ok(n)
+    Ok((mrc::Header::decode_from_bytes_with_info(&head).0, compression))
 }
 
 fn patch_nsymbt(bytes: &mut [u8], big_endian: bool) {
@@ -317,19 +294,19 @@ fn check_header(p: &Path, h: &mrc::Header, warnings: &mut Vec<String>) -> Result
         )));
     }
     let angles = [h.alpha, h.beta, h.gamma];
-    let orthogonal = angles.iter().all(|&a| (a - 90.0).abs() < 0.01 || a == 0.0);
-    if !orthogonal {
-        return Err(MapError::Unsupported(
-            p.to_path_buf(),
-            format!(
-                "non-orthogonal cell (angles {:.3}, {:.3}, {:.3} degrees): label voxels would not be boxes in space; \
-                 resample it onto an orthogonal grid first (e.g. ChimeraX `volume resample`)",
-                angles[0], angles[1], angles[2]
-            ),
-        ));
+    if !is_orthogonal(angles) && cell_axes(angles.map(|a| if a == 0.0 { 90.0 } else { f64::from(a) })).is_none() {
+        return Err(bad(format!(
+            "cell angles {:.3}, {:.3}, {:.3} degrees describe no cell (each must lie between 0 and 180 and \
+             together enclose a volume)",
+            angles[0], angles[1], angles[2]
+        )));
     }
     if h.nsymbt < 0 {
         return Err(bad(format!("negative extended-header size NSYMBT {}", h.nsymbt)));
+    }
+    let labels = h.label.chunks(80).filter(|l| l.iter().any(|&b| b != 0 && b != b' ')).count();
+    if labels != h.nlabl.max(0) as usize {
+        warnings.push(format!("NLABL says {} labels, {labels} are present", h.nlabl));
     }
     if &h.map != b"MAP " {
         warnings.push("no \"MAP \" stamp: an old-style CCP4/MRC header".into());
@@ -357,7 +334,7 @@ fn check_header(p: &Path, h: &mrc::Header, warnings: &mut Vec<String>) -> Result
         big_endian: h.machst[0] == 0x11,
         header_stats: Stats { min: h.dmin, max: h.dmax, mean: h.dmean, rms: h.rms },
         labels: h.get_labels(),
-        gzipped: false,
+        compression: Compression::None,
     })
 }
 
@@ -547,6 +524,7 @@ fn clean_stale_parts(dir: &Path, name: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::grid::Grid;
 
     #[test]
     fn write_then_read_round_trip_keeps_grid() {

@@ -114,16 +114,17 @@ pub fn is_amino_acid(res_name: &str) -> bool {
     )
 }
 
-/// Read a model file (plain or gzip), choosing PDB or mmCIF from its content.
+/// Read a model file (plain, gzip or bzip2), choosing PDB or mmCIF from its content.
 pub fn read_model(path: &Path) -> Result<Model, ModelError> {
     let p = path.to_path_buf();
     let raw = std::fs::read(path).map_err(|e| ModelError::Io(p.clone(), e))?;
-    let bytes = if raw.starts_with(&[0x1f, 0x8b]) {
+    let c = super::formats::Compression::of(&raw);
+    let bytes = if c != super::formats::Compression::None {
         let mut out = Vec::new();
-        flate2::read::MultiGzDecoder::new(&raw[..])
+        c.decoder(&raw[..])
             .take(4 << 30)
             .read_to_end(&mut out)
-            .map_err(|e| ModelError::Parse(p.clone(), format!("not a readable gzip file: {e}")))?;
+            .map_err(|e| ModelError::Parse(p.clone(), format!("not a readable {} file: {e}", c.name())))?;
         out
     } else {
         raw
@@ -135,12 +136,7 @@ pub fn read_model(path: &Path) -> Result<Model, ModelError> {
 pub fn parse_model(bytes: &[u8], path: &Path) -> Result<Model, ModelError> {
     let p = path.to_path_buf();
     let text = String::from_utf8_lossy(bytes);
-    let is_cif = text
-        .lines()
-        .map(str::trim_start)
-        .find(|l| !l.is_empty() && !l.starts_with('#'))
-        .is_some_and(|l| l.starts_with("data_"))
-        || text.contains("\n_atom_site.");
+    let is_cif = super::formats::is_mmcif(&text);
     let mut model = if is_cif {
         let mut m = super::mmcif::parse_atom_site(&text, path)?;
         m.resolution = cif_resolution(&text);

@@ -82,18 +82,11 @@ pub fn model_id(path: &Path) -> String {
     stem()
 }
 
-/// The first `n` bytes of a file as text, gunzipped if need be.
+/// The first `n` bytes of a file as text, decompressed if need be (formats::open).
 fn read_head(path: &Path, n: u64) -> std::io::Result<String> {
-    let mut f = std::fs::File::open(path)?;
-    let mut magic = [0u8; 2];
-    let got = f.read(&mut magic)?;
-    let f = std::fs::File::open(path)?;
+    let (f, _) = super::formats::open(path)?;
     let mut buf = Vec::new();
-    if got == 2 && magic == [0x1f, 0x8b] {
-        flate2::read::MultiGzDecoder::new(f).take(n).read_to_end(&mut buf)?;
-    } else {
-        f.take(n).read_to_end(&mut buf)?;
-    }
+    f.take(n).read_to_end(&mut buf)?;
     Ok(String::from_utf8_lossy(&buf).into_owned())
 }
 
@@ -152,7 +145,12 @@ pub fn prepare(
     let t_read = t0.elapsed();
 
     let t = Instant::now();
-    let exp = resample_spacing(&map.volume, p.spacing);
+    // A non-orthogonal map goes from its stored lattice to the new grid in one interpolation
+    // (read_map's warning says it was resampled).
+    let exp = match &map.skewed {
+        Some(k) => k.resample_onto(&k.grid.orthogonal_grid(Some(p.spacing))),
+        None => resample_spacing(&map.volume, p.spacing),
+    };
     let grid = exp.grid;
     // Only the input's grid is needed from here on: its voxels go before the simulation and the
     // labels are allocated (batch runs entries side by side under a memory budget).

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use super::{DatasetError, csv_fields};
+use crate::engine::formats::{self, Kind};
 
 /// One data-set entry to prepare.
 #[derive(Clone, Debug, PartialEq)]
@@ -62,16 +63,15 @@ pub fn read_manifest(path: &Path) -> Result<Vec<Entry>, DatasetError> {
     Ok(out)
 }
 
-const MAP_EXT: &[&str] = &[".mrc", ".map", ".ccp4", ".mrc.gz", ".map.gz", ".ccp4.gz"];
-const MODEL_EXT: &[&str] =
-    &[".pdb", ".ent", ".pdb1", ".cif", ".mmcif", ".pdb.gz", ".ent.gz", ".pdb1.gz", ".cif.gz", ".mmcif.gz"];
-
-fn has_ext(p: &Path, exts: &[&str]) -> bool {
-    let n = p.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
-    !n.starts_with('.') && exts.iter().any(|e| n.ends_with(e))
+/// What a file in a raw folder is, by content as `info` decides (formats::identify); hidden
+/// files and files of neither kind (notes, checksums) are not inputs.
+fn kind_of(p: &Path) -> Option<Kind> {
+    let hidden = p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.'));
+    if hidden { None } else { formats::identify(p).ok() }
 }
 
-/// Scan `raw/<id>/` folders, each holding exactly one map and one model. A folder with none or
+/// Scan `raw/<id>/` folders, each holding exactly one map and one model (told by content, so a
+/// `.rec`, `.msk` or `.map.bz2` map counts). A folder with none or
 /// several of either becomes a failure that says so, not a guess.
 pub fn scan_input(dir: &Path) -> Result<(Vec<Entry>, Vec<Failure>), DatasetError> {
     let rd = |e| DatasetError::Read(dir.to_path_buf(), e);
@@ -88,8 +88,9 @@ pub fn scan_input(dir: &Path) -> Result<(Vec<Entry>, Vec<Failure>), DatasetError
             .filter(|p| p.is_file())
             .collect();
         files.sort();
-        let maps: Vec<&PathBuf> = files.iter().filter(|p| has_ext(p, MAP_EXT)).collect();
-        let models: Vec<&PathBuf> = files.iter().filter(|p| has_ext(p, MODEL_EXT)).collect();
+        let kinds: Vec<Option<Kind>> = files.iter().map(|p| kind_of(p)).collect();
+        let of = |k: Kind| -> Vec<&PathBuf> { files.iter().zip(&kinds).filter(|(_, kk)| **kk == Some(k)).map(|(p, _)| p).collect() };
+        let (maps, models) = (of(Kind::Map), of(Kind::Model));
         let names = |v: &[&PathBuf]| v.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(";");
         if maps.len() == 1 && models.len() == 1 {
             entries.push(Entry { id, map: maps[0].clone(), model: models[0].clone(), resolution: None });
@@ -184,7 +185,7 @@ mod tests {
     fn scan_takes_one_map_and_one_model_per_folder() {
         let dir = tempfile::tempdir().unwrap();
         for (d, files) in
-            [("a", &["x.map.gz", "x.cif", "notes.txt"][..]), ("b", &["1.mrc", "2.mrc", "m.pdb"][..]), ("c", &[][..])]
+            [("a", &["x.map.gz", "x.cif", "notes.txt"][..]), ("b", &["1.mrc", "2.rec", "m.pdb"][..]), ("c", &[][..])]
         {
             std::fs::create_dir_all(dir.path().join(d)).unwrap();
             for f in files {
