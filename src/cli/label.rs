@@ -42,14 +42,12 @@ pub fn default_id(model: &std::path::Path) -> String {
 pub fn run(args: &LabelArgs) -> Result<()> {
     let t0 = std::time::Instant::now();
     let params = args.labeling.params()?;
-    let map = engine::read_map(&args.map)?;
-    for w in &map.warnings {
+    // Labels need only the experimental grid: its voxels are never read (a 526^3 map is
+    // 580 MB that would be read only to be dropped).
+    let (grid, warnings) = engine::mapio::read_grid(&args.map)?;
+    for w in &warnings {
         eprintln!("warning: {}: {w}", args.map.display());
     }
-    // Labels need only the experimental grid: free its voxels before the simulated map and
-    // the three label maps are allocated (a 526^3 map is 580 MB per copy).
-    let grid = map.volume.grid;
-    drop(map);
     let model = engine::read_model(&args.model)?;
     let sim_on_grid = match &args.simulated {
         Some(path) => {

@@ -101,10 +101,13 @@ pub fn run(args: &SimulateArgs) -> Result<()> {
     let resolution = args.resolution.or(engine::simulate::model_resolution(&model));
     let (sim, vol) = match (&args.like, args.spacing) {
         (Some(like), _) => {
-            let map = engine::read_map(like)?;
-            let p = args.sim.params(resolution, map.volume.grid.voxel[0] as f64)?;
-            let (s, v) = simulate::simulate_on(&model, &p, &map.volume.grid)?;
-            (s, v)
+            // only the map's grid is needed: its voxels are not read
+            let (grid, warnings) = engine::mapio::read_grid(like)?;
+            for w in &warnings {
+                eprintln!("warning: {}: {w}", like.display());
+            }
+            let p = args.sim.params(resolution, grid.voxel[0] as f64)?;
+            simulate::simulate_on(&model, &p, &grid)?
         }
         (None, Some(spacing)) => {
             let p = args.sim.params(resolution, spacing)?;

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use super::error::MapError;
 use super::formats::{Compression, read_up_to};
-use super::grid::{Stats, Volume};
+use super::grid::{Grid, Stats, Volume};
 use super::placement::placement;
 use super::skew::{SkewedVolume, cell_axes, is_orthogonal};
 
@@ -222,16 +222,21 @@ fn read_source(src: Source<'_>, name: &Path) -> Result<MapFile, MapError> {
         Some(lattice) => {
             let stored = SkewedVolume { grid: lattice, data };
             let g = &place.grid;
-            warnings.push(format!(
-                "non-orthogonal cell (angles {:.3}, {:.3}, {:.3} degrees): resampled onto an orthogonal grid of \
-                 {} x {} x {} voxels of {:.4} Å (trilinear in the skewed lattice, 0 outside it: ChimeraX's \
-                 `volume resample onGrid` rule)",
-                lattice.angles[0], lattice.angles[1], lattice.angles[2], g.shape[0], g.shape[1], g.shape[2], g.voxel[0]
-            ));
+            warnings.push(skew_warning(&lattice, g));
             (stored.resample_onto(g).data, Some(stored))
         }
     };
     Ok(MapFile { path: p, volume: Volume { grid: place.grid, data }, header: info, warnings, skewed })
+}
+
+/// What a reader of a skewed map is told about the grid its voxels were resampled onto.
+fn skew_warning(lattice: &super::skew::SkewedGrid, g: &Grid) -> String {
+    format!(
+        "non-orthogonal cell (angles {:.3}, {:.3}, {:.3} degrees): resampled onto an orthogonal grid of \
+         {} x {} x {} voxels of {:.4} Å (trilinear in the skewed lattice, 0 outside it: ChimeraX's \
+         `volume resample onGrid` rule)",
+        lattice.angles[0], lattice.angles[1], lattice.angles[2], g.shape[0], g.shape[1], g.shape[2], g.voxel[0]
+    )
 }
 
 /// The decoded 1024-byte header, decompressed when the bytes start with a compressor's magic
@@ -361,6 +366,36 @@ pub fn read_header_size(path: &Path) -> Result<HeaderSize, MapError> {
         voxel,
         bytes_per_voxel: bytes_per_voxel(h.mode).unwrap_or(4),
     })
+}
+
+/// The grid a map's voxels lie on (what [`read_map`] would place them on) and the header's
+/// warnings, without reading the voxels: `label` and `simulate --like` need only the
+/// experimental map's grid, and reading a 526^3 map to drop it costs more than the labels.
+/// A plain file must still be as long as its header says; a compressed one is read whole (its
+/// length is only known by decompressing).
+pub fn read_grid(path: &Path) -> Result<(Grid, Vec<String>), MapError> {
+    let src = Source::File(path);
+    let p = path.to_path_buf();
+    let (h, compression) = read_head(&src, &p)?;
+    if compression != Compression::None {
+        let m = read_map(path)?;
+        return Ok((m.volume.grid, m.warnings));
+    }
+    let mut warnings = Vec::new();
+    check_header(&p, &h, &mut warnings)?;
+    let n = [h.nx, h.ny, h.nz].map(|v| v as u64);
+    let data = n.iter().try_fold(bytes_per_voxel(h.mode).unwrap_or(4), |b, &v| b.checked_mul(v));
+    let len = src.len().map_err(|e| MapError::Io(p.clone(), e))?;
+    // read_map accepts a missing extended header (NSYMBT naming absent bytes) with a warning
+    let need = data.map(|d| HEADER as u64 + d).unwrap_or(u64::MAX);
+    if len < need {
+        return Err(MapError::Truncated(p, need + h.nsymbt.max(0) as u64, len));
+    }
+    let place = placement(&h, &mut warnings);
+    if let Some(lattice) = &place.skewed {
+        warnings.push(skew_warning(lattice, &place.grid));
+    }
+    Ok((place.grid, warnings))
 }
 
 /// Reorder file-order data (columns fastest) into x-fastest order.

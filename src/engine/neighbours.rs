@@ -135,6 +135,7 @@ pub fn fill_spheres(class: &mut [i16], grid: &Grid, centres: &[Vec3], radius: f3
     let r2 = (radius as f64) * (radius as f64);
     let o = grid.origin.map(|v| v as f64);
     let v = grid.voxel.map(|v| v as f64);
+    let (ax, ay) = (Axis::new(o[0], v[0], nx), Axis::new(o[1], v[1], ny));
     // Spheres of neighbouring atoms overlap many times over (a voxel in a protein lies in ~100
     // spheres of 6 Å), so each row's intervals are recorded first (the furthest end starting at
     // each x) and their union filled once in a sweep: the work is intervals + voxels, not the
@@ -153,14 +154,14 @@ pub fn fill_spheres(class: &mut [i16], grid: &Grid, centres: &[Vec3], radius: f3
                 if rem_z < 0.0 {
                     continue;
                 }
-                let Some((j0, j1)) = chord(c.y as f64, rem_z.sqrt(), o[1], v[1], ny) else { continue };
+                let Some((j0, j1)) = ay.chord(c.y as f64, rem_z.sqrt()) else { continue };
                 for j in j0..=j1 {
                     let dy = o[1] + j as f64 * v[1] - c.y as f64;
                     let rem = rem_z - dy * dy;
                     if rem < 0.0 {
                         continue;
                     }
-                    let Some((i0, i1)) = chord(c.x as f64, rem.sqrt(), o[0], v[0], nx) else { continue };
+                    let Some((i0, i1)) = ax.chord(c.x as f64, rem.sqrt()) else { continue };
                     let e = &mut ends[j as usize * nx + i0 as usize];
                     *e = (*e).max(i1 as u32 + 1);
                     touched[j as usize] = true;
@@ -183,12 +184,54 @@ pub fn fill_spheres(class: &mut [i16], grid: &Grid, centres: &[Vec3], radius: f3
     );
 }
 
-/// Indices of the voxel centres (origin `o`, step `v`, `n` of them) within `half` of `centre`
-/// on one axis, or None when there are none.
-fn chord(centre: f64, half: f64, o: f64, v: f64, n: usize) -> Option<(i64, i64)> {
-    let first = ((centre - half - o) / v).ceil().max(0.0) as i64;
-    let last = ((centre + half - o) / v).floor().min(n as f64 - 1.0) as i64;
-    (first <= last).then_some((first, last))
+/// One axis of voxel centres: origin `o`, step `v`, `n` of them. The sphere fill asks it for
+/// millions of chords, so the arithmetic avoids what is slow there without changing a result:
+/// a power-of-two step (1 Å, the data set's) divides by multiplying with its exact reciprocal,
+/// and ceil/floor are integer conversions, not libm calls (x86-64's baseline has no rounding
+/// instruction).
+#[derive(Clone, Copy)]
+struct Axis {
+    o: f64,
+    v: f64,
+    recip: Option<f64>,
+    n: usize,
+}
+
+impl Axis {
+    fn new(o: f64, v: f64, n: usize) -> Self {
+        let power_of_two = v.is_normal() && v > 0.0 && v.to_bits() & ((1u64 << 52) - 1) == 0;
+        Axis { o, v, recip: power_of_two.then(|| 1.0 / v), n }
+    }
+
+    #[inline]
+    fn steps(&self, d: f64) -> f64 {
+        match self.recip {
+            Some(r) => d * r,
+            None => d / self.v,
+        }
+    }
+
+    /// Indices of the voxel centres within `half` of `centre`, or None when there are none.
+    #[inline]
+    fn chord(&self, centre: f64, half: f64) -> Option<(i64, i64)> {
+        let first = ceil_i(self.steps(centre - half - self.o)).max(0);
+        let last = floor_i(self.steps(centre + half - self.o)).min(self.n as i64 - 1);
+        (first <= last).then_some((first, last))
+    }
+}
+
+/// `x.ceil() as i64` for finite x (the cast saturates beyond i64, as the float one does).
+#[inline]
+fn ceil_i(x: f64) -> i64 {
+    let t = x as i64;
+    if (t as f64) < x { t + 1 } else { t }
+}
+
+/// `x.floor() as i64` for finite x.
+#[inline]
+fn floor_i(x: f64) -> i64 {
+    let t = x as i64;
+    if (t as f64) > x { t - 1 } else { t }
 }
 
 #[cfg(test)]
@@ -233,6 +276,32 @@ mod tests {
                 dilate_cube(&mut c, &g, r, occupied_box(&class, &g).unwrap());
                 c.iter_mut().for_each(|v| *v = finished(*v));
                 assert_eq!(c, brute_cube(&class, &g, r as i64), "r = {r}");
+            }
+        }
+    }
+
+    #[test]
+    fn chord_arithmetic_equals_the_plain_formula() {
+        let plain = |c: f64, h: f64, o: f64, v: f64, n: usize| {
+            let first = ((c - h - o) / v).ceil().max(0.0) as i64;
+            let last = ((c + h - o) / v).floor().min(n as f64 - 1.0) as i64;
+            (first <= last).then_some((first, last))
+        };
+        let mut seed = 3u64;
+        let mut rnd = || {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (seed >> 11) as f64 / (1u64 << 53) as f64
+        };
+        for v in [1.0, 0.5, 2.0, 1.05, 0.83, 1.1] {
+            let a = Axis::new(-3.25, v, 40);
+            for _ in 0..20_000 {
+                let (c, h) = (rnd() * 60.0 - 10.0, rnd() * 7.0);
+                assert_eq!(a.chord(c, h), plain(c, h, -3.25, v, 40), "c {c} h {h} v {v}");
+            }
+            // centres on voxel boundaries: the exact ties
+            for k in -5..50 {
+                let c = -3.25 + k as f64 * v;
+                assert_eq!(a.chord(c, 2.0 * v), plain(c, 2.0 * v, -3.25, v, 40), "tie {k} v {v}");
             }
         }
     }

@@ -1,7 +1,8 @@
-//! The Python baselines of the whole-process benchmarks (benches/label_process.rs,
-//! benches/simulate_process.rs) must do the work they are compared with: the numpy/scipy
-//! labeler gives the published labels and `cryolabel label`'s, voxel for voxel, and the gemmi
-//! script writes a map on the asked grid.
+//! What the speed work must not change, and what its benchmarks stand on: the Python baselines
+//! of the whole-process benchmarks (benches/label_process.rs, benches/simulate_process.rs) do the
+//! work they are compared with (the numpy/scipy labeler gives the published labels and
+//! `cryolabel label`'s, voxel for voxel; the gemmi script writes a map on the asked grid), and
+//! the header-only grid read that `label` and `simulate --like` use gives read_map's grid.
 
 mod common;
 
@@ -9,7 +10,7 @@ use std::path::Path;
 use std::process::Command;
 
 use common::{data, run};
-use cryolabel::engine::{export::label_file_names, read_map};
+use cryolabel::engine::{export::label_file_names, mapio::read_grid, read_map};
 
 /// python3 with `modules`, else (outside CI only) a note and false.
 fn python_with(modules: &str) -> bool {
@@ -70,4 +71,29 @@ fn gemmi_baseline_writes_the_asked_grid() {
     let v = read_map(&out).unwrap().volume;
     assert_eq!(v.grid.shape, [64; 3]);
     assert!(v.data.iter().any(|&x| x > 0.1), "gemmi wrote an empty map");
+}
+
+#[test]
+fn header_only_grid_is_read_maps_grid() {
+    // origin in Å, NSTART, both zero, negative NSTART, permuted axes on a skewed cell, gzip
+    for f in [
+        "5ni1/emd_3488.mrc",
+        "6vyb/emd_21457_seg.mrc",
+        "6vyb/emd_21457_seg_nstart.mrc",
+        "6vyb/emd_21457_seg_orig0.mrc",
+        "3mfp/emd_5168.map",
+        "maponly_emd3001/EMD-3001.map",
+        "maponly_emd3001/emd_3001.map.gz",
+    ] {
+        let (grid, _) = read_grid(&data(f)).unwrap_or_else(|e| panic!("{f}: {e}"));
+        assert_eq!(grid, read_map(&data(f)).unwrap().volume.grid, "{f}");
+    }
+    // a plain file shorter than its header says is refused, as read_map refuses it
+    let dir = tempfile::tempdir().unwrap();
+    let cut = dir.path().join("cut.mrc");
+    let bytes = std::fs::read(data("5ni1/emd_3488.mrc")).unwrap();
+    std::fs::write(&cut, &bytes[..bytes.len() - 4]).unwrap();
+    let e = read_grid(&cut).unwrap_err().to_string();
+    assert!(e.contains("cut.mrc"), "{e}");
+    assert!(read_map(&cut).is_err());
 }
