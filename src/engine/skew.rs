@@ -166,12 +166,7 @@ mod tests {
     use super::*;
 
     fn monoclinic() -> SkewedGrid {
-        SkewedGrid {
-            shape: [9, 7, 8],
-            step: [0.45, 0.39, 0.46],
-            angles: [90.0, 94.3, 90.0],
-            origin: DVec3::new(1.0, -2.0, 3.0),
-        }
+        SkewedGrid { shape: [9, 7, 8], step: [0.45, 0.39, 0.46], angles: [90.0, 94.3, 90.0], origin: DVec3::new(1.0, -2.0, 3.0) }
     }
 
     #[test]
