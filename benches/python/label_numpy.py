@@ -3,7 +3,10 @@
 numpy/scipy, run as a whole process: read the map header, the simulated map and the PDB model,
 label, write the three MRC files. The same-run baseline of benches/label_process.rs.
 
-usage: label_numpy.py MAP SIMULATED MODEL.pdb OUTDIR ID [RADIUS]   (needs numpy, scipy, mrcfile)
+usage: label_numpy.py MAP SIMULATED MODEL.pdb OUTDIR ID [RADIUS] [--fsync]   (needs numpy, scipy, mrcfile)
+
+--fsync flushes each output to the disk before exit, as cryolabel does (it writes each file to a
+temporary name, fsyncs and renames): mrcfile alone leaves the bytes in the page cache.
 """
 import os
 import sys
@@ -55,8 +58,10 @@ def grid_of(m):
 
 
 def main():
-    map_path, sim_path, model_path, out, eid = sys.argv[1:6]
-    radius = int(sys.argv[6]) if len(sys.argv) > 6 else 6
+    fsync = "--fsync" in sys.argv
+    args = [a for a in sys.argv[1:] if a != "--fsync"]
+    map_path, sim_path, model_path, out, eid = args[:5]
+    radius = int(args[5]) if len(args) > 5 else 6
     with mrcfile.mmap(map_path, permissive=True) as m:
         shape, vox, origin = grid_of(m)
         head = m.header.copy()
@@ -98,11 +103,16 @@ def main():
     os.makedirs(out, exist_ok=True)
     for suffix, data in (("regression", regression), ("classification", classification),
                          ("classification_types", types)):
-        with mrcfile.new(os.path.join(out, f"{eid}_{suffix}_situs.mrc"), overwrite=True) as o:
+        path = os.path.join(out, f"{eid}_{suffix}_situs.mrc")
+        with mrcfile.new(path, overwrite=True) as o:
             o.set_data(data)
             o.header.origin = head.origin
             o.header.nxstart, o.header.nystart, o.header.nzstart = head.nxstart, head.nystart, head.nzstart
             o.voxel_size = tuple(float(v) for v in vox)
+        if fsync:
+            fd = os.open(path, os.O_RDONLY)
+            os.fsync(fd)
+            os.close(fd)
     print(f"classes {np.bincount(classification.reshape(-1), minlength=3).tolist()}")
 
 

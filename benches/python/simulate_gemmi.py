@@ -4,19 +4,24 @@ grid of 1 Å voxels (the box of the benchmark's map), write the MRC.
 The same-run baseline of benches/simulate_process.rs; interpreter start counts, as it does
 for `cryolabel simulate`.
 
-usage: simulate_gemmi.py MODEL.pdb R N OUT.mrc   (needs gemmi)
+usage: simulate_gemmi.py MODEL.pdb R N OUT.mrc [--fsync]   (needs gemmi)
+
+--fsync flushes the map to the disk before exit, as cryolabel does with every output.
 
 gemmi derives the grid from d_min when d_min is set (spacing d_min / (2 x rate 1.5), rounded up to FFT sizes);
 the benchmark needs the map's own N^3 1 Å grid, so d_min stays 0 and the grid is sized by hand.
 The blur stays 0 (the atoms' own B factors): R is recorded, not used.
 """
+import os
 import sys
 
 import gemmi
 
 
 def main():
-    model, resolution, n, out = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+    fsync = "--fsync" in sys.argv
+    args = [a for a in sys.argv[1:] if a != "--fsync"]
+    model, resolution, n, out = args[0], float(args[1]), int(args[2]), args[3]
     st = gemmi.read_structure(model)
     st.cell = gemmi.UnitCell(n, n, n, 90, 90, 90)
     st.spacegroup_hm = "P 1"
@@ -32,6 +37,10 @@ def main():
     ccp4.grid = dc.grid
     ccp4.update_ccp4_header()
     ccp4.write_ccp4_map(out)
+    if fsync:
+        fd = os.open(out, os.O_RDONLY)
+        os.fsync(fd)
+        os.close(fd)
     print(f"gemmi {gemmi.__version__}: {st[0].count_atom_sites()} atoms, grid {dc.grid.shape} (R {resolution} not applied)")
 
 
