@@ -385,6 +385,13 @@ pub fn read_grid(path: &Path) -> Result<(Grid, Vec<String>), MapError> {
     check_header(&p, &h, &mut warnings)?;
     let n = [h.nx, h.ny, h.nz].map(|v| v as u64);
     let data = n.iter().try_fold(bytes_per_voxel(h.mode).unwrap_or(4), |b, &v| b.checked_mul(v));
+    // the same refusal as read_map's: a header claiming more than memory holds is absurd
+    let have = available_memory();
+    let voxels = n.iter().try_fold(4u64, |b, &v| b.checked_mul(v));
+    match voxels.zip(data).map(|(v, d)| v.saturating_add(d)) {
+        Some(need) if need <= have => {}
+        need => return Err(MapError::TooLarge { path: p, need: need.unwrap_or(u64::MAX), have }),
+    }
     let len = src.len().map_err(|e| MapError::Io(p.clone(), e))?;
     // read_map accepts a missing extended header (NSYMBT naming absent bytes) with a warning
     let need = data.map(|d| HEADER as u64 + d).unwrap_or(u64::MAX);
