@@ -158,13 +158,26 @@ impl Session {
     /// Start reading a file; the role is guessed from the name when not given.
     pub fn open(&mut self, path: &Path, role: Option<Role>) {
         match role.or_else(|| Role::guess(path)) {
-            Some(role) => self.jobs.load(path.to_path_buf(), role),
+            Some(role) => self.jobs.load(path.to_path_buf(), role, self.params.read_options()),
             None => {
                 self.error = Some(format!(
                     "{}: not a map (.mrc, .map, .ccp4, optionally .gz) or model (.pdb, .pdb1, .cif)",
                     path.display()
                 ))
             }
+        }
+    }
+
+    /// Read the model again when the labeling rules now choose altlocs differently from
+    /// the rules it was read with (the presets differ in which residue and altloc they keep).
+    pub fn reread_model_if_rules_changed(&mut self) {
+        if let Some(m) = &mut self.model
+            && m.info.altloc_rule != self.params.altlocs
+        {
+            // ask once: the model read under the new rule replaces this one when it arrives
+            m.info.altloc_rule = self.params.altlocs;
+            let path = m.info.path.clone();
+            self.jobs.load(path, Role::Model, self.params.read_options());
         }
     }
 
