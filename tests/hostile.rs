@@ -164,12 +164,18 @@ fn huge_sampling_and_nstart_do_not_overflow() {
 const PDB_LINE: &str = "ATOM      1  CA  ALA A   1      10.000  10.000  10.000  1.00 10.00           C";
 
 #[test]
-fn duplicate_atoms_are_all_kept() {
-    // The published rule counts every atom record; only altlocs collapse.
+fn duplicate_atoms_follow_the_preset() {
+    // The published script's reader (Biopython) drops an atom name repeated in a residue
+    // ("Atom defined twice"), and says so here; `precise` keeps both records, as gemmi does.
     let text = format!("{PDB_LINE}\n{PDB_LINE}\n");
     let m = parse_model(text.as_bytes(), Path::new("dup.pdb")).unwrap();
-    assert_eq!(m.atoms.len(), 2);
+    assert_eq!(m.atoms.len(), 1);
     assert_eq!(m.altlocs_dropped, 0);
+    assert_eq!(m.duplicates_dropped, 1);
+    assert!(m.warnings.iter().any(|w| w.contains("1 atom(s) dropped")), "{:?}", m.warnings);
+    let opts = cryolabel::engine::ReadOptions { altlocs: cryolabel::engine::AltlocRule::HighestOccupancy };
+    let m = cryolabel::engine::model::parse_model_with(text.as_bytes(), Path::new("dup.pdb"), opts).unwrap();
+    assert_eq!(m.atoms.len(), 2);
 }
 
 #[test]

@@ -140,11 +140,12 @@ impl Jobs {
         });
     }
 
-    pub fn load(&mut self, path: PathBuf, role: Role) {
+    /// Read a file; a model is read with `opts` (the labeling preset's altloc rule).
+    pub fn load(&mut self, path: PathBuf, role: Role, opts: engine::ReadOptions) {
         self.spawn(move || match role {
             Role::Map => Done::Map(engine::read_map(&path).map(LoadedMap::new).map_err(|e| e.to_string())),
             Role::Simulated => Done::Simulated(engine::read_map(&path).map_err(|e| e.to_string())),
-            Role::Model => Done::Model(read_model_guarded(&path)),
+            Role::Model => Done::Model(read_model_guarded(&path, opts)),
         });
     }
 
@@ -308,9 +309,9 @@ impl Jobs {
 
 /// The model reader can panic on malformed records (pdbtbx-style parsers do); a bad file
 /// must be an error message, not a crash of the viewer.
-fn read_model_guarded(path: &Path) -> Result<Model, String> {
+fn read_model_guarded(path: &Path, opts: engine::ReadOptions) -> Result<Model, String> {
     let p = path.to_path_buf();
-    std::panic::catch_unwind(move || engine::read_model(&p))
+    std::panic::catch_unwind(move || engine::read_model_with(&p, opts))
         .map_err(|_| format!("{}: the model reader crashed on this file", path.display()))?
         .map_err(|e| e.to_string())
 }

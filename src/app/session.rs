@@ -158,8 +158,21 @@ impl Session {
     /// Start reading a file; the role is told from its content when not given.
     pub fn open(&mut self, path: &Path, role: Option<Role>) {
         match role.map(Ok).unwrap_or_else(|| Role::guess(path)) {
-            Ok(role) => self.jobs.load(path.to_path_buf(), role),
+            Ok(role) => self.jobs.load(path.to_path_buf(), role, self.params.read_options()),
             Err(e) => self.error = Some(e),
+        }
+    }
+
+    /// Read the model again when the labeling rules now choose altlocs differently from
+    /// the rules it was read with (the presets differ in which residue and altloc they keep).
+    pub fn reread_model_if_rules_changed(&mut self) {
+        if let Some(m) = &mut self.model
+            && m.info.altloc_rule != self.params.altlocs
+        {
+            // ask once: the model read under the new rule replaces this one when it arrives
+            m.info.altloc_rule = self.params.altlocs;
+            let path = m.info.path.clone();
+            self.jobs.load(path, Role::Model, self.params.read_options());
         }
     }
 

@@ -13,12 +13,19 @@ pub struct InfoArgs {
     /// A map or a model, told apart by content (MRC/CCP4 header, PDB or mmCIF text), plain,
     /// gzip or bzip2.
     pub file: PathBuf,
+    /// For a model: read it as this labeling preset does (which altloc, which residue of a
+    /// microheterogeneous position).
+    #[arg(long, value_enum, default_value = "denoisecryodata")]
+    pub preset: super::PresetArg,
 }
 
 pub fn run(args: &InfoArgs) -> Result<()> {
     match formats::identify(&args.file)? {
         Kind::Map => print!("{}", map_report(&engine::read_map(&args.file)?)),
-        Kind::Model => print!("{}", model_report(&engine::read_model(&args.file)?)),
+        Kind::Model => {
+            let opts = engine::LabelParams::preset(args.preset.into()).read_options();
+            print!("{}", model_report(&engine::read_model_with(&args.file, opts)?))
+        }
     }
     Ok(())
 }
@@ -111,7 +118,17 @@ pub fn model_report(m: &engine::Model) -> String {
         "elements     {}\n",
         m.element_counts().iter().map(|(e, n)| format!("{e} {n}")).collect::<Vec<_>>().join(", ")
     );
-    out += &format!("altlocs      {} alternative positions dropped (highest occupancy kept)\n", m.altlocs_dropped);
+    let (alt_rule, res_rule) = match m.altloc_rule {
+        engine::AltlocRule::Biopython => {
+            ("as Biopython: highest occupancy, first on a tie", "as Biopython: the one read last")
+        }
+        engine::AltlocRule::HighestOccupancy => ("highest occupancy kept, first on a tie", "highest occupancy kept"),
+    };
+    out += &format!("altlocs      {} alternative positions dropped ({alt_rule})\n", m.altlocs_dropped);
+    out += &format!(
+        "microhet     {} residues ({} atoms) dropped where two residues share a position ({res_rule})\n",
+        m.residues_dropped, m.residue_atoms_dropped
+    );
     if let Some((lo, hi)) = m.bounding_box() {
         out += &format!(
             "bounding box x {:.2}..{:.2}, y {:.2}..{:.2}, z {:.2}..{:.2} Å\n",

@@ -50,7 +50,7 @@ pub fn run(args: &LabelArgs) -> Result<()> {
     // the three label maps are allocated (a 526^3 map is 580 MB per copy).
     let grid = map.volume.grid;
     drop(map);
-    let model = engine::read_model(&args.model)?;
+    let model = engine::read_model_with(&args.model, params.read_options())?;
     let sim_on_grid = match &args.simulated {
         Some(path) => {
             let sim = engine::read_map(path)?.volume;

@@ -1,6 +1,8 @@
 //! The engine: grid geometry, map and model readers/writers, resampling, simulation and
 //! labeling. Pure library code: no GUI types, usable from the CLI, the viewer and batch.
 
+pub mod altloc;
+pub mod cif;
 pub mod dataset;
 pub mod error;
 pub mod export;
@@ -15,6 +17,7 @@ pub mod model;
 pub mod modelmap;
 pub mod modelwrite;
 pub mod neighbours;
+pub mod pdb;
 mod placement;
 pub mod prepare;
 pub mod resample;
@@ -27,5 +30,5 @@ pub use fsc::{FscCurve, FscShell, map_model_fsc};
 pub use grid::{Grid, IndexRule, Stats, Volume};
 pub use label::{AtomTypeRule, LabelParams, LabelStats, Labels, Neighbourhood, Preset};
 pub use mapio::{MapFile, read_map, read_map_bytes, write_map};
-pub use model::{Atom, Model, read_model};
+pub use model::{AltlocRule, Atom, Model, ReadOptions, read_model, read_model_with};
 pub use simulate::{Kernel, KernelWidth, SimParams, Simulated};

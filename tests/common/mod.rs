@@ -31,3 +31,22 @@ pub fn python_readers() -> bool {
 
 /// The script that checks label files with mrcfile and gemmi (tests/python/check_outputs.py).
 pub const CHECK_OUTPUTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/check_outputs.py");
+
+/// Whether python3 can import every module in `modules` (e.g. "gemmi", "Bio"). Outside CI a
+/// test may skip without them (it says so); in CI it fails, since .ci/run pip-installs them.
+pub fn python_has(modules: &[&str]) -> bool {
+    let ok = Command::new("python3")
+        .args(["-c", &format!("import {}", modules.join(", "))])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        assert!(std::env::var_os("CI").is_none(), "CI must pip-install the python modules {modules:?} (.ci/run does)");
+        eprintln!("skipped: python3 cannot import {modules:?}");
+    }
+    ok
+}
+
+/// The shared data folder itself (real/ and interop/ are under it).
+pub fn shared_data() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data"))
+}
