@@ -43,9 +43,15 @@ pub(crate) fn assemble(raw: Vec<RawAtom>, format: &'static str, rule: AltlocRule
     let mut chains: std::collections::HashSet<(u32, &str)> = Default::default();
     let mut residues: std::collections::HashSet<(u32, &str, isize, Option<char>, u32)> = Default::default();
     let mut per_model: Vec<usize> = Vec::new();
+    let mut last = None;
     for (a, g) in model.atoms.iter().zip(groups.iter()) {
-        chains.insert((a.model, a.chain.as_str()));
-        residues.insert((a.model, a.chain.as_str(), a.res_seq, a.ins_code, *g));
+        // atoms of a residue come together: hash only where the residue changes
+        let res = (a.model, a.chain.as_str(), a.res_seq, a.ins_code, *g);
+        if last != Some(res) {
+            last = Some(res);
+            chains.insert((a.model, a.chain.as_str()));
+            residues.insert(res);
+        }
         if per_model.len() <= a.model as usize {
             per_model.resize(a.model as usize + 1, 0);
         }
@@ -77,9 +83,19 @@ fn pos(r: &RawAtom) -> Pos<'_> {
 /// The `precise` rule; file order is kept.
 fn highest_occupancy(raw: &[RawAtom]) -> (Vec<usize>, Drops) {
     let mut d = Drops::default();
+    if raw.iter().all(|r| r.altloc == ' ') {
+        // nothing to choose: no altlocs, and no microheterogeneity (it needs altlocs)
+        d.groups = raw.iter().map(|r| r.group).collect();
+        return ((0..raw.len()).collect(), d);
+    }
     // positions held by more than one residue name (rare: only these get the occupancy sums)
     let mut first: HashMap<Pos, (&str, bool)> = HashMap::new();
+    let mut last = None;
     for r in raw {
+        if last == Some((pos(r), r.atom.res_name.as_str())) {
+            continue;
+        }
+        last = Some((pos(r), r.atom.res_name.as_str()));
         let e = first.entry(pos(r)).or_insert((r.atom.res_name.as_str(), false));
         e.1 |= e.0 != r.atom.res_name;
     }
@@ -219,12 +235,12 @@ fn biopython(raw: &[RawAtom]) -> (Vec<usize>, Drops) {
         if new_chain {
             cur_chain = Some(a.chain.as_str());
         }
-        let c = *by_id.entry(a.chain.as_str()).or_insert_with(|| {
-            chains.push(BioChain::default());
-            chains.len() - 1
-        });
         if new_chain || cur_res != Some(res_id) {
             cur_res = Some(res_id);
+            let c = *by_id.entry(a.chain.as_str()).or_insert_with(|| {
+                chains.push(BioChain::default());
+                chains.len() - 1
+            });
             cur = init_residue(&mut chains[c], c, r, f);
         }
         let Cur::At(c, s) = cur else {

@@ -82,6 +82,8 @@ struct Rows<'a> {
     /// pdbx_PDB_model_num -> 0-based index in order of first appearance (a map: hostile files
     /// can give every atom its own model number).
     models: HashMap<&'a str, u32>,
+    /// The previous row's model id and index (rows of one model come together).
+    last_model: Option<(&'a str, u32)>,
     /// The current residue without a sequence number: (chain, comp), group, names seen.
     unnumbered: Option<((&'a str, &'a str), u32, Vec<&'a str>)>,
     groups: u32,
@@ -189,8 +191,15 @@ impl<'a> Rows<'a> {
             .filter(|s| !s.is_empty() && s.chars().all(|ch| ch.is_ascii_alphabetic()))
             .map_or_else(|| element_from_bare_name(name, res_name), str::to_ascii_uppercase);
         let model_id = get(c.model).unwrap_or("");
-        let next = self.models.len() as u32;
-        let model = *self.models.entry(model_id).or_insert(next);
+        let model = match self.last_model {
+            Some((id, m)) if id == model_id => m,
+            _ => {
+                let next = self.models.len() as u32;
+                let m = *self.models.entry(model_id).or_insert(next);
+                self.last_model = Some((model_id, m));
+                m
+            }
+        };
         self.raw.push(RawAtom {
             atom: Atom {
                 pos,
