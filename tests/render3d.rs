@@ -71,6 +71,7 @@ fn sticks_are_drawn_between_bonded_atoms_in_each_atoms_colour() {
         ..Frame::new(camera, [240, 200])
     };
     let img = gpu.render_image(&device, &queue, &frame).expect("image");
+    keep(&img, "sticks");
     for (t, want_red) in [(0.2f32, true), (0.35, true), (0.65, false), (0.8, false)] {
         let (x, y) = to_px(&camera, frame.size, a.lerp(b, t));
         let p = img.get_pixel(x, y).0;
@@ -114,6 +115,7 @@ fn silhouettes_darken_the_pixels_along_a_depth_step() {
     let with = gpu.render_image(&device, &queue, &frame).expect("image");
     frame.silhouettes = false;
     let without = gpu.render_image(&device, &queue, &frame).expect("image");
+    keep(&with, "silhouettes");
     let (on, off) = (ring(&with), ring(&without));
     assert!(on >= 60, "silhouette: {on} of 72 ring pixels dark");
     assert!(off <= 4, "no silhouette: {off} of 72 ring pixels dark");
@@ -140,11 +142,17 @@ fn transparent_surfaces_blend_the_same_in_either_order() {
     let frame = |meshes| Frame { meshes, ..Frame::new(camera, [200, 160]) };
     let ab = gpu.render_image(&device, &queue, &frame(vec![red.clone(), blue.clone()])).expect("image");
     let ba = gpu.render_image(&device, &queue, &frame(vec![blue, red])).expect("image");
+    keep(&ab, "oit");
     let worst = ab.pixels().zip(ba.pixels()).map(|(p, q)| (0..3).map(|c| p.0[c].abs_diff(q.0[c])).max().unwrap()).max();
     assert!(worst.unwrap() <= 1, "largest channel difference between the orders: {worst:?}");
     // Where they overlap both colours show.
     let p = ab.get_pixel(100, 80).0;
     assert!(p[0] > 40 && p[2] > 40, "overlap blends red and blue: {p:?}");
+}
+
+/// Keep a rendered image in the temporary folder, for looking at when a test fails.
+fn keep(img: &image::RgbaImage, name: &str) {
+    let _ = img.save(std::env::temp_dir().join(format!("cryolabel-render3d-{name}.png")));
 }
 
 fn sphere(p: Vec3, r: f32, c: [f32; 3]) -> [f32; 8] {
@@ -233,6 +241,9 @@ fn sample_scenes_for_the_readme() {
         tempfile::tempdir().expect("temp dir").keep()
     };
     let mut h = sample_app();
+    // Closer and turned a little, as one would for a figure.
+    h.state_mut().view3d.camera.zoom(1.8);
+    h.state_mut().view3d.camera.rotate(70.0, 40.0, 600.0);
     let count = |img: &image::RgbaImage, f: &dyn Fn([u8; 4]) -> bool| img.pixels().filter(|p| f(p.0)).count();
     let shoot = |h: &mut App, name: &str| {
         settle(h);
@@ -243,14 +254,14 @@ fn sample_scenes_for_the_readme() {
     };
     // Defaults: transparent light-blue map, sticks coloured by element, soft lighting.
     let default = shoot(&mut h, "screenshot-3d-default.png");
-    let tan = count(&default, &|p| p[0] > 120 && p[0] > p[2] + 30 && p[1] > p[2] + 10);
+    let tan = count(&default, &|p| p[0] > 120 && p[0] as i32 > p[2] as i32 + 30 && p[1] as i32 > p[2] as i32 + 10);
     let red = count(&default, &|p| p[0] > 150 && p[1] < 60 && p[2] < 60);
     assert!(tan > 200 && red > 20, "carbon tan ({tan}) and oxygen red ({red}) sticks in the default scene");
     assert!(h.state().view3d.bond_count() > 1000, "bonds found: {}", h.state().view3d.bond_count());
     // Smooth class envelopes.
     h.state_mut().view3d.options.classes = true;
     let envelopes = shoot(&mut h, "screenshot-3d-envelopes.png");
-    assert!(count(&envelopes, &|p| p[2] > p[0] + 40) > 2000, "sky-blue neighbour envelope drawn");
+    assert!(count(&envelopes, &|p| p[2] as i32 > p[0] as i32 + 40) > 2000, "sky-blue neighbour envelope drawn");
     // Atoms coloured by their atom-type label.
     h.state_mut().view3d.options.classes = false;
     h.state_mut().view3d.options.colour_by = ColourBy::AtomTypeLabel;
@@ -265,6 +276,7 @@ fn app_starts_in_3d_and_draws_the_map() {
     let mut h = sample_app();
     assert!(h.state().view3d.active);
     let img = h.render().expect("render");
+    keep(&img, "app");
     // The 3-D view fills the central panel; its middle has lit surfaces, not background.
     let (cx, cy) = (img.width() / 2, img.height() / 2);
     let mut lit = 0;
@@ -279,5 +291,9 @@ fn app_starts_in_3d_and_draws_the_map() {
     assert!(lit > 1000, "surfaces drawn in the middle of the 3-D view ({lit} lit pixels)");
     // Picking through the middle of the view hits something.
     let rect = egui::Rect::from_min_size(egui::pos2(0.0, 0.0), egui::vec2(700.0, 700.0));
-    assert!(h.state().view3d.pick(egui::vec2(350.0, 350.0), rect).is_some());
+    let hits = (0..25).filter(|k| {
+        let at = egui::vec2(230.0 + 60.0 * (k % 5) as f32, 230.0 + 60.0 * (k / 5) as f32);
+        h.state().view3d.pick(at, rect).is_some()
+    });
+    assert!(hits.count() >= 10, "picking on a grid across the middle of the view hits atoms or the map");
 }

@@ -316,7 +316,8 @@ impl View3d {
     pub fn pick_atom(&self, at: egui::Vec2, rect: Rect) -> Option<(Vec3, usize)> {
         let (o, d) = self.camera.ray(at.x, at.y, rect.width(), rect.height());
         let spheres = self.cache.atom_spheres()?;
-        let (t, i) = ray_spheres_index(o, d, &spheres)?;
+        // Atoms count as 0.8 Å balls for pointing: sticks are 0.2 Å thin.
+        let (t, i) = ray_spheres_index(o, d, &spheres, 0.8)?;
         Some((o + d * t, i))
     }
 
