@@ -3,7 +3,7 @@
 //! Scenes, with the 3-D view's defaults (map a transparent surface at the contour level, atoms
 //! as sticks coloured by element, soft lighting, silhouettes, 1280x800):
 //! - 5ni1: EMD-3488 (100^3) with 5NI1 (4,579 atoms);
-//! - big: a synthetic 403^3 map, 1 Å voxels, with 5ME2 tiled 4x4x4 (285,952 atoms) and a
+//! - big: a synthetic 395^3 map (like the data set's 403^3 entry), 1 Å voxels, with 5ME2 tiled 4x4x4 (285,952 atoms) and a
 //!   Gaussian density around every atom, contoured at auto step 2 (as the app does over 300^3).
 //!
 //! Each scene is timed with the defaults and, as the baseline in the same run, with the old
@@ -100,6 +100,11 @@ fn report(name: &str, gpu: &mut Scene3dGpu, device: &wgpu::Device, queue: &wgpu:
     let defaults = orbit(gpu, device, queue, frame);
     let simple = Frame { lighting: Lighting::Simple, silhouettes: false, ..frame.clone() };
     let base = orbit(gpu, device, queue, &simple);
+    let empty = Frame { meshes: Vec::new(), spheres: Vec::new(), sticks: Vec::new(), ..frame.clone() };
+    let fixed = orbit(gpu, device, queue, &empty);
+    let small = Frame { size: [640, 400], ..frame.clone() };
+    let quarter = orbit(gpu, device, queue, &small);
+    println!("  {name}: empty frame (passes and clears only) {fixed:.1} ms; the scene at 640x400 {quarter:.1} ms");
     println!(
         "{name}: defaults (soft + silhouettes + OIT) {defaults:.1} ms/frame = {:.1} fps; simple, no silhouettes {base:.1} ms = {:.1} fps; ratio {:.2}x",
         1e3 / defaults,

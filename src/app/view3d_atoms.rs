@@ -117,3 +117,16 @@ fn hash_str(s: &str) -> u64 {
 pub fn residue_of(atoms: &[Atom], i: usize) -> Option<Residue> {
     atoms.get(i).map(Residue::of)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hover_names_chain_residue_and_atom() {
+        let a = Atom { chain: "B".into(), res_seq: 42, ..Atom::new("NZ", "N", "LYS", glam::Vec3::ZERO) };
+        assert_eq!(describe(&a, None), "chain B · LYS 42 · NZ (N)");
+        let r = residue_of(std::slice::from_ref(&a), 0).unwrap();
+        assert!(r.contains(&a) && !r.contains(&Atom { res_seq: 43, ..a.clone() }));
+    }
+}

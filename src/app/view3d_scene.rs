@@ -390,8 +390,9 @@ impl SceneCache {
     }
 
     /// Regression and class surfaces (when switched on in 3-D). Class masks are smoothed
-    /// (Gaussian, sigma 1 sample) and contoured at 0.5: molecular envelopes instead of voxel
-    /// blocks, unless `voxels` asks for the exact blocks.
+    /// (Gaussian, sigma 1 sample, then divided by the local peak so lone voxels survive) and
+    /// contoured at 0.5: molecular envelopes instead of voxel blocks, unless `voxels` asks
+    /// for the exact blocks.
     fn label_surfaces(
         &mut self,
         out: &mut Scene,
@@ -427,6 +428,7 @@ impl SceneCache {
                     let mut f = Field::from_volume(&l.classification, sampling, |v| (v == c) as u8 as f32);
                     if smooth {
                         f.smooth(1.0);
+                        f.normalise_local_max(2, 0.01);
                     }
                     extract_cancellable(&f, 0.5, cancel)
                 }) {
