@@ -125,6 +125,9 @@ struct MeshKey {
     smooth: bool,
 }
 
+/// Atoms drawn as sticks: input key, id, spheres (one per atom, in atom order), sticks.
+pub(super) type StickSet = (u64, u64, Arc<Vec<[f32; 8]>>, Arc<Vec<[f32; 16]>>);
+
 /// A finished background extraction: layer, ticket, key, mesh (None: cancelled), milliseconds.
 type Landed = (&'static str, u64, MeshKey, Option<Mesh>, f64);
 
@@ -153,7 +156,7 @@ pub struct SceneCache {
     pub ctx: Option<egui::Context>,
     spheres: HashMap<&'static str, (u64, u64, Arc<Vec<[f32; 8]>>)>,
     /// Atoms as sticks: the input key, id, spheres (one per atom, in atom order) and sticks.
-    pub(super) sticks: Option<(u64, u64, Arc<Vec<[f32; 8]>>, Arc<Vec<[f32; 16]>>)>,
+    pub(super) sticks: Option<StickSet>,
     /// Bonds of the shown model, keyed by its atoms' address.
     pub(super) bonds: Option<(usize, Arc<Bonds>)>,
     pub(super) next: u64,

@@ -152,7 +152,7 @@ impl Field {
     /// 0/1 mask and contoured at 0.5 it turns a label's voxel blocks into a smooth envelope
     /// through the same voxel faces' midpoints: the surface a structural biologist expects.
     pub fn smooth(&mut self, sigma: f32) {
-        if !(sigma > 0.0) || self.data.len() != self.dims.iter().product::<usize>() {
+        if sigma.is_nan() || sigma <= 0.0 || self.data.len() != self.dims.iter().product::<usize>() {
             return;
         }
         let r = (3.0 * sigma).ceil() as isize;
