@@ -15,6 +15,7 @@ pub mod session;
 pub mod slices;
 pub mod validation;
 pub mod view3d;
+pub mod view3d_atoms;
 pub mod view3d_scene;
 pub mod widgets;
 

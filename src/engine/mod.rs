@@ -3,6 +3,7 @@
 
 pub mod altloc;
 pub mod cif;
+pub mod bonds;
 pub mod dataset;
 pub mod error;
 pub mod export;
