@@ -17,6 +17,7 @@ pub mod neighbours;
 pub mod prepare;
 pub mod resample;
 pub mod simulate;
+pub mod table;
 pub mod tiling;
 
 pub use error::{EngineError, MapError, ModelError};
