@@ -56,8 +56,9 @@ struct MeshKey {
     zone: Option<u32>,
 }
 
-/// A finished background extraction: layer, ticket, key, mesh, milliseconds.
-type Landed = (&'static str, u64, MeshKey, Mesh, f64);
+/// A finished background extraction: layer, ticket, key, mesh (or the panic that stopped it),
+/// milliseconds.
+type Landed = (&'static str, u64, MeshKey, Result<Mesh, String>, f64);
 
 /// A layer's newest extraction in flight: its key and ticket.
 struct Pending {
@@ -81,6 +82,10 @@ pub struct SceneCache {
     pub triangles: usize,
     /// Results dropped because a newer request for their layer superseded them.
     pub stale_dropped: usize,
+    /// Extractions that panicked, by layer: not retried for the same key.
+    broken: HashMap<&'static str, MeshKey>,
+    /// The last extraction failure, for the view to show (taken when shown).
+    pub failed: Option<String>,
 }
 
 impl Default for SceneCache {
@@ -97,6 +102,8 @@ impl Default for SceneCache {
             last_ms: None,
             triangles: 0,
             stale_dropped: 0,
+            broken: HashMap::new(),
+            failed: None,
         }
     }
 }
@@ -129,6 +136,14 @@ impl SceneCache {
         while let Ok((name, ticket, key, mesh, ms)) = self.rx.try_recv() {
             if self.pending.get(name).is_some_and(|p| p.ticket == ticket) {
                 self.pending.remove(name);
+                let mesh = match mesh {
+                    Ok(m) => m,
+                    Err(e) => {
+                        self.failed = Some(format!("the {name} surface could not be made: {e}"));
+                        self.broken.insert(name, key);
+                        continue;
+                    }
+                };
                 self.next += 1;
                 self.meshes.insert(name, (key, self.next, Arc::new(mesh)));
                 self.last_ms = Some(ms);
@@ -168,7 +183,7 @@ impl SceneCache {
             self.pending.remove(name);
             return Some((*id, m.clone()));
         }
-        if self.pending.get(name).is_none_or(|p| p.key != key) {
+        if self.pending.get(name).is_none_or(|p| p.key != key) && self.broken.get(name) != Some(&key) {
             // The extraction cannot be interrupted; a superseded job runs out and its result
             // is dropped in `poll` (its ticket is no longer the layer's newest).
             self.next += 1;
@@ -177,7 +192,12 @@ impl SceneCache {
             let (tx, ctx) = (self.tx.clone(), self.ctx.clone());
             std::thread::spawn(move || {
                 let t0 = Instant::now();
-                let mesh = make();
+                let mesh = std::panic::catch_unwind(std::panic::AssertUnwindSafe(make)).map_err(|p| {
+                    p.downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| p.downcast_ref::<String>().cloned())
+                        .unwrap_or_default()
+                });
                 let _ = tx.send((name, ticket, key, mesh, t0.elapsed().as_secs_f64() * 1e3));
                 if let Some(ctx) = ctx {
                     ctx.request_repaint();
@@ -419,5 +439,18 @@ mod tests {
         let (meshes, _) = c.pickables();
         assert_eq!(meshes.len(), 1);
         assert_eq!(meshes[0].positions[0][0], 3.0);
+    }
+
+    #[test]
+    fn a_panicking_extraction_ends_pending_says_why_and_is_not_retried() {
+        let mut c = SceneCache::default();
+        assert_eq!(tag(&c.mesh("map", key(1.0), || tagged(1.0))), None);
+        wait(&mut c, |c| !c.pending());
+        assert_eq!(tag(&c.mesh("map", key(4.0), || panic!("marching cubes"))), Some(1.0));
+        wait(&mut c, |c| !c.pending());
+        assert_eq!(c.failed.take().as_deref(), Some("the map surface could not be made: marching cubes"));
+        // the same key again starts nothing (no endless retries); the old surface stays
+        assert_eq!(tag(&c.mesh("map", key(4.0), || unreachable!())), Some(1.0));
+        assert!(!c.pending());
     }
 }
