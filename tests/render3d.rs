@@ -12,6 +12,8 @@ use cryolabel::render::scene3d::{Frame, Scene3dGpu, SceneMesh, SceneSpheres, Sty
 use eframe::{egui, wgpu};
 use glam::Vec3;
 
+mod common;
+
 fn device() -> Option<(wgpu::Device, wgpu::Queue)> {
     let instance = wgpu::Instance::new(wgpu::InstanceDescriptor {
         backends: wgpu::Backends::from_env().unwrap_or(wgpu::Backends::all()),
@@ -44,10 +46,11 @@ fn sphere(p: Vec3, r: f32, c: [f32; 3]) -> [f32; 8] {
 
 #[test]
 fn surface_in_the_middle_background_in_corners_hidden_atom_hidden() {
-    let Some((device, queue)) = device() else {
-        eprintln!("no wgpu adapter (install mesa-vulkan-drivers); skipped");
+    let d = device();
+    if !common::prerequisite(d.is_some(), "a wgpu adapter (mesa-vulkan-drivers: lavapipe)") {
         return;
-    };
+    }
+    let (device, queue) = d.unwrap();
     let mut gpu = Scene3dGpu::new(&device, wgpu::TextureFormat::Rgba8Unorm);
     let mesh = Arc::new(extract(&ball(), -8.0));
     let mut camera = Camera::default();
@@ -92,8 +95,7 @@ fn surface_in_the_middle_background_in_corners_hidden_atom_hidden() {
 
 #[test]
 fn app_starts_in_3d_and_draws_the_map() {
-    if device().is_none() {
-        eprintln!("no wgpu adapter; skipped");
+    if !common::prerequisite(device().is_some(), "a wgpu adapter (mesa-vulkan-drivers: lavapipe)") {
         return;
     }
     let mut opts = sample_options().expect("sample files");
