@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use eframe::egui::Color32;
 
-use super::jobs::{Done, FscInputs, FscResult, Jobs, Role};
+use super::jobs::{Done, FscInputs, FscResult, JobError, Jobs, Role};
 use crate::engine::{Atom, LabelParams, Labels, MapFile, Model, Preset, Stats, Volume};
 use crate::render::palette::{self, CLASS_COLOURS, TYPE_COLOURS};
 use crate::render::slice::{ClassStyle, ScalarStyle};
@@ -243,8 +243,8 @@ impl Session {
                     self.last_label_ms = Some(wall_ms);
                     self.revision += 1;
                 }
-                Err(e) if e.contains("cancel") => {}
-                Err(e) => self.error = Some(format!("labeling failed: {e}")),
+                Err(JobError::Cancelled) => {}
+                Err(JobError::Failed(e)) => self.error = Some(format!("labeling failed: {e}")),
             },
             Done::Exported(Ok(paths)) => {
                 self.notice = Some(format!(
@@ -255,8 +255,9 @@ impl Session {
             }
             Done::Exported(Err(e)) => self.error = Some(format!("export failed: {e}")),
             Done::Fsc { result: Ok(r), .. } => self.fsc = Some(r),
-            Done::Fsc { result: Err(e), .. } if e.contains("cancel") => {}
-            Done::Fsc { result: Err(e), .. } => self.error = Some(format!("FSC failed: {e}")),
+            Done::Fsc { result: Err(JobError::Cancelled), .. } => {}
+            Done::Fsc { result: Err(JobError::Failed(e)), .. } => self.error = Some(format!("FSC failed: {e}")),
+            Done::Crashed(e) => self.error = Some(e),
             Done::Picked { role, path: Some(p) } => self.open(&p, role),
             Done::PickedFolder(p) => self.picked_folder = p.or(self.picked_folder.take()),
             Done::Picked { path: None, .. } => {}

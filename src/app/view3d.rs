@@ -97,7 +97,7 @@ impl View3d {
         self.camera.fit(lo.as_vec3(), hi.as_vec3());
     }
 
-    fn toolbar(&mut self, ui: &mut Ui, s: &Session) {
+    fn toolbar(&mut self, ui: &mut Ui, s: &mut Session) {
         let o = &mut self.options;
         ui.horizontal_wrapped(|ui| {
             ui.label("Map");
@@ -173,9 +173,13 @@ impl View3d {
             ui.add(egui::TextEdit::singleline(&mut self.png_path).desired_width(140.0)).labelled_by(l.id);
             if ui.button("Save PNG").on_hover_text("Write the 3-D view, at its size on screen, to the path").clicked() {
                 let path = PathBuf::from(self.png_path.trim());
+                // in the status bar, where the user looks, and in the log
                 match self.save_png(s, &path) {
-                    Ok(()) => log::info!("wrote {}", path.display()),
-                    Err(e) => log::error!("{e}"),
+                    Ok(()) => s.notice = Some(format!("wrote {}", path.display())),
+                    Err(e) => {
+                        log::error!("Save PNG: {e}");
+                        s.error = Some(format!("Save PNG: {e}"));
+                    }
                 }
             }
             if ui.button("?").on_hover_text("Mouse and controls").clicked() {
@@ -221,6 +225,9 @@ impl View3d {
             self.cache.ctx = Some(ui.ctx().clone());
         }
         self.cache.poll();
+        if let Some(e) = self.cache.failed.take() {
+            s.error = Some(e);
+        }
         let grid = s.map.as_ref().map(|m| m.volume.grid);
         if grid != self.fitted
             && let Some(g) = grid

@@ -128,8 +128,9 @@ struct MeshKey {
 /// Atoms drawn as sticks: input key, id, spheres (one per atom, in atom order), sticks.
 pub(super) type StickSet = (u64, u64, Arc<Vec<[f32; 8]>>, Arc<Vec<[f32; 16]>>);
 
-/// A finished background extraction: layer, ticket, key, mesh (None: cancelled), milliseconds.
-type Landed = (&'static str, u64, MeshKey, Option<Mesh>, f64);
+/// A finished background extraction: layer, ticket, key, mesh (None: cancelled; Err: the
+/// panic that stopped it), milliseconds.
+type Landed = (&'static str, u64, MeshKey, Result<Option<Mesh>, String>, f64);
 
 /// A layer's newest extraction in flight: its key, ticket and cancel flag.
 struct Pending {
@@ -165,6 +166,10 @@ pub struct SceneCache {
     pub triangles: usize,
     /// Results dropped because a newer request for their layer superseded them.
     pub stale_dropped: usize,
+    /// Extractions that panicked, by layer: not retried for the same key.
+    broken: HashMap<&'static str, MeshKey>,
+    /// The last extraction failure, for the view to show (taken when shown).
+    pub failed: Option<String>,
 }
 
 impl Default for SceneCache {
@@ -183,6 +188,8 @@ impl Default for SceneCache {
             last_ms: None,
             triangles: 0,
             stale_dropped: 0,
+            broken: HashMap::new(),
+            failed: None,
         }
     }
 }
@@ -214,9 +221,17 @@ impl SceneCache {
     pub fn poll(&mut self) {
         while let Ok((name, ticket, key, mesh, ms)) = self.rx.try_recv() {
             if self.pending.get(name).is_some_and(|p| p.ticket == ticket)
-                && let Some(mesh) = mesh
+                && let Some(mesh) = mesh.transpose()
             {
                 self.pending.remove(name);
+                let mesh = match mesh {
+                    Ok(m) => m,
+                    Err(e) => {
+                        self.failed = Some(format!("the {name} surface could not be made: {e}"));
+                        self.broken.insert(name, key);
+                        continue;
+                    }
+                };
                 self.next += 1;
                 self.meshes.insert(name, (key, self.next, Arc::new(mesh)));
                 self.last_ms = Some(ms);
@@ -256,10 +271,11 @@ impl SceneCache {
             self.pending.remove(name);
             return Some((*id, m.clone()));
         }
-        if self.pending.get(name).is_none_or(|p| p.key != key) {
+        if self.pending.get(name).is_none_or(|p| p.key != key) && self.broken.get(name) != Some(&key) {
             // Replacing the pending request drops it, which sets its cancel flag: the
             // superseded extraction stops at its next slab, and whatever it sends is dropped
-            // in `poll` (its ticket is no longer the layer's newest).
+            // in `poll` (its ticket is no longer the layer's newest). A key whose extraction
+            // panicked is not retried.
             self.next += 1;
             let ticket = self.next;
             let cancel = Arc::new(AtomicBool::new(false));
@@ -267,7 +283,12 @@ impl SceneCache {
             let (tx, ctx) = (self.tx.clone(), self.ctx.clone());
             std::thread::spawn(move || {
                 let t0 = Instant::now();
-                let mesh = make(&cancel);
+                let mesh = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| make(&cancel))).map_err(|p| {
+                    p.downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| p.downcast_ref::<String>().cloned())
+                        .unwrap_or_default()
+                });
                 let _ = tx.send((name, ticket, key, mesh, t0.elapsed().as_secs_f64() * 1e3));
                 if let Some(ctx) = ctx {
                     ctx.request_repaint();
@@ -573,5 +594,18 @@ mod tests {
         assert!(flag.recv().unwrap(), "the superseded job was told to stop");
         wait(&mut c, |c| !c.pending());
         assert_eq!(tag(&c.mesh("map", key(2.0), |_| unreachable!())), Some(2.0));
+    }
+
+    #[test]
+    fn a_panicking_extraction_ends_pending_says_why_and_is_not_retried() {
+        let mut c = SceneCache::default();
+        assert_eq!(tag(&c.mesh("map", key(1.0), |_| Some(tagged(1.0)))), None);
+        wait(&mut c, |c| !c.pending());
+        assert_eq!(tag(&c.mesh("map", key(4.0), |_| -> Option<Mesh> { panic!("marching cubes") })), Some(1.0));
+        wait(&mut c, |c| !c.pending());
+        assert_eq!(c.failed.take().as_deref(), Some("the map surface could not be made: marching cubes"));
+        // the same key again starts nothing (no endless retries); the old surface stays
+        assert_eq!(tag(&c.mesh("map", key(4.0), |_| unreachable!())), Some(1.0));
+        assert!(!c.pending());
     }
 }

@@ -42,6 +42,9 @@ pub fn default_id(model: &std::path::Path) -> String {
 pub fn run(args: &LabelArgs) -> Result<()> {
     let t0 = std::time::Instant::now();
     let params = args.labeling.params()?;
+    // refused before any work: the id names the output files
+    let id = args.id.clone().unwrap_or_else(|| default_id(&args.model));
+    engine::export::check_id(&id).context("--id")?;
     let map = engine::read_map(&args.map)?;
     for w in &map.warnings {
         eprintln!("warning: {}: {w}", args.map.display());
@@ -94,7 +97,6 @@ pub fn run(args: &LabelArgs) -> Result<()> {
     if s.atoms_outside == s.atoms {
         bail!("{}: {}", args.model.display(), engine::label::miss_message(&grid, &model.atoms));
     }
-    let id = args.id.clone().unwrap_or_else(|| default_id(&args.model));
     let paths = engine::export::write_labels(&args.out, &id, &labels).context("writing the label maps")?;
 
     let per_model: Vec<String> = model.atoms_per_model.iter().map(|n| n.to_string()).collect();

@@ -174,18 +174,28 @@ fn opt(v: Option<f64>, s: Option<&MapScore>) -> String {
 
 /// One CSV row per id (resolutions in Å; "<N" = better than Nyquist N; empty = not computed).
 pub fn to_csv(entries: &[Entry], x_mask: bool) -> String {
-    let mut out = String::from(
-        "id,atoms,model_map_resolution_A,exp_fsc05_A,exp_fsc0143_A,exp_masked_fsc05_A,reg_fsc05_A,reg_fsc0143_A,reg_masked_fsc05_A,class0_voxels,class1_voxels,class2_voxels\n",
-    );
-    for e in entries {
+    const COLUMNS: &[&str] = &[
+        "id",
+        "atoms",
+        "model_map_resolution_A",
+        "exp_fsc05_A",
+        "exp_fsc0143_A",
+        "exp_masked_fsc05_A",
+        "reg_fsc05_A",
+        "reg_fsc0143_A",
+        "reg_masked_fsc05_A",
+        "class0_voxels",
+        "class1_voxels",
+        "class2_voxels",
+    ];
+    let rows = entries.iter().map(|e| {
         let (x, r) = (&e.experimental, e.regression.as_ref());
         let count =
             |c: i64| e.class_counts.iter().find(|(k, _)| *k == c).map(|(_, n)| n.to_string()).unwrap_or_default();
-        out += &format!(
-            "{},{},{},{},{},{},{},{},{},{},{},{}\n",
-            e.id,
-            e.atoms,
-            e.model_map_resolution_A,
+        vec![
+            e.id.clone(),
+            e.atoms.to_string(),
+            e.model_map_resolution_A.to_string(),
             opt(x.fsc05_A, Some(x)),
             opt(x.fsc0143_A, Some(x)),
             if x_mask { opt(x.masked_fsc05_A, Some(x)) } else { String::new() },
@@ -194,10 +204,10 @@ pub fn to_csv(entries: &[Entry], x_mask: bool) -> String {
             r.filter(|_| x_mask).map(|r| opt(r.masked_fsc05_A, Some(r))).unwrap_or_default(),
             count(0),
             count(1),
-            count(2)
-        );
-    }
-    out
+            count(2),
+        ]
+    });
+    crate::engine::table::to_csv(COLUMNS, rows)
 }
 
 pub fn run(args: &ReportArgs) -> Result<()> {

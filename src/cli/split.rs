@@ -7,7 +7,8 @@ use clap::{Args, ValueEnum};
 
 use crate::engine::dataset::metadata::read_csv;
 use crate::engine::dataset::split::{DEFAULT_EDGES, Fractions, split};
-use crate::engine::dataset::{csv_quote, write_text};
+use crate::engine::dataset::write_text;
+use crate::engine::table;
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
 pub enum SplitBy {
@@ -27,8 +28,8 @@ pub struct SplitArgs {
     pub out: PathBuf,
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Fractions train,validation,test.
-    #[arg(long, default_value = "0.8,0.1,0.1", value_delimiter = ',', num_args = 3)]
+    /// Fractions train,validation,test (one comma-separated argument, as the README shows).
+    #[arg(long, default_value = "0.8,0.1,0.1", value_delimiter = ',')]
     pub fractions: Vec<f64>,
     /// Resolution bin edges in Å.
     #[arg(long, value_delimiter = ',')]
@@ -49,12 +50,13 @@ pub fn run(args: &SplitArgs) -> Result<()> {
         items.push((r[ci].clone(), res));
     }
     let f = &args.fractions;
+    if f.len() != 3 {
+        bail!("--fractions takes three numbers, train,validation,test (e.g. 0.8,0.1,0.1); got {f:?}");
+    }
     let edges = args.bins.clone().unwrap_or_else(|| DEFAULT_EDGES.to_vec());
     let assigned = split(&items, &edges, Fractions(f[0], f[1], f[2]), args.seed).map_err(anyhow::Error::msg)?;
-    let mut text = String::from("id,resolution,bin,split\n");
-    for a in &assigned {
-        text.push_str(&format!("{},{},{},{}\n", csv_quote(&a.id), a.resolution, csv_quote(&a.bin), a.split));
-    }
+    let rows = assigned.iter().map(|a| (&a.id, a.resolution.to_string(), &a.bin, a.split));
+    let text = table::serialize(&["id", "resolution", "bin", "split"], rows);
     write_text(&args.out, &text)?;
     let n = |s: &str| assigned.iter().filter(|a| a.split == s).count();
     println!(

@@ -7,6 +7,24 @@ use super::error::EngineError;
 use super::label::Labels;
 use super::mapio::write_map;
 
+/// An id names the output files (`<id>_regression_situs.mrc`) and a data set's entry folder
+/// (`<out>/<id>/`), so it must be a file-name stem: a path separator or `..` would put outputs
+/// outside the folder asked for. One check for `label`, `prepare`, `batch` and the viewer.
+pub fn check_id(id: &str) -> Result<(), EngineError> {
+    let why = if id.is_empty() {
+        "it is empty"
+    } else if id.contains(['/', '\\']) {
+        "it holds a path separator"
+    } else if id == "." || id == ".." {
+        "it is `.` or `..`"
+    } else if id.contains('\0') {
+        "it holds a NUL byte"
+    } else {
+        return Ok(());
+    };
+    Err(EngineError::Input(format!("id {id:?} is not a file-name stem: {why}")))
+}
+
 /// Names of the three label files for an id, in the order regression, classification, types.
 pub fn label_file_names(id: &str) -> [String; 3] {
     [
@@ -18,6 +36,7 @@ pub fn label_file_names(id: &str) -> [String; 3] {
 
 /// Write the three label maps into `dir` (created if needed); each file is written atomically.
 pub fn write_labels(dir: &Path, id: &str, labels: &Labels) -> Result<Vec<PathBuf>, EngineError> {
+    check_id(id)?;
     std::fs::create_dir_all(dir).map_err(|e| EngineError::Write(dir.to_path_buf(), e))?;
     let names = label_file_names(id);
     let paths: Vec<PathBuf> = names.iter().map(|n| dir.join(n)).collect();
@@ -26,4 +45,22 @@ pub fn write_labels(dir: &Path, id: &str, labels: &Labels) -> Result<Vec<PathBuf
     write_map(&paths[1], &labels.classification, &format!("{tag} classification"))?;
     write_map(&paths[2], &labels.atom_types, &format!("{tag} atom types"))?;
     Ok(paths)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_file_name_stems() {
+        for ok in ["5me2", "emd_3488.v2", "a..b", "x y"] {
+            assert!(check_id(ok).is_ok(), "{ok}");
+        }
+        for (bad, why) in
+            [("a/../b", "path separator"), ("..", "`..`"), (".", "`.`"), ("a\\b", "path separator"), ("", "empty")]
+        {
+            let e = check_id(bad).unwrap_err().to_string();
+            assert!(e.contains(why) && e.contains("not a file-name stem"), "{bad}: {e}");
+        }
+    }
 }

@@ -471,7 +471,7 @@ pub fn write_atomic(path: &Path, f: impl FnOnce(&mut std::fs::File) -> std::io::
     })();
     if let Err(e) = result {
         let _ = std::fs::remove_file(&tmp);
-        return Err(MapError::Io(p, e));
+        return Err(MapError::Write(p, e));
     }
     Ok(())
 }

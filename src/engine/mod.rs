@@ -24,6 +24,7 @@ pub mod prepare;
 pub mod resample;
 pub mod simulate;
 pub mod skew;
+pub mod table;
 pub mod tiling;
 
 pub use error::{EngineError, MapError, ModelError};

@@ -104,10 +104,6 @@ pub fn sha256_file(path: &Path) -> Result<String, std::io::Error> {
     Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
-fn valid_id(id: &str) -> bool {
-    !id.is_empty() && id != "." && id != ".." && !id.contains(['/', '\\', '\0'])
-}
-
 /// Run the pipeline and write the folder `<out>/<id>/`.
 pub fn prepare(
     map_path: &Path,
@@ -121,9 +117,7 @@ pub fn prepare(
         return Err(EngineError::Input(format!("spacing {} Å: must be at least 0.1", p.spacing)));
     }
     let id = p.id.clone().unwrap_or_else(|| model_id(model_path));
-    if !valid_id(&id) {
-        return Err(EngineError::Input(format!("id {id:?} cannot name a folder")));
-    }
+    super::export::check_id(&id)?;
     let map = read_map(map_path)?;
     let mut warnings: Vec<String> = map.warnings.iter().map(|w| format!("{}: {w}", map_path.display())).collect();
     let model = read_model_with(model_path, p.label.read_options())?;

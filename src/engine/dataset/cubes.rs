@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use super::npy::{NpyValue, to_npy};
-use super::{DatasetError, csv_quote, write_text};
+use super::{DatasetError, write_text};
 use crate::engine::export::label_file_names;
 use crate::engine::grid::Volume;
 use crate::engine::mapio::{read_map, write_atomic};
@@ -51,7 +51,8 @@ pub struct Cube {
     pub stem: String,
 }
 
-pub const INDEX_COLUMNS: &str = "id,i,j,k,x_A,y_A,z_A,background,atom,neighbour,stem";
+pub const INDEX_COLUMNS: &[&str] =
+    &["id", "i", "j", "k", "x_A", "y_A", "z_A", "background", "atom", "neighbour", "stem"];
 pub const PARTS: [&str; 4] = ["map", "regression", "classification", "types"];
 
 fn window<T: Copy + Default>(v: &Volume<T>, o: [usize; 3], s: usize) -> Vec<T> {
@@ -158,17 +159,13 @@ pub fn make_cubes(
         on_entry(&id, c.len());
         all.extend(c);
     }
-    let mut text = format!("{INDEX_COLUMNS}\n");
-    for c in &all {
+    let rows = all.iter().map(|c| {
         let [i, j, k] = c.origin;
-        let [x, y, z] = c.world;
+        let [x, y, z] = c.world.map(|v| format!("{v:.4}"));
         let [b, a, n] = c.class_counts;
-        text.push_str(&format!(
-            "{},{i},{j},{k},{x:.4},{y:.4},{z:.4},{b},{a},{n},{}\n",
-            csv_quote(&c.id),
-            csv_quote(&c.stem)
-        ));
-    }
+        (&c.id, i, j, k, x, y, z, b, a, n, &c.stem)
+    });
+    let text = crate::engine::table::serialize(INDEX_COLUMNS, rows);
     let index = out.join("index.csv");
     write_text(&index, &text)?;
     Ok((all, index))
