@@ -48,7 +48,8 @@ pub fn map_report(m: &engine::MapFile) -> String {
         12 => "12 (float16)",
         _ => "?",
     };
-    let packed = if h.compression == Compression::None { String::new() } else { format!(" ({})", h.compression.name()) };
+    let packed =
+        if h.compression == Compression::None { String::new() } else { format!(" ({})", h.compression.name()) };
     out += &format!("map          {}{packed}\n", m.path.display());
     out += &format!("shape        {} x {} x {} (x, y, z)\n", g.shape[0], g.shape[1], g.shape[2]);
     out += &format!("voxel size   {:.4} x {:.4} x {:.4} Å\n", g.voxel[0], g.voxel[1], g.voxel[2]);
@@ -72,7 +73,11 @@ pub fn map_report(m: &engine::MapFile) -> String {
         h.angles[0],
         h.angles[1],
         h.angles[2],
-        if m.skewed.is_some() { "non-orthogonal: shape, voxel and box above are the orthogonal grid it was resampled onto" } else { "orthogonal" }
+        if m.skewed.is_some() {
+            "non-orthogonal: shape, voxel and box above are the orthogonal grid it was resampled onto"
+        } else {
+            "orthogonal"
+        }
     );
     if let Some(k) = &m.skewed {
         let g = &k.grid;
@@ -91,7 +96,11 @@ pub fn map_report(m: &engine::MapFile) -> String {
         h.nversion
     );
     out += &format!("values       min {:.5}, max {:.5}, mean {:.5}, sd {:.5}", s.min, s.max, s.mean, s.rms);
-    out += &if non_finite > 0 { format!(" (over the finite voxels; {non_finite} NaN or infinite)\n") } else { "\n".into() };
+    out += &if non_finite > 0 {
+        format!(" (over the finite voxels; {non_finite} NaN or infinite)\n")
+    } else {
+        "\n".into()
+    };
     out += &format!(
         "header stats min {:.5}, max {:.5}, mean {:.5}, rms {:.5}\n",
         h.header_stats.min, h.header_stats.max, h.header_stats.mean, h.header_stats.rms

@@ -94,7 +94,9 @@ pub fn scan_input(dir: &Path) -> Result<(Vec<Entry>, Vec<Failure>), DatasetError
             .collect();
         files.sort();
         let kinds: Vec<Option<Kind>> = files.iter().map(|p| kind_of(p)).collect();
-        let of = |k: Kind| -> Vec<&PathBuf> { files.iter().zip(&kinds).filter(|(_, kk)| **kk == Some(k)).map(|(p, _)| p).collect() };
+        let of = |k: Kind| -> Vec<&PathBuf> {
+            files.iter().zip(&kinds).filter(|(_, kk)| **kk == Some(k)).map(|(p, _)| p).collect()
+        };
         let (maps, models) = (of(Kind::Map), of(Kind::Model));
         let names = |v: &[&PathBuf]| v.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(";");
         if maps.len() == 1 && models.len() == 1 {
