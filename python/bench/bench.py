@@ -59,19 +59,26 @@ def main():
                             "--out", tmp / "cli"], capture_output=True, text=True, check=True)
         cli_label.append(float(re.search(r"label ([0-9.]+) s", p.stdout).group(1)))
     t_cli = min(cli_label)
-    t_py = best(a.rounds, lambda: cl.label(m, model, simulated=sim))
-    lab = cl.label(m, model, simulated=sim)
-    t_engine = lab.stats["seconds"]
+    calls, engine = [], []
+    for _ in range(a.rounds):
+        t = time.perf_counter()
+        lab = cl.label(m, model, simulated=sim)
+        calls.append(time.perf_counter() - t)
+        engine.append(lab.stats["seconds"])
+    t_py = min(calls)
     print(f"label      cli label step {t_cli:.3f} s | cl.label whole call {t_py:.3f} s "
-          f"(engine part {t_engine:.3f} s) | ratio {t_py / t_cli:.2f}x (goal <= 1.3x)")
+          f"(its engine label step {min(engine):.3f} s) | ratio {t_py / t_cli:.2f}x (goal <= 1.3x)")
 
     # 2. reading maps into numpy
     for p in [mp, REPO / ".." / "shared" / "data" / "real" / "5ni1" / "emd_3488.mrc"]:
         def with_mrcfile():
             with mrcfile.open(p) as f:
                 return np.array(f.data)  # copied into memory (the file is closed after)
-        t_mrc = best(a.rounds * 2, with_mrcfile)
-        t_cl = best(a.rounds * 2, lambda: cl.read_map(p).data)
+        # interleaved, best of many: the machine is shared, and both see the same page cache
+        t_mrc, t_cl = float("inf"), float("inf")
+        for _ in range(a.rounds * 4):
+            t_mrc = min(t_mrc, best(1, with_mrcfile))
+            t_cl = min(t_cl, best(1, lambda: cl.read_map(p).data))
         assert np.array_equal(cl.read_map(p).data, with_mrcfile())
         print(f"read_map   {p.name} ({p.stat().st_size / 1e6:.1f} MB): mrcfile + copy {t_mrc * 1e3:.1f} ms | "
               f"cl.read_map {t_cl * 1e3:.1f} ms | ratio {t_cl / t_mrc:.2f}x (goal < 1)")
