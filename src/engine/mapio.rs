@@ -180,11 +180,20 @@ fn read_source(src: Source<'_>, name: &Path) -> Result<MapFile, MapError> {
     } else {
         src.reader(&p)?
     };
-    let block = reader
-        .convert::<f32>()
-        .read_volume()
-        .map_err(|e| MapError::Invalid(p.clone(), format!("cannot decode voxel data: {e}")))?;
-    let crs = block.data;
+    // Plain little-endian float32 (what EMDB and this engine write) is one read into the voxel
+    // buffer: mrc's decode-and-convert took several times as long as the read itself
+    // (python/bench/bench.py, where read_map must beat mrcfile's read plus a copy).
+    let plain_f32 = !gzipped && h.mode == 2 && !info.big_endian && cfg!(target_endian = "little") && file_len == expect;
+    let crs = match (&src, plain_f32) {
+        (Source::File(path), true) => read_f32_at(path, HEADER as u64 + nsymbt, voxels as usize).map_err(io)?,
+        _ => {
+            reader
+                .convert::<f32>()
+                .read_volume()
+                .map_err(|e| MapError::Invalid(p.clone(), format!("cannot decode voxel data: {e}")))?
+                .data
+        }
+    };
     if crs.len() as u64 != voxels {
         return Err(MapError::Invalid(p, format!("decoded {} voxels, the header says {voxels}", crs.len())));
     }
@@ -245,6 +254,16 @@ fn read_source(src: Source<'_>, name: &Path) -> Result<MapFile, MapError> {
         warnings.push("the map holds NaN or infinite values".into());
     }
     Ok(MapFile { path: p, volume: Volume { grid, data }, header: info, warnings })
+}
+
+/// `n` little-endian float32 values at byte `offset` of a file, read straight into the buffer.
+fn read_f32_at(path: &Path, offset: u64, n: usize) -> std::io::Result<Vec<f32>> {
+    use std::io::{Seek, SeekFrom};
+    let mut f = std::fs::File::open(path)?;
+    f.seek(SeekFrom::Start(offset))?;
+    let mut v = vec![0f32; n];
+    f.read_exact(bytemuck::cast_slice_mut(&mut v))?;
+    Ok(v)
 }
 
 /// The decoded 1024-byte header, read through gzip when the bytes start with its magic, and
