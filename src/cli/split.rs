@@ -5,8 +5,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
 
-use crate::engine::dataset::metadata::read_csv;
-use crate::engine::dataset::split::{DEFAULT_EDGES, Fractions, split};
+use crate::engine::dataset::split::{DEFAULT_EDGES, Fractions, split, split_items};
 use crate::engine::dataset::write_text;
 use crate::engine::table;
 
@@ -37,18 +36,7 @@ pub struct SplitArgs {
 }
 
 pub fn run(args: &SplitArgs) -> Result<()> {
-    let meta = args.dataset.join("metadata.csv");
-    let (head, rows) = read_csv(&meta).with_context(|| "run `cryolabel batch` (or `merge`) first")?;
-    let (Some(ci), Some(cr)) = (head.iter().position(|h| h == "id"), head.iter().position(|h| h == "resolution"))
-    else {
-        bail!("{}: no id and resolution columns", meta.display());
-    };
-    let mut items = Vec::new();
-    for r in &rows {
-        let res: f64 =
-            r[cr].parse().with_context(|| format!("{}: entry {}: resolution {:?}", meta.display(), r[ci], r[cr]))?;
-        items.push((r[ci].clone(), res));
-    }
+    let items = split_items(&args.dataset).with_context(|| "run `cryolabel batch` (or `merge`) first")?;
     let f = &args.fractions;
     if f.len() != 3 {
         bail!("--fractions takes three numbers, train,validation,test (e.g. 0.8,0.1,0.1); got {f:?}");

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use super::error::MapError;
 use super::formats::{Compression, read_up_to};
-use super::grid::{Stats, Volume};
+use super::grid::{Grid, Stats, Volume};
 use super::placement::placement;
 use super::skew::{SkewedVolume, cell_axes, is_orthogonal};
 
@@ -198,11 +198,20 @@ fn read_source(src: Source<'_>, name: &Path) -> Result<MapFile, MapError> {
     } else {
         src.reader(&p)?
     };
-    let block = reader
-        .convert::<f32>()
-        .read_volume()
-        .map_err(|e| MapError::Invalid(p.clone(), format!("cannot decode voxel data: {e}")))?;
-    let crs = block.data;
+    // Plain little-endian float32 (what EMDB and this engine write) is one read into the voxel
+    // buffer: mrc's decode-and-convert took several times as long as the read itself
+    // (python/bench/bench.py, where read_map must beat mrcfile's read plus a copy).
+    let plain_f32 = compression == Compression::None && h.mode == 2 && !info.big_endian && cfg!(target_endian = "little") && file_len == expect;
+    let crs = match (&src, plain_f32) {
+        (Source::File(path), true) => read_f32_at(path, HEADER as u64 + nsymbt, voxels as usize).map_err(io)?,
+        _ => {
+            reader
+                .convert::<f32>()
+                .read_volume()
+                .map_err(|e| MapError::Invalid(p.clone(), format!("cannot decode voxel data: {e}")))?
+                .data
+        }
+    };
     if crs.len() as u64 != voxels {
         return Err(MapError::Invalid(p, format!("decoded {} voxels, the header says {voxels}", crs.len())));
     }
@@ -232,6 +241,16 @@ fn read_source(src: Source<'_>, name: &Path) -> Result<MapFile, MapError> {
         }
     };
     Ok(MapFile { path: p, volume: Volume { grid: place.grid, data }, header: info, warnings, skewed })
+}
+
+/// `n` little-endian float32 values at byte `offset` of a file, read straight into the buffer.
+fn read_f32_at(path: &Path, offset: u64, n: usize) -> std::io::Result<Vec<f32>> {
+    use std::io::{Seek, SeekFrom};
+    let mut f = std::fs::File::open(path)?;
+    f.seek(SeekFrom::Start(offset))?;
+    let mut v = vec![0f32; n];
+    f.read_exact(bytemuck::cast_slice_mut(&mut v))?;
+    Ok(v)
 }
 
 /// The decoded 1024-byte header, decompressed when the bytes start with a compressor's magic
@@ -363,6 +382,37 @@ pub fn read_header_size(path: &Path) -> Result<HeaderSize, MapError> {
     })
 }
 
+/// Where a map's voxels lie in its file, for readers that memory-map it (the Python package's
+/// CubeDataset reads training cubes lazily from a data-set folder this way).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RawLayout {
+    /// Voxels along x, y, z.
+    pub shape: [usize; 3],
+    /// MRC mode (2 float32, 1 int16, ...).
+    pub mode: i32,
+    /// Byte offset of voxel 0.
+    pub offset: u64,
+}
+
+/// The raw layout of a map whose bytes can be used in place: not gzipped, little-endian,
+/// axis order 1,2,3, exactly as long as its header says (every map the engine writes).
+/// `Ok(None)` for any other readable map: read it with [`read_map`] instead.
+pub fn raw_layout(path: &Path) -> Result<Option<RawLayout>, MapError> {
+    let (h, compression) = read_head(&Source::File(path), path)?;
+    let info = check_header(path, &h, &mut Vec::new())?;
+    let len = std::fs::metadata(path).map_err(|e| MapError::Io(path.to_path_buf(), e))?.len();
+    let shape = [h.nx as usize, h.ny as usize, h.nz as usize];
+    let bpv = bytes_per_voxel(h.mode).unwrap_or(4);
+    let offset = HEADER as u64 + h.nsymbt as u64;
+    let data = (shape[0] * shape[1] * shape[2]) as u64 * bpv;
+    // A skewed lattice is never used in place: read_map resamples it onto an orthogonal grid.
+    let plain = compression == Compression::None
+        && !info.big_endian
+        && [h.mapc, h.mapr, h.maps] == [1, 2, 3]
+        && is_orthogonal([h.alpha, h.beta, h.gamma]);
+    Ok((plain && len == offset + data).then_some(RawLayout { shape, mode: h.mode, offset }))
+}
+
 /// Reorder file-order data (columns fastest) into x-fastest order.
 fn permute_to_xyz(crs: &[f32], n_crs: [usize; 3], axis: [usize; 3], shape: [usize; 3]) -> Vec<f32> {
     let mut out = vec![0.0f32; crs.len()];
@@ -403,8 +453,19 @@ impl MapValue for i16 {
 /// CELLA = N x voxel, exact DMIN/DMAX/DMEAN and RMS = standard deviation, MRC2014 stamp.
 /// `.gz` paths are gzipped. Atomic: temporary file in the same folder, then rename.
 pub fn write_map<T: MapValue>(path: &Path, vol: &Volume<T>, label: &str) -> Result<(), MapError> {
-    let g = &vol.grid;
-    let stats = Stats::of(&vol.data);
+    write_map_data(path, &vol.grid, &vol.data, label)
+}
+
+/// [`write_map`] of voxels held elsewhere (x fastest, `grid.len()` of them): the Python
+/// package writes numpy arrays through this without copying them into a `Volume`.
+pub fn write_map_data<T: MapValue>(path: &Path, g: &Grid, data: &[T], label: &str) -> Result<(), MapError> {
+    if data.len() != g.len() {
+        return Err(MapError::Invalid(
+            path.to_path_buf(),
+            format!("{} values for a {:?} grid of {} voxels", data.len(), g.shape, g.len()),
+        ));
+    }
+    let stats = Stats::of(data);
     let mut h = mrc::Header::new();
     h.nx = g.shape[0] as i32;
     h.ny = g.shape[1] as i32;
@@ -434,7 +495,7 @@ pub fn write_map<T: MapValue>(path: &Path, vol: &Volume<T>, label: &str) -> Resu
     let put = |w: &mut dyn Write| -> std::io::Result<()> {
         w.write_all(&head)?;
         let mut chunk = Vec::with_capacity(1 << 16);
-        for part in vol.data.chunks(1 << 14) {
+        for part in data.chunks(1 << 14) {
             chunk.clear();
             for &v in part {
                 v.put_le(&mut chunk);

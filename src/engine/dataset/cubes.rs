@@ -56,14 +56,20 @@ pub const INDEX_COLUMNS: &[&str] =
 pub const PARTS: [&str; 4] = ["map", "regression", "classification", "types"];
 
 fn window<T: Copy + Default>(v: &Volume<T>, o: [usize; 3], s: usize) -> Vec<T> {
-    let n = v.grid.shape;
+    window_of(&v.data, v.grid.shape, o, s)
+}
+
+/// The s^3 window at voxel `o` of x-fastest `data` of `shape`, (z, y, x) order, zero past the
+/// end. Public for the Python package's CubeDataset, which cuts the same windows from
+/// memory-mapped files.
+pub fn window_of<T: Copy + Default>(data: &[T], n: [usize; 3], o: [usize; 3], s: usize) -> Vec<T> {
     let mut out = vec![T::default(); s * s * s];
     for z in 0..s.min(n[2].saturating_sub(o[2])) {
         for y in 0..s.min(n[1].saturating_sub(o[1])) {
             let w = s.min(n[0].saturating_sub(o[0]));
-            let src = v.grid.offset([o[0], o[1] + y, o[2] + z]);
+            let src = o[0] + n[0] * (o[1] + y + n[1] * (o[2] + z));
             let dst = (z * s + y) * s;
-            out[dst..dst + w].copy_from_slice(&v.data[src..src + w]);
+            out[dst..dst + w].copy_from_slice(&data[src..src + w]);
         }
     }
     out
@@ -72,6 +78,33 @@ fn window<T: Copy + Default>(v: &Volume<T>, o: [usize; 3], s: usize) -> Vec<T> {
 fn write_npy<T: NpyValue>(path: &Path, data: &[T], s: usize) -> Result<(), DatasetError> {
     let bytes = to_npy(data, &[s, s, s]);
     write_atomic(path, |f| std::io::Write::write_all(f, &bytes)).map_err(DatasetError::from)
+}
+
+/// Every window origin (i, j, k) of a grid of `shape`, x fastest then y then z: the order of
+/// the cubes in index.csv and in the Python CubeDataset.
+pub fn cube_origins(shape: [usize; 3], size: usize, stride: usize) -> Vec<[usize; 3]> {
+    let [xs, ys, zs] = [0, 1, 2].map(|a| starts(shape[a], size, stride));
+    let mut origins: Vec<[usize; 3]> = Vec::with_capacity(xs.len() * ys.len() * zs.len());
+    for &k in &zs {
+        for &j in &ys {
+            origins.extend(xs.iter().map(|&i| [i, j, k]));
+        }
+    }
+    origins
+}
+
+/// Voxels per class 0, 1, 2 of a classification window at `o` (padding not counted); a cube
+/// with no class 1 or 2 is empty and `cubes` drops it unless asked to keep it.
+pub fn class_counts(c: &[i16], shape: [usize; 3], o: [usize; 3], s: usize) -> [usize; 3] {
+    let inside = (0..3).map(|a| s.min(shape[a] - o[a])).product::<usize>();
+    let mut counts = [0usize; 3];
+    for &v in c {
+        if (1..=2).contains(&v) {
+            counts[v as usize] += 1;
+        }
+    }
+    counts[0] = inside - counts[1] - counts[2];
+    counts
 }
 
 /// Cut one entry of a data-set folder into cubes under `<out>/<id>/`.
@@ -98,25 +131,12 @@ pub fn cube_entry(dataset: &Path, id: &str, out: &Path, p: &CubeParams) -> Resul
     std::fs::create_dir_all(&dir).map_err(|e| DatasetError::Write(dir.clone(), e))?;
     let s = p.size;
     let g = map.grid;
-    let [xs, ys, zs] = [0, 1, 2].map(|a| starts(g.shape[a], s, p.stride));
-    let mut origins: Vec<[usize; 3]> = Vec::with_capacity(xs.len() * ys.len() * zs.len());
-    for &k in &zs {
-        for &j in &ys {
-            origins.extend(xs.iter().map(|&i| [i, j, k]));
-        }
-    }
+    let origins = cube_origins(g.shape, s, p.stride);
     let cubes: Vec<Option<Cube>> = origins
         .par_iter()
         .map(|&o| -> Result<Option<Cube>, DatasetError> {
             let c = window(&cls, o, s);
-            let inside = (0..3).map(|a| s.min(g.shape[a] - o[a])).product::<usize>();
-            let mut counts = [0usize; 3];
-            for &v in &c {
-                if (1..=2).contains(&v) {
-                    counts[v as usize] += 1;
-                }
-            }
-            counts[0] = inside - counts[1] - counts[2];
+            let counts = class_counts(&c, g.shape, o, s);
             if counts[1] + counts[2] == 0 && !p.keep_empty {
                 return Ok(None);
             }
