@@ -1,6 +1,7 @@
 //! The engine: grid geometry, map and model readers/writers, resampling, simulation and
 //! labeling. Pure library code: no GUI types, usable from the CLI, the viewer and batch.
 
+pub mod archive;
 pub mod dataset;
 pub mod error;
 pub mod export;

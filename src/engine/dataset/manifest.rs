@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use super::{DatasetError, csv_fields};
+use crate::engine::archive::ids::{self, Accession, Slot};
 
 /// One data-set entry to prepare.
 #[derive(Clone, Debug, PartialEq)]
@@ -24,9 +25,11 @@ pub struct Failure {
     pub reason: String,
 }
 
-/// Read a manifest: a header row naming `id`, `map`, `model` and optionally `resolution`
-/// (any order, other columns ignored); `#` lines and blank lines skipped. Relative paths are
-/// resolved against the manifest's folder, so a manifest travels with its data.
+/// Read a manifest: a header row naming `id`, `map` (or `emdb`), `model` (or `pdb`) and
+/// optionally `resolution` (any order, other columns ignored); `#` lines and blank lines
+/// skipped. Relative paths are resolved against the manifest's folder, so a manifest travels
+/// with its data; ids (emdb:3488, EMD-3488, 3488 in an `emdb` column; pdb:5me2, 5me2) are kept
+/// as typed for the caller to fetch. An EMDB id's model may be left empty (its first fitted one).
 pub fn read_manifest(path: &Path) -> Result<Vec<Entry>, DatasetError> {
     let text = std::fs::read_to_string(path).map_err(|e| DatasetError::Read(path.to_path_buf(), e))?;
     let base = path.parent().unwrap_or(Path::new("."));
@@ -35,16 +38,32 @@ pub fn read_manifest(path: &Path) -> Result<Vec<Entry>, DatasetError> {
     let (_, head) = lines.next().ok_or_else(|| bad("empty manifest".into()))?;
     let head: Vec<String> = csv_fields(head).into_iter().map(|h| h.to_ascii_lowercase()).collect();
     let col = |name: &str| head.iter().position(|h| h == name);
-    let (Some(ci), Some(cm), Some(cmo)) = (col("id"), col("map"), col("model")) else {
-        return Err(bad(format!("the header must name id, map and model (optionally resolution); it has {head:?}")));
+    let (Some(ci), Some(cm), Some(cmo)) = (col("id"), col("map").or(col("emdb")), col("model").or(col("pdb"))) else {
+        return Err(bad(format!(
+            "the header must name id, map and model (or id, emdb and pdb; optionally resolution); it has {head:?}"
+        )));
+    };
+    let emdb_column = col("map").is_none();
+    // an id stays as typed (the CLI fetches it); anything else is a path against the manifest
+    let word = |v: &str| {
+        if emdb_column && !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) {
+            format!("emdb:{v}")
+        } else {
+            v.into()
+        }
+    };
+    let locate = |v: &str, slot: Slot| {
+        if ids::classify(v, slot, base).is_some() { PathBuf::from(v) } else { base.join(v) }
     };
     let cr = col("resolution");
     let mut out: Vec<Entry> = Vec::new();
     for (n, line) in lines {
         let f = csv_fields(line);
         let get = |c: usize| f.get(c).map(String::as_str).unwrap_or("");
-        let (id, map, model) = (get(ci), get(cm), get(cmo));
-        if id.is_empty() || map.is_empty() || model.is_empty() {
+        let (id, map, model) = (get(ci), word(get(cm)), get(cmo));
+        let map = map.as_str();
+        let emdb_alone = model.is_empty() && matches!(ids::classify(map, Slot::Map, base), Some(Accession::Emdb(_)));
+        if id.is_empty() || map.is_empty() || (model.is_empty() && !emdb_alone) {
             return Err(bad(format!("line {}: id, map and model must all be given", n + 1)));
         }
         let resolution = match cr.map(get).filter(|s| !s.is_empty()) {
@@ -57,7 +76,8 @@ pub fn read_manifest(path: &Path) -> Result<Vec<Entry>, DatasetError> {
         if out.iter().any(|e| e.id == id) {
             return Err(bad(format!("line {}: id {id:?} appears twice", n + 1)));
         }
-        out.push(Entry { id: id.to_string(), map: base.join(map), model: base.join(model), resolution });
+        let model = if model.is_empty() { PathBuf::new() } else { locate(model, Slot::Model) };
+        out.push(Entry { id: id.to_string(), map: locate(map, Slot::Map), model, resolution });
     }
     Ok(out)
 }
