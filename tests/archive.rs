@@ -415,3 +415,93 @@ fn offline_uses_the_cache_alone() {
     let (ok, _, err) = run(cryolabel(&server, &cache), &["fetch", "pdb:5m"]);
     assert!(!ok && err.contains("not an id"), "{err}");
 }
+
+/// The viewer's File > Open accession…: fetched in the background through the same resolver,
+/// the map opens at the author's contour with the header's resolution, and the entry is
+/// remembered in the recent list.
+#[cfg(feature = "gui")]
+#[test]
+fn viewer_open_accession_uses_the_authors_contour() {
+    use cryolabel::app::{CryolabelApp, StartOptions};
+    use cryolabel::engine::archive::Settings;
+    use eframe::egui;
+    use egui_kittest::Harness;
+    use egui_kittest::kittest::Queryable;
+
+    let server = serve(|_| {});
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Settings::new(server.url("emdb"), server.url("pdb"), dir.path().join("cache"), Duration::from_secs(2));
+    s.retries = 1;
+    s.backoff = Duration::from_millis(50);
+    let recent = dir.path().join("recent.txt");
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1400.0, 880.0))
+        .wgpu()
+        .build_eframe(|cc| CryolabelApp::new(cc, StartOptions::default()));
+    {
+        let a = &mut h.state_mut().accession;
+        a.settings = Some(s);
+        a.recent_file = Some(recent.clone());
+        a.recent.clear();
+    }
+    h.run_steps(2);
+    h.get_by_label("File").click();
+    h.run_steps(2);
+    h.get_by_label("Open accession…").click();
+    h.run_steps(2);
+    h.state_mut().accession.text = "emdb:3488".into();
+    h.run_steps(1);
+    h.get_by_label("Fetch and open").click();
+    for _ in 0..1500 {
+        h.step();
+        let st = &h.state().session;
+        if st.map.is_some() && st.model.is_some() && !st.jobs.busy() {
+            break;
+        }
+        assert!(st.error.is_none(), "{:?}", st.error);
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let st = &h.state().session;
+    assert!(st.map.is_some() && st.model.is_some(), "map and its fitted model opened; error {:?}", st.error);
+    assert_eq!(st.view.contour_level, 0.12, "the author's contour");
+    assert_eq!(st.resolution, Some(3.2));
+    assert_eq!(std::fs::read_to_string(&recent).unwrap().trim(), "emdb:3488");
+}
+
+/// `cryolabel view emdb:3488` and `cryolabel view EMD-3488 5me2` in the real window under
+/// Xvfb (with --screenshot so they exit): the header's facts are used and said.
+#[cfg(feature = "gui")]
+#[test]
+fn view_by_id_in_the_window() {
+    use std::process::Stdio;
+    if Command::new("Xvfb").arg("-help").stderr(Stdio::null()).stdout(Stdio::null()).status().is_err() {
+        assert!(std::env::var_os("CI").is_none(), "CI must install Xvfb (.ci/run does)");
+        eprintln!("skipped: Xvfb is not installed");
+        return;
+    }
+    let server = serve(|_| {});
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let display = format!(":{}", 50 + std::process::id() % 100);
+    let mut xvfb = Command::new("Xvfb")
+        .args([display.as_str(), "-screen", "0", "1400x900x24", "-nolisten", "tcp"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start Xvfb");
+    std::thread::sleep(Duration::from_millis(800));
+    for (k, words) in [["emdb:3488", ""], ["EMD-3488", "5me2"]].iter().enumerate() {
+        let shot = dir.path().join(format!("shot{k}.png"));
+        let mut c = cryolabel(&server, &cache);
+        c.arg("view").args(words.iter().filter(|w| !w.is_empty())).arg("--screenshot").arg(&shot);
+        c.env("DISPLAY", &display).env_remove("WAYLAND_DISPLAY").env("XDG_RUNTIME_DIR", dir.path());
+        let o = c.output().expect("run cryolabel view");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(o.status.success(), "{words:?}: {err}");
+        assert!(err.contains("EMD-3488: resolution 3.2 Å, author's contour 0.12"), "{err}");
+        assert!(err.contains("pdb:5me2 model:"), "{err}");
+        assert!(image::open(&shot).is_ok(), "a PNG was written");
+    }
+    let _ = xvfb.kill();
+    let _ = xvfb.wait();
+}

@@ -64,6 +64,8 @@ pub enum Done {
         path: Option<PathBuf>,
     },
     PickedFolder(Option<PathBuf>),
+    /// Files of an accession (File > Open accession…), fetched into the cache.
+    Accession(Result<engine::archive::Resolved, String>),
 }
 
 /// Spawns jobs and collects their results. Labeling is special: only the newest request
@@ -277,6 +279,26 @@ impl Jobs {
                 None => d.add_filter("Map or model", &["mrc", "map", "ccp4", "pdb", "pdb1", "cif", "mmcif", "gz"]),
             };
             Done::Picked { role, path: d.pick_file() }
+        });
+    }
+
+    /// Fetch the entries typed into Open accession (`emdb:3488 pdb:5me2`) in the background,
+    /// through the same `engine::archive::resolve` as the command line. `settings` None: from
+    /// the environment (CRYOLABEL_EMDB_URL, CRYOLABEL_CACHE, …).
+    pub fn fetch_accession(&mut self, text: String, settings: Option<engine::archive::Settings>) {
+        self.spawn(move || {
+            Done::Accession((|| {
+                use engine::archive::{Input, Slot, quiet, resolve};
+                let s = match settings {
+                    Some(s) => s,
+                    None => engine::archive::Settings::from_env(None, false).map_err(|e| e.to_string())?,
+                };
+                let words: Vec<Input> = text.split_whitespace().map(|word| Input { word, slot: Slot::Id }).collect();
+                if words.is_empty() {
+                    return Err("type an id, e.g. emdb:3488 pdb:5me2".to_string());
+                }
+                resolve(&words, Path::new("."), true, &s, &quiet).map_err(|e| e.to_string())
+            })())
         });
     }
 

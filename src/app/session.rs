@@ -122,6 +122,8 @@ pub struct Session {
     pub revision: u64,
     /// The last map-model FSC; stale when its `revision` is not the session's.
     pub fsc: Option<FscResult>,
+    /// Contour level for the next map that loads (an EMDB entry's author's level).
+    pub pending_contour: Option<f32>,
 }
 
 impl Default for Session {
@@ -150,6 +152,7 @@ impl Default for Session {
             picked_folder: None,
             revision: 0,
             fsc: None,
+            pending_contour: None,
         }
     }
 }
@@ -181,7 +184,8 @@ impl Session {
                 let path = m.file.path.clone();
                 let grid = m.volume.grid;
                 self.view.focus = grid.shape.map(|n| n / 2);
-                self.view.contour_level = m.histogram.level_enclosing(0.01);
+                self.view.contour_level =
+                    self.pending_contour.take().unwrap_or_else(|| m.histogram.level_enclosing(0.01));
                 self.view.style.map_window = (m.histogram.quantile(0.05), m.histogram.level_enclosing(0.002));
                 self.map = Some(m);
                 self.map_path = Some(path);
@@ -252,6 +256,20 @@ impl Session {
             Done::Picked { role, path: Some(p) } => self.open(&p, role),
             Done::PickedFolder(p) => self.picked_folder = p.or(self.picked_folder.take()),
             Done::Picked { path: None, .. } => {}
+            Done::Accession(Ok(r)) => {
+                self.pending_contour = r.contour();
+                self.resolution = r.resolution().map(|v| v as f32).or(self.resolution);
+                let opened = [(&r.map, Role::Map), (&r.model, Role::Model)];
+                for (p, role) in opened {
+                    if let Some(p) = p {
+                        self.open(p, Some(role));
+                    }
+                }
+                let ids: Vec<String> =
+                    r.emdb.iter().map(|e| e.to_string()).chain(r.pdb.iter().map(|p| format!("pdb:{p}"))).collect();
+                self.notice = Some(format!("opened {}", ids.join(" ")));
+            }
+            Done::Accession(Err(e)) => self.error = Some(e),
         }
     }
 
