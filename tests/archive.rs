@@ -414,6 +414,19 @@ fn offline_uses_the_cache_alone() {
     // bad words are said as such
     let (ok, _, err) = run(cryolabel(&server, &cache), &["fetch", "pdb:5m"]);
     assert!(!ok && err.contains("not an id"), "{err}");
+    // info, label and fsc take ids too
+    let (ok, out, err) = run(cryolabel(&server, &cache), &["info", "--offline", "emdb:3488"]);
+    assert!(ok && out.contains("100") && err.contains("EMD-3488: resolution 3.2"), "{out}\n{err}");
+    let (ok, out, err) = run(cryolabel(&server, &cache), &["info", "--offline", "5me2"]);
+    assert!(ok && out.contains("4468"), "{out}\n{err}");
+    let labels = dir.path().join("labels");
+    let args = ["label", "--offline", "--map", "emdb:3488", "--model", "pdb:5me2", "--out", labels.to_str().unwrap()];
+    let (ok, _, err) = run(cryolabel(&server, &cache), &args);
+    assert!(ok, "{err}");
+    assert!(std::fs::read_dir(&labels).unwrap().count() >= 3);
+    let (ok, out, err) = run(cryolabel(&server, &cache), &["fsc", "--offline", "--map", "EMD-3488", "--model", "5me2"]);
+    assert!(ok && out.contains("3.2"), "{out}\n{err}");
+    assert_eq!(server.requests().len(), n, "offline made no request");
 }
 
 /// The viewer's File > Open accession…: fetched in the background through the same resolver,

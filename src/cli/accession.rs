@@ -160,3 +160,24 @@ pub fn resolve_many(
     let results = results.into_inner().unwrap_or_else(|e| e.into_inner());
     Ok(results.into_iter().map(|r| r.unwrap_or_else(|| Err(archive::ArchiveError::Input("not run".into())))).collect())
 }
+
+/// For commands whose path options stay `PathBuf`s (clap takes any word): replace an id in
+/// `map` / `model` by the cached file, fetching it first. No fitted-model guessing here: these
+/// commands name their model.
+pub fn localize(map: Option<&mut PathBuf>, model: Option<&mut PathBuf>, opts: &ArchiveOptions) -> Result<Resolved> {
+    let words: Vec<(String, archive::Slot)> =
+        [(map.as_deref(), archive::Slot::Map), (model.as_deref(), archive::Slot::Model)]
+            .into_iter()
+            .filter_map(|(p, slot)| p.map(|p| (p.to_string_lossy().to_string(), slot)))
+            .collect();
+    let inputs: Vec<Input> = words.iter().map(|(w, slot)| Input { word: w, slot: *slot }).collect();
+    let r = resolve(&inputs, false, opts)?;
+    // an id goes where its archive says; put each file back into the option that named it
+    let mut files = [r.map.clone(), r.model.clone()].into_iter().flatten().collect::<Vec<_>>().into_iter();
+    for p in [map, model].into_iter().flatten() {
+        if let Some(f) = files.next() {
+            *p = f;
+        }
+    }
+    Ok(r)
+}

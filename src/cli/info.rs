@@ -9,8 +9,11 @@ use crate::engine;
 
 #[derive(Args, Debug, Clone)]
 pub struct InfoArgs {
-    /// A map (.mrc, .map, .ccp4, .gz) or a model (.pdb, .pdb1, .cif, ...).
+    /// A map (.mrc, .map, .ccp4, .gz) or a model (.pdb, .pdb1, .cif, ...), or an id
+    /// (emdb:3488, EMD-3488; pdb:5me2, 5me2), fetched into the cache.
     pub file: PathBuf,
+    #[command(flatten)]
+    pub archive: super::accession::ArchiveOptions,
 }
 
 /// Whether a path looks like a map rather than a model (by content: an MRC header has a
@@ -22,6 +25,9 @@ pub fn looks_like_map(path: &Path) -> bool {
 }
 
 pub fn run(args: &InfoArgs) -> Result<()> {
+    let mut args = args.clone();
+    // one word, map or model: an EMDB id resolves to the map, anything else stands as the model
+    super::accession::localize(None, Some(&mut args.file), &args.archive)?;
     if looks_like_map(&args.file) {
         print!("{}", map_report(&engine::read_map(&args.file)?));
     } else {
