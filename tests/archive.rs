@@ -478,6 +478,7 @@ fn viewer_open_accession_uses_the_authors_contour() {
     assert!(st.map.is_some() && st.model.is_some(), "map and its fitted model opened; error {:?}", st.error);
     assert_eq!(st.view.contour_level, 0.12, "the author's contour");
     assert_eq!(st.resolution, Some(3.2));
+    assert_eq!(st.fsc_resolution(), (3.2, "from the EMDB header"));
     assert_eq!(std::fs::read_to_string(&recent).unwrap().trim(), "emdb:3488");
 }
 

@@ -42,6 +42,8 @@ pub struct StartOptions {
     pub view3d: bool,
     /// Initial contour level (an EMDB entry's author's level) instead of the 1% level.
     pub contour: Option<f32>,
+    /// `resolution` is an EMDB header's (said so in the Validation panel).
+    pub resolution_from_header: bool,
 }
 
 /// The screenshot requested on the command line: taken when the data are ready.
@@ -78,6 +80,7 @@ impl CryolabelApp {
         session.jobs.set_context(cc.egui_ctx.clone());
         session.resolution = opts.resolution;
         session.pending_contour = opts.contour;
+        session.resolution_from_header = opts.resolution_from_header;
         for (p, role) in [(&opts.map, Role::Map), (&opts.model, Role::Model), (&opts.simulated, Role::Simulated)] {
             if let Some(p) = p {
                 session.open(p, Some(role));

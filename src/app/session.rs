@@ -124,6 +124,8 @@ pub struct Session {
     pub fsc: Option<FscResult>,
     /// Contour level for the next map that loads (an EMDB entry's author's level).
     pub pending_contour: Option<f32>,
+    /// `resolution` came from an EMDB header, not from --resolution.
+    pub resolution_from_header: bool,
 }
 
 impl Default for Session {
@@ -153,6 +155,7 @@ impl Default for Session {
             revision: 0,
             fsc: None,
             pending_contour: None,
+            resolution_from_header: false,
         }
     }
 }
@@ -258,7 +261,10 @@ impl Session {
             Done::Picked { path: None, .. } => {}
             Done::Accession(Ok(r)) => {
                 self.pending_contour = r.contour();
-                self.resolution = r.resolution().map(|v| v as f32).or(self.resolution);
+                if let Some(res) = r.resolution() {
+                    self.resolution = Some(res as f32);
+                    self.resolution_from_header = true;
+                }
                 let opened = [(&r.map, Role::Map), (&r.model, Role::Model)];
                 for (p, role) in opened {
                     if let Some(p) = p {
@@ -308,7 +314,7 @@ impl Session {
     pub fn fsc_resolution(&self) -> (f32, &'static str) {
         // the same order as the CLI and the viewer's simulation: what the user said wins
         if let Some(r) = self.resolution {
-            (r, "from --resolution")
+            (r, if self.resolution_from_header { "from the EMDB header" } else { "from --resolution" })
         } else if let Some(r) = self.model.as_ref().and_then(|m| crate::engine::simulate::model_resolution(&m.info)) {
             (r as f32, "stated in the model file")
         } else {

@@ -55,6 +55,7 @@ pub fn run(args: &ViewArgs) -> Result<()> {
         opts.map = r.map.clone();
         opts.model = r.model.clone();
         opts.resolution = r.resolution().map(|v| v as f32);
+        opts.resolution_from_header = opts.resolution.is_some() && args.resolution.is_none();
         opts.contour = r.contour();
     }
     opts.simulated = args.simulated.clone().or(opts.simulated);
