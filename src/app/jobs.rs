@@ -91,6 +91,8 @@ pub enum Done {
     PickedFolder(Option<PathBuf>),
     /// A job with no error slot of its own (a file dialog) panicked.
     Crashed(String),
+    /// Files of an accession (File > Open accession…), fetched into the cache.
+    Accession(Result<engine::archive::Resolved, String>),
 }
 
 /// Spawns jobs and collects their results. Labeling is special: only the newest request
@@ -346,6 +348,26 @@ impl Jobs {
             },
             |m| Done::Crashed(format!("the file dialog crashed: {m}")),
         );
+    }
+
+    /// Fetch the entries typed into Open accession (`emdb:3488 pdb:5me2`) in the background,
+    /// through the same `engine::archive::resolve` as the command line. `settings` None: from
+    /// the environment (CRYOLABEL_EMDB_URL, CRYOLABEL_CACHE, …).
+    pub fn fetch_accession(&mut self, text: String, settings: Option<engine::archive::Settings>) {
+        self.spawn(move || {
+            Done::Accession((|| {
+                use engine::archive::{Input, Slot, quiet, resolve};
+                let s = match settings {
+                    Some(s) => s,
+                    None => engine::archive::Settings::from_env(None, false).map_err(|e| e.to_string())?,
+                };
+                let words: Vec<Input> = text.split_whitespace().map(|word| Input { word, slot: Slot::Id }).collect();
+                if words.is_empty() {
+                    return Err("type an id, e.g. emdb:3488 pdb:5me2".to_string());
+                }
+                resolve(&words, Path::new("."), true, &s, &quiet).map_err(|e| e.to_string())
+            })())
+        }, |m| Done::Accession(Err(format!("fetching the accession crashed: {m}"))));
     }
 
     pub fn pick_folder(&mut self) {

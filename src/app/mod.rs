@@ -2,6 +2,7 @@
 //! with a `ui` method that reads and edits it; `CryolabelApp` lays them out and routes
 //! files, keys and the screenshot.
 
+pub mod accession;
 pub mod changes;
 pub mod contour;
 pub mod diagnostics;
@@ -40,6 +41,10 @@ pub struct StartOptions {
     pub screenshot: Option<PathBuf>,
     /// Start in the 3-D view instead of the slices.
     pub view3d: bool,
+    /// Initial contour level (an EMDB entry's author's level) instead of the 1% level.
+    pub contour: Option<f32>,
+    /// `resolution` is an EMDB header's (said so in the Validation panel).
+    pub resolution_from_header: bool,
 }
 
 /// The screenshot requested on the command line: taken when the data are ready.
@@ -61,6 +66,8 @@ pub struct CryolabelApp {
     diagnostics: diagnostics::DiagnosticsPanel,
     pub validation: validation::ValidationPanel,
     pub export: export::ExportPanel,
+    /// File > Open accession… and its recent entries.
+    pub accession: accession::AccessionDialog,
     /// The "open a path" text field.
     path_field: String,
     hover: Option<slices::Hover>,
@@ -73,6 +80,8 @@ impl CryolabelApp {
         let mut session = Session::default();
         session.jobs.set_context(cc.egui_ctx.clone());
         session.resolution = opts.resolution;
+        session.pending_contour = opts.contour;
+        session.resolution_from_header = opts.resolution_from_header;
         for (p, role) in [(&opts.map, Role::Map), (&opts.model, Role::Model), (&opts.simulated, Role::Simulated)] {
             if let Some(p) = p {
                 session.open(p, Some(role));
@@ -89,6 +98,7 @@ impl CryolabelApp {
             diagnostics: Default::default(),
             validation: Default::default(),
             export: Default::default(),
+            accession: Default::default(),
             path_field: String::new(),
             hover: None,
             screenshot: opts.screenshot.map(|path| Screenshot {
@@ -148,6 +158,9 @@ impl CryolabelApp {
                     if ui.button(name).clicked() {
                         self.session.jobs.pick_file(role);
                     }
+                }
+                if ui.button("Open accession…").clicked() {
+                    self.accession.open = true;
                 }
                 ui.separator();
                 if ui.add_enabled(self.session.labels.is_some(), egui::Button::new("Export…")).clicked() {
@@ -245,6 +258,7 @@ impl eframe::App for CryolabelApp {
         self.handle_keys(&ctx);
 
         egui::Panel::top("menu").show(ui, |ui| self.menu(ui));
+        self.accession.ui(&ctx, &mut self.session);
         egui::Panel::bottom("status").show(ui, |ui| readout::status_bar(ui, &mut self.session, self.hover));
         egui::Panel::left("left").default_size(300.0).resizable(true).show(ui, |ui| {
             egui::ScrollArea::vertical().show(ui, |ui| {

@@ -122,6 +122,10 @@ pub struct Session {
     pub revision: u64,
     /// The last map-model FSC; stale when its `revision` is not the session's.
     pub fsc: Option<FscResult>,
+    /// Contour level for the next map that loads (an EMDB entry's author's level).
+    pub pending_contour: Option<f32>,
+    /// `resolution` came from an EMDB header, not from --resolution.
+    pub resolution_from_header: bool,
 }
 
 impl Default for Session {
@@ -150,6 +154,8 @@ impl Default for Session {
             picked_folder: None,
             revision: 0,
             fsc: None,
+            pending_contour: None,
+            resolution_from_header: false,
         }
     }
 }
@@ -189,7 +195,8 @@ impl Session {
                 let path = m.file.path.clone();
                 let grid = m.volume.grid;
                 self.view.focus = grid.shape.map(|n| n / 2);
-                self.view.contour_level = m.histogram.level_enclosing(0.01);
+                self.view.contour_level =
+                    self.pending_contour.take().unwrap_or_else(|| m.histogram.level_enclosing(0.01));
                 self.view.style.map_window = (m.histogram.quantile(0.05), m.histogram.level_enclosing(0.002));
                 self.map = Some(m);
                 self.map_path = Some(path);
@@ -261,6 +268,23 @@ impl Session {
             Done::Picked { role, path: Some(p) } => self.open(&p, role),
             Done::PickedFolder(p) => self.picked_folder = p.or(self.picked_folder.take()),
             Done::Picked { path: None, .. } => {}
+            Done::Accession(Ok(r)) => {
+                self.pending_contour = r.contour();
+                if let Some(res) = r.resolution() {
+                    self.resolution = Some(res as f32);
+                    self.resolution_from_header = true;
+                }
+                let opened = [(&r.map, Role::Map), (&r.model, Role::Model)];
+                for (p, role) in opened {
+                    if let Some(p) = p {
+                        self.open(p, Some(role));
+                    }
+                }
+                let ids: Vec<String> =
+                    r.emdb.iter().map(|e| e.to_string()).chain(r.pdb.iter().map(|p| format!("pdb:{p}"))).collect();
+                self.notice = Some(format!("opened {}", ids.join(" ")));
+            }
+            Done::Accession(Err(e)) => self.error = Some(e),
         }
     }
 
@@ -299,7 +323,7 @@ impl Session {
     pub fn fsc_resolution(&self) -> (f32, &'static str) {
         // the same order as the CLI and the viewer's simulation: what the user said wins
         if let Some(r) = self.resolution {
-            (r, "from --resolution")
+            (r, if self.resolution_from_header { "from the EMDB header" } else { "from --resolution" })
         } else if let Some(r) = self.model.as_ref().and_then(|m| crate::engine::simulate::model_resolution(&m.info)) {
             (r as f32, "stated in the model file")
         } else {

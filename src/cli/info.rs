@@ -11,15 +11,20 @@ use crate::engine::formats::{self, Compression, Kind};
 #[derive(Args, Debug, Clone)]
 pub struct InfoArgs {
     /// A map or a model, told apart by content (MRC/CCP4 header, PDB or mmCIF text), plain,
-    /// gzip or bzip2.
+    /// gzip or bzip2; or an id (emdb:3488, EMD-3488; pdb:5me2, 5me2), fetched into the cache.
     pub file: PathBuf,
     /// For a model: read it as this labeling preset does (which altloc, which residue of a
     /// microheterogeneous position).
     #[arg(long, value_enum, default_value = "denoisecryodata")]
     pub preset: super::PresetArg,
+    #[command(flatten)]
+    pub archive: super::accession::ArchiveOptions,
 }
 
 pub fn run(args: &InfoArgs) -> Result<()> {
+    let mut args = args.clone();
+    // one word, map or model: an EMDB id resolves to the map, anything else stands as the model
+    super::accession::localize(None, Some(&mut args.file), &args.archive)?;
     match formats::identify(&args.file)? {
         Kind::Map => print!("{}", map_report(&engine::read_map(&args.file)?)),
         Kind::Model => {

@@ -10,10 +10,11 @@ use crate::engine::{self, resample::into_grid};
 
 #[derive(Args, Debug, Clone)]
 pub struct LabelArgs {
-    /// Experimental map (.mrc/.map, optionally .gz): the labels use its exact grid.
+    /// Experimental map (.mrc/.map, optionally .gz), or an EMDB id (emdb:3488): the labels use
+    /// its exact grid.
     #[arg(long)]
     pub map: PathBuf,
-    /// Fitted model (PDB, mmCIF or assembly file such as .pdb1).
+    /// Fitted model (PDB, mmCIF or assembly file such as .pdb1), or a PDB id (pdb:5me2, 5me2).
     #[arg(long)]
     pub model: PathBuf,
     /// Simulated noise-free map (pdb2vol); resampled onto the map's grid if it differs.
@@ -31,6 +32,8 @@ pub struct LabelArgs {
     pub id: Option<String>,
     #[command(flatten)]
     pub labeling: LabelOptions,
+    #[command(flatten)]
+    pub archive: super::accession::ArchiveOptions,
 }
 
 /// Id of the outputs: given, else the model file's stem up to its first dot.
@@ -40,6 +43,12 @@ pub fn default_id(model: &std::path::Path) -> String {
 }
 
 pub fn run(args: &LabelArgs) -> Result<()> {
+    let mut args = args.clone();
+    let r = super::accession::localize(Some(&mut args.map), Some(&mut args.model), &args.archive)?;
+    if args.simulated.is_none() {
+        args.resolution = args.resolution.or(r.resolution());
+    }
+    let args = &args;
     let t0 = std::time::Instant::now();
     let params = args.labeling.params()?;
     // refused before any work: the id names the output files

@@ -1,7 +1,9 @@
 //! Command-line interface: one file per command, each with its clap `Args` and a `run`.
 
+pub mod accession;
 pub mod batch;
 pub mod cubes;
+pub mod fetch;
 pub mod fsc;
 pub mod info;
 pub mod label;
@@ -50,6 +52,8 @@ pub enum Command {
     Cubes(cubes::CubesArgs),
     /// Train/validation/test split stratified by resolution, seeded.
     Split(split::SplitArgs),
+    /// Download entries by id into the cache (EMDB map and header, PDB model), nothing else.
+    Fetch(fetch::FetchArgs),
     /// Open the viewer (with no arguments: the bundled sample).
     #[cfg(feature = "gui")]
     View(view::ViewArgs),

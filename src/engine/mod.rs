@@ -4,6 +4,7 @@
 pub mod altloc;
 pub mod cif;
 pub mod bonds;
+pub mod archive;
 pub mod dataset;
 pub mod error;
 pub mod export;

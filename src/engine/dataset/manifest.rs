@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use super::DatasetError;
+use crate::engine::archive::ids::{self, Accession, Slot};
 use crate::engine::formats::{self, Kind};
 use crate::engine::table::{self, ReadOptions};
 
@@ -26,10 +27,11 @@ pub struct Failure {
     pub reason: String,
 }
 
-/// Read a manifest: a header row naming `id`, `map`, `model` and optionally `resolution`
-/// (any order, any case, other columns ignored); `#` lines and blank lines skipped, fields
-/// trimmed. Relative paths are resolved against the manifest's folder, so a manifest travels
-/// with its data.
+/// Read a manifest: a header row naming `id`, `map` (or `emdb`), `model` (or `pdb`) and
+/// optionally `resolution` (any order, other columns ignored); `#` lines and blank lines
+/// skipped. Relative paths are resolved against the manifest's folder, so a manifest travels
+/// with its data; ids (emdb:3488, EMD-3488, 3488 in an `emdb` column; pdb:5me2, 5me2) are kept
+/// as typed for the caller to fetch. An EMDB id's model may be left empty (its first fitted one).
 pub fn read_manifest(path: &Path) -> Result<Vec<Entry>, DatasetError> {
     let base = path.parent().unwrap_or(Path::new("."));
     let bad = |m: String| DatasetError::Invalid(path.to_path_buf(), m);
@@ -38,18 +40,34 @@ pub fn read_manifest(path: &Path) -> Result<Vec<Entry>, DatasetError> {
     if t.head.iter().all(|h| h.is_empty()) {
         return Err(bad("empty manifest".into()));
     }
-    let (Some(ci), Some(cm), Some(cmo)) = (t.column("id"), t.column("map"), t.column("model")) else {
+    let (Some(ci), Some(cm), Some(cmo)) =
+        (t.column("id"), t.column("map").or(t.column("emdb")), t.column("model").or(t.column("pdb")))
+    else {
         return Err(bad(format!(
-            "the header must name id, map and model (optionally resolution); it has {:?}",
+            "the header must name id, map and model (or id, emdb and pdb; optionally resolution); it has {:?}",
             t.head
         )));
+    };
+    let emdb_column = t.column("map").is_none();
+    // an id stays as typed (the CLI fetches it); anything else is a path against the manifest
+    let word = |v: &str| {
+        if emdb_column && !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) {
+            format!("emdb:{v}")
+        } else {
+            v.into()
+        }
+    };
+    let locate = |v: &str, slot: Slot| {
+        if ids::classify(v, slot, base).is_some() { PathBuf::from(v) } else { base.join(v) }
     };
     let cr = t.column("resolution");
     let mut out: Vec<Entry> = Vec::new();
     for (row, &n) in t.rows.iter().zip(&t.lines) {
         let get = |c: usize| row.get(c).cloned().unwrap_or_default();
-        let (id, map, model, resolution) = (get(ci), get(cm), get(cmo), cr.map(get).unwrap_or_default());
-        if id.is_empty() || map.is_empty() || model.is_empty() {
+        let (id, map, model, resolution) = (get(ci), word(&get(cm)), get(cmo), cr.map(get).unwrap_or_default());
+        let emdb_alone =
+            model.is_empty() && matches!(ids::classify(&map, Slot::Map, base), Some(Accession::Emdb(_)));
+        if id.is_empty() || map.is_empty() || (model.is_empty() && !emdb_alone) {
             return Err(bad(format!("line {n}: id, map and model must all be given")));
         }
         let resolution = match resolution.as_str() {
@@ -63,7 +81,8 @@ pub fn read_manifest(path: &Path) -> Result<Vec<Entry>, DatasetError> {
         if out.iter().any(|e| e.id == id) {
             return Err(bad(format!("line {n}: id {id:?} appears twice")));
         }
-        out.push(Entry { map: base.join(map), model: base.join(model), id, resolution });
+        let model = if model.is_empty() { PathBuf::new() } else { locate(&model, Slot::Model) };
+        out.push(Entry { map: locate(&map, Slot::Map), model, id, resolution });
     }
     Ok(out)
 }
