@@ -15,6 +15,7 @@ pub mod modelmap;
 pub mod modelwrite;
 pub mod neighbours;
 pub mod prepare;
+pub mod quality;
 pub mod resample;
 pub mod simulate;
 pub mod tiling;
