@@ -182,3 +182,40 @@ fn label_min_q_leaves_poorly_supported_atoms_out_in_the_precise_preset() {
     // cctbx puts 15% of 5me2's atoms (655) below Q 0.4 against EMD-3488.
     assert!(n > 200 && n < 3000, "{line}");
 }
+
+#[test]
+fn split_filters_entries_by_mean_q_and_unmodelled_fraction() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut meta = String::from("id,resolution,mean_q,unmodelled_fraction\n");
+    for i in 0..30 {
+        // e00..e09 poorly fitted, e10..e19 much unmodelled density, e20..e29 clean
+        let (q, u) = match i / 10 {
+            0 => (0.2, 0.05),
+            1 => (0.6, 0.5),
+            _ => (0.6, 0.05),
+        };
+        meta.push_str(&format!("e{i:02},{},{q},{u}\n", [2.5, 3.5, 4.5][i % 3]));
+    }
+    std::fs::write(dir.path().join("metadata.csv"), meta).unwrap();
+    let out = dir.path().join("split.csv");
+    let (ok, stdout, err) = run(&[
+        "split",
+        "--dataset",
+        s(dir.path()),
+        "--out",
+        s(&out),
+        "--min-q",
+        "0.4",
+        "--max-unmodelled",
+        "0.2",
+    ]);
+    assert!(ok, "{err}");
+    assert_eq!(stdout.lines().filter(|l| l.starts_with("left out")).count(), 20, "{stdout}");
+    let (_, rows) = read_csv(&out);
+    assert_eq!(rows.len(), 10);
+    assert!(rows.iter().all(|r| r["id"].as_str() >= "e20"), "{rows:?}");
+    // A filter on a table without the column says what to run.
+    std::fs::write(dir.path().join("metadata.csv"), "id,resolution\ne1,3.0\n").unwrap();
+    let (ok, _, err) = run(&["split", "--dataset", s(dir.path()), "--out", s(&out), "--min-q", "0.4"]);
+    assert!(!ok && err.contains("batch --fsc"), "{err}");
+}
