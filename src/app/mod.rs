@@ -9,6 +9,7 @@ pub mod export;
 pub mod jobs;
 pub mod labeling;
 pub mod layers;
+pub mod quality;
 pub mod readout;
 pub mod sample;
 pub mod session;
@@ -59,6 +60,7 @@ pub struct CryolabelApp {
     changes: changes::ChangesPanel,
     diagnostics: diagnostics::DiagnosticsPanel,
     pub validation: validation::ValidationPanel,
+    pub quality: quality::QualityPanel,
     pub export: export::ExportPanel,
     /// The "open a path" text field.
     path_field: String,
@@ -87,6 +89,7 @@ impl CryolabelApp {
             changes: Default::default(),
             diagnostics: Default::default(),
             validation: Default::default(),
+            quality: Default::default(),
             export: Default::default(),
             path_field: String::new(),
             hover: None,
@@ -269,6 +272,9 @@ impl eframe::App for CryolabelApp {
                 egui::CollapsingHeader::new("Validation")
                     .default_open(true)
                     .show(ui, |ui| self.validation.ui(ui, &mut self.session));
+                egui::CollapsingHeader::new("Label quality")
+                    .default_open(true)
+                    .show(ui, |ui| self.quality.ui(ui, &mut self.session));
                 egui::CollapsingHeader::new("Export")
                     .default_open(true)
                     .show(ui, |ui| self.export.ui(ui, &mut self.session));

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use eframe::egui::Color32;
 
-use super::jobs::{Done, FscInputs, FscResult, Jobs, Role};
+use super::jobs::{Done, FscInputs, FscResult, Jobs, QualityInputs, QualityResult, Role};
 use crate::engine::{Atom, LabelParams, Labels, MapFile, Model, Preset, Stats, Volume};
 use crate::render::palette::{self, CLASS_COLOURS, TYPE_COLOURS};
 use crate::render::slice::{ClassStyle, ScalarStyle};
@@ -122,6 +122,8 @@ pub struct Session {
     pub revision: u64,
     /// The last map-model FSC; stale when its `revision` is not the session's.
     pub fsc: Option<FscResult>,
+    /// The last label-quality assessment; stale when its revision or contour is not the session's.
+    pub quality: Option<QualityResult>,
 }
 
 impl Default for Session {
@@ -150,6 +152,7 @@ impl Default for Session {
             picked_folder: None,
             revision: 0,
             fsc: None,
+            quality: None,
         }
     }
 }
@@ -252,6 +255,9 @@ impl Session {
             Done::Picked { role, path: Some(p) } => self.open(&p, role),
             Done::PickedFolder(p) => self.picked_folder = p.or(self.picked_folder.take()),
             Done::Picked { path: None, .. } => {}
+            Done::Quality { result: Ok(r), .. } => self.quality = Some(r),
+            Done::Quality { result: Err(e), .. } if e.contains("cancel") => {}
+            Done::Quality { result: Err(e), .. } => self.error = Some(format!("label quality failed: {e}")),
         }
     }
 
@@ -319,6 +325,36 @@ impl Session {
             revision: self.revision,
         };
         self.jobs.fsc(inputs);
+    }
+
+    /// Start the label-quality assessment at the view's contour level.
+    pub fn start_quality(&mut self) {
+        let (Some(map), Some(model)) = (&self.map, &self.model) else { return };
+        let mut params = crate::engine::quality::QualityParams::new(self.fsc_resolution().0);
+        params.contour = crate::engine::quality::Contour::Level(self.view.contour_level);
+        let inputs = QualityInputs {
+            map: map.volume.clone(),
+            atoms: model.atoms.clone(),
+            path: model.info.path.clone(),
+            params,
+            revision: self.revision,
+        };
+        self.jobs.quality(inputs);
+    }
+
+    /// The label-quality result describes the data and contour shown now.
+    pub fn quality_current(&self) -> bool {
+        self.quality.as_ref().is_some_and(|q| {
+            q.revision == self.revision
+                && q.params.contour == crate::engine::quality::Contour::Level(self.view.contour_level)
+        })
+    }
+
+    /// Per-atom Q-score of the loaded model (same order as its atoms; NaN = not scored), for
+    /// colouring atoms in the slices and the 3-D view; None until computed or when stale.
+    pub fn atom_q(&self) -> Option<Vec<f32>> {
+        let q = self.quality.as_ref().filter(|_| self.quality_current())?;
+        Some(q.quality.atoms.iter().map(|a| a.q).collect())
     }
 
     /// The FSC result describes the data loaded now.

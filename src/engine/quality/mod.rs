@@ -259,7 +259,8 @@ fn summarise(
 ) -> Summary {
     let scored: Vec<f32> = heavy.iter().map(|&i| atoms[i].q).filter(|q| q.is_finite()).collect();
     let n = scored.len().max(1) as f64;
-    let unmodelled: f64 = found.blobs.iter().map(|b| b.volume_a3).sum();
+    // fold from +0.0: an empty f64 sum is -0.0, which prints as "-0.0%"
+    let unmodelled: f64 = found.blobs.iter().map(|b| b.volume_a3).fold(0.0, |a, b| a + b);
     Summary {
         atoms: model.atoms.len(),
         atoms_scored: scored.len(),
