@@ -171,8 +171,14 @@ impl QualityPanel {
                 if ui.link(r.residue.label()).on_hover_text("Move the slices to this residue").clicked() {
                     go = Some(*r);
                 }
+                // Heat-map cells: the viridis colour behind, dark or light text to stay readable.
                 for v in [r.q, r.q_main, r.q_side] {
-                    ui.label(RichText::new(fmt(v)).color(if v.is_finite() { viridis(v) } else { Color32::GRAY }));
+                    let text = RichText::new(format!(" {} ", fmt(v)));
+                    ui.label(if v.is_finite() {
+                        text.background_color(viridis(v)).color(if v < 0.55 { Color32::WHITE } else { Color32::BLACK })
+                    } else {
+                        text.color(Color32::GRAY)
+                    });
                 }
                 ui.label(fmt(r.cc));
                 ui.end_row();
