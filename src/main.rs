@@ -25,6 +25,7 @@ fn main() {
         Some(Command::Cubes(a)) => cli::cubes::run(a),
         Some(Command::Split(a)) => cli::split::run(a),
         Some(Command::Fetch(a)) => cli::fetch::run(a),
+        Some(Command::Quality(a)) => cli::quality::run(a),
         #[cfg(feature = "gui")]
         Some(Command::View(a)) => cli::view::run(a),
         #[cfg(feature = "gui")]

@@ -136,6 +136,9 @@ fn two_shards_merged_equal_one_run() {
     assert_eq!(a, b);
     assert_eq!(a.len(), 4);
     assert!(!a[1][13].is_empty(), "FSC column empty: {a:?}");
+    // --fsc also brings the label-quality summary (engine::quality)
+    assert_eq!(a[0][15], "mean_q");
+    assert!(a[1][15].parse::<f64>().is_ok_and(|q| q > 0.0 && q < 1.0), "mean_q column: {a:?}");
     assert_eq!(table(&one.join("failures.csv")), table(&sharded.join("failures.csv")));
 }
 

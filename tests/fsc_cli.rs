@@ -87,6 +87,10 @@ fn report_on_5ni1_finds_the_regression_label_better_than_the_map() {
     assert_eq!(e["model_map_resolution_A"].as_f64().unwrap(), 3.2, "REMARK 2 resolution is used");
     let csv = std::fs::read_to_string(d.join("report.csv")).unwrap();
     assert!(csv.lines().nth(1).unwrap().starts_with("5me2,4468,3.2,"));
+    // The label-quality summary (engine::quality) rides along: cctbx's mean Q here is 0.583.
+    let q = e["quality"]["mean_q"].as_f64().unwrap();
+    assert!((q - 0.583).abs() < 0.03, "mean Q {q}");
+    assert!(csv.lines().next().unwrap().ends_with(",mean_q,unmodelled_fraction,unsupported_atoms"));
     assert!(d.join("5me2_fsc.png").is_file());
 }
 

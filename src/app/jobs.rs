@@ -93,6 +93,11 @@ pub enum Done {
     Crashed(String),
     /// Files of an accession (File > Open accession…), fetched into the cache.
     Accession(Result<engine::archive::Resolved, String>),
+    /// Label quality (engine::quality) of the model against the map.
+    Quality {
+        generation: u64,
+        result: Result<QualityResult, JobError>,
+    },
 }
 
 /// Spawns jobs and collects their results. Labeling is special: only the newest request
@@ -109,6 +114,27 @@ pub struct Jobs {
     fsc_cancel: Option<Arc<AtomicBool>>,
     /// An FSC job is in flight.
     pub fsc_running: bool,
+    pub quality_generation: u64,
+    quality_cancel: Option<Arc<AtomicBool>>,
+    /// A label-quality job is in flight.
+    pub quality_running: bool,
+}
+
+/// What a label-quality job needs (`revision` and `contour` say later whether it went stale).
+pub struct QualityInputs {
+    pub map: Arc<Volume<f32>>,
+    pub atoms: Arc<Vec<engine::Atom>>,
+    pub path: PathBuf,
+    pub params: engine::quality::QualityParams,
+    pub revision: u64,
+}
+
+/// A finished label-quality assessment and what it was computed from.
+pub struct QualityResult {
+    pub quality: Arc<engine::quality::Quality>,
+    pub params: engine::quality::QualityParams,
+    pub revision: u64,
+    pub wall_ms: f64,
 }
 
 /// What an FSC job needs: the inputs, shared with the session, and the model-map settings.
@@ -148,6 +174,9 @@ impl Default for Jobs {
             fsc_generation: 0,
             fsc_cancel: None,
             fsc_running: false,
+            quality_generation: 0,
+            quality_cancel: None,
+            quality_running: false,
         }
     }
 }
@@ -320,6 +349,41 @@ impl Jobs {
         }
     }
 
+    /// Label quality in the background; a newer call (or `cancel_quality`) cancels this one.
+    pub fn quality(&mut self, inputs: QualityInputs) {
+        self.cancel_quality();
+        let cancel = Arc::new(AtomicBool::new(false));
+        self.quality_cancel = Some(cancel.clone());
+        self.quality_generation += 1;
+        self.quality_running = true;
+        let generation = self.quality_generation;
+        self.spawn(move || {
+            let t0 = Instant::now();
+            let QualityInputs { map, atoms, path, params, revision } = inputs;
+            let model = engine::simulate::model_of(atoms.as_ref().clone(), &path);
+            let result = engine::quality::assess(&map, &model, &params, Some(&*cancel))
+                .map(|q| QualityResult {
+                    quality: Arc::new(q),
+                    params,
+                    revision,
+                    wall_ms: t0.elapsed().as_secs_f64() * 1e3,
+                })
+                .map_err(JobError::from);
+            Done::Quality { generation, result }
+        }, move |m| Done::Quality { generation, result: Err(JobError::Failed(format!("label quality crashed: {m}"))) });
+    }
+
+    /// Drop the label-quality job in flight, if any.
+    pub fn cancel_quality(&mut self) {
+        if let Some(c) = self.quality_cancel.take() {
+            c.store(true, Ordering::Relaxed);
+        }
+        if self.quality_running {
+            self.quality_generation += 1;
+            self.quality_running = false;
+        }
+    }
+
     pub fn export(&mut self, dir: PathBuf, id: String, labels: Arc<Labels>, map: Option<Arc<Volume<f32>>>) {
         self.spawn(
             move || {
@@ -393,6 +457,12 @@ impl Jobs {
                     continue;
                 }
                 self.fsc_running = false;
+            }
+            if let Done::Quality { generation, .. } = &d {
+                if *generation != self.quality_generation {
+                    continue;
+                }
+                self.quality_running = false;
             }
             out.push(d);
         }

@@ -10,6 +10,7 @@ pub mod export;
 pub mod jobs;
 pub mod labeling;
 pub mod layers;
+pub mod quality;
 pub mod readout;
 pub mod sample;
 pub mod session;
@@ -65,6 +66,7 @@ pub struct CryolabelApp {
     changes: changes::ChangesPanel,
     diagnostics: diagnostics::DiagnosticsPanel,
     pub validation: validation::ValidationPanel,
+    pub quality: quality::QualityPanel,
     pub export: export::ExportPanel,
     /// File > Open accession… and its recent entries.
     pub accession: accession::AccessionDialog,
@@ -97,6 +99,7 @@ impl CryolabelApp {
             changes: Default::default(),
             diagnostics: Default::default(),
             validation: Default::default(),
+            quality: Default::default(),
             export: Default::default(),
             accession: Default::default(),
             path_field: String::new(),
@@ -284,6 +287,9 @@ impl eframe::App for CryolabelApp {
                 egui::CollapsingHeader::new("Validation")
                     .default_open(true)
                     .show(ui, |ui| self.validation.ui(ui, &mut self.session));
+                egui::CollapsingHeader::new("Label quality")
+                    .default_open(true)
+                    .show(ui, |ui| self.quality.ui(ui, &mut self.session));
                 egui::CollapsingHeader::new("Export")
                     .default_open(true)
                     .show(ui, |ui| self.export.ui(ui, &mut self.session));

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use eframe::egui::Color32;
 
-use super::jobs::{Done, FscInputs, FscResult, JobError, Jobs, Role};
+use super::jobs::{Done, FscInputs, FscResult, JobError, Jobs, QualityInputs, QualityResult, Role};
 use crate::engine::{Atom, LabelParams, Labels, MapFile, Model, Preset, Stats, Volume};
 use crate::render::palette::{self, CLASS_COLOURS, TYPE_COLOURS};
 use crate::render::slice::{ClassStyle, ScalarStyle};
@@ -126,6 +126,8 @@ pub struct Session {
     pub pending_contour: Option<f32>,
     /// `resolution` came from an EMDB header, not from --resolution.
     pub resolution_from_header: bool,
+    /// The last label-quality assessment; stale when its revision or contour is not the session's.
+    pub quality: Option<QualityResult>,
 }
 
 impl Default for Session {
@@ -156,6 +158,7 @@ impl Default for Session {
             fsc: None,
             pending_contour: None,
             resolution_from_header: false,
+            quality: None,
         }
     }
 }
@@ -285,6 +288,9 @@ impl Session {
                 self.notice = Some(format!("opened {}", ids.join(" ")));
             }
             Done::Accession(Err(e)) => self.error = Some(e),
+            Done::Quality { result: Ok(r), .. } => self.quality = Some(r),
+            Done::Quality { result: Err(JobError::Cancelled), .. } => {}
+            Done::Quality { result: Err(JobError::Failed(e)), .. } => self.error = Some(format!("label quality failed: {e}")),
         }
     }
 
@@ -352,6 +358,36 @@ impl Session {
             revision: self.revision,
         };
         self.jobs.fsc(inputs);
+    }
+
+    /// Start the label-quality assessment at the view's contour level.
+    pub fn start_quality(&mut self) {
+        let (Some(map), Some(model)) = (&self.map, &self.model) else { return };
+        let mut params = crate::engine::quality::QualityParams::new(self.fsc_resolution().0);
+        params.contour = crate::engine::quality::Contour::Level(self.view.contour_level);
+        let inputs = QualityInputs {
+            map: map.volume.clone(),
+            atoms: model.atoms.clone(),
+            path: model.info.path.clone(),
+            params,
+            revision: self.revision,
+        };
+        self.jobs.quality(inputs);
+    }
+
+    /// The label-quality result describes the data and contour shown now.
+    pub fn quality_current(&self) -> bool {
+        self.quality.as_ref().is_some_and(|q| {
+            q.revision == self.revision
+                && q.params.contour == crate::engine::quality::Contour::Level(self.view.contour_level)
+        })
+    }
+
+    /// Per-atom Q-score of the loaded model (same order as its atoms; NaN = not scored), for
+    /// colouring atoms in the slices and the 3-D view; None until computed or when stale.
+    pub fn atom_q(&self) -> Option<Vec<f32>> {
+        let q = self.quality.as_ref().filter(|_| self.quality_current())?;
+        Some(q.quality.atoms.iter().map(|a| a.q).collect())
     }
 
     /// The FSC result describes the data loaded now.

@@ -35,7 +35,8 @@ pub struct BatchArgs {
     /// Take shard I of N (I from 0) of the sorted ids; default: SLURM_ARRAY_TASK_ID/COUNT if set.
     #[arg(long, value_name = "I/N")]
     pub shard: Option<String>,
-    /// Also compute the map-model FSC (0.5 and 0.143) of every entry into metadata.csv.
+    /// Also compute the map-model FSC (0.5 and 0.143) and the label-quality summary (mean
+    /// Q-score, unmodelled fraction, unsupported atoms) of every entry into metadata.csv.
     #[arg(long)]
     pub fsc: bool,
     /// Memory the running entries may take together, GiB (default: 3/4 of available).

@@ -34,6 +34,10 @@ pub struct LabelArgs {
     pub labeling: LabelOptions,
     #[command(flatten)]
     pub archive: super::accession::ArchiveOptions,
+    /// `precise` preset only: leave atoms whose Q-score against the map is below Q out of the
+    /// atom and neighbour labels (train only on what the map supports); they are counted.
+    #[arg(long, value_name = "Q")]
+    pub min_q: Option<f32>,
 }
 
 /// Id of the outputs: given, else the model file's stem up to its first dot.
@@ -61,8 +65,12 @@ pub fn run(args: &LabelArgs) -> Result<()> {
     // Labels need only the experimental grid: free its voxels before the simulated map and
     // the three label maps are allocated (a 526^3 map is 580 MB per copy).
     let grid = map.volume.grid;
+    let mut model = engine::read_model_with(&args.model, params.read_options())?;
+    let left_out = match args.min_q {
+        Some(q) => leave_out_low_q(&map.volume, &mut model, q, &args.labeling)?,
+        None => 0,
+    };
     drop(map);
-    let model = engine::read_model_with(&args.model, params.read_options())?;
     let sim_on_grid = match &args.simulated {
         Some(path) => {
             let sim = engine::read_map(path)?.volume;
@@ -145,6 +153,9 @@ pub fn run(args: &LabelArgs) -> Result<()> {
         "types      CA {}, CB {}, C {}, O {}, N {}",
         s.type_counts[1], s.type_counts[2], s.type_counts[3], s.type_counts[4], s.type_counts[5]
     );
+    if let Some(q) = args.min_q {
+        println!("min Q      {left_out} atoms with Q-score < {q} left out of the atom and neighbour labels");
+    }
     for w in &s.warnings {
         println!("warning    {w}");
     }
@@ -158,4 +169,20 @@ pub fn run(args: &LabelArgs) -> Result<()> {
         println!("wrote      {}", p.display());
     }
     Ok(())
+}
+
+/// Drop the atoms whose Q-score (engine::quality) is below `min_q`; atoms without a Q
+/// (hydrogens, outside the map) stay. Returns how many were dropped.
+fn leave_out_low_q(map: &engine::Volume<f32>, model: &mut engine::Model, min_q: f32, o: &LabelOptions) -> Result<usize> {
+    if o.preset != super::PresetArg::Precise {
+        bail!("--min-q belongs to the precise preset (add --preset precise)");
+    }
+    if !(min_q.is_finite() && (-1.0..=1.0).contains(&min_q)) {
+        bail!("--min-q {min_q} must lie in -1..=1");
+    }
+    let q = engine::quality::atom_q(map, model, &engine::quality::QParams::default());
+    let before = model.atoms.len();
+    let mut keep = q.iter().map(|&q| !(q < min_q));
+    model.atoms.retain(|_| keep.next().unwrap_or(true));
+    Ok(before - model.atoms.len())
 }

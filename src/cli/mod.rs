@@ -10,6 +10,7 @@ pub mod label;
 pub mod merge;
 pub mod plot;
 pub mod prepare;
+pub mod quality;
 pub mod report;
 pub mod resample;
 pub mod simulate;
@@ -50,6 +51,8 @@ pub enum Command {
     Merge(merge::MergeArgs),
     /// Cut a data set into size^3 .npy cubes (map and three labels) with an index CSV.
     Cubes(cubes::CubesArgs),
+    /// Where model and map disagree: per-atom Q-score, per-residue Q and CC, unmodelled density.
+    Quality(quality::QualityArgs),
     /// Train/validation/test split stratified by resolution, seeded.
     Split(split::SplitArgs),
     /// Download entries by id into the cache (EMDB map and header, PDB model), nothing else.

@@ -22,6 +22,7 @@ pub mod neighbours;
 pub mod pdb;
 mod placement;
 pub mod prepare;
+pub mod quality;
 pub mod resample;
 pub mod simulate;
 pub mod skew;

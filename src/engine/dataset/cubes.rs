@@ -13,12 +13,14 @@ use crate::engine::export::label_file_names;
 use crate::engine::grid::Volume;
 use crate::engine::mapio::{read_map, write_atomic};
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct CubeParams {
     pub size: usize,
     pub stride: usize,
     /// Keep cubes whose classification is all background.
     pub keep_empty: bool,
+    /// Cut only these ids (the label-quality filters of `cubes`); None = every entry.
+    pub only: Option<Vec<String>>,
 }
 
 /// Window starts along an axis of `n` voxels: 0, stride, ... and a last one at n - size.
@@ -174,7 +176,7 @@ pub fn make_cubes(
     on_entry: &dyn Fn(&str, usize),
 ) -> Result<(Vec<Cube>, PathBuf), DatasetError> {
     let mut all = Vec::new();
-    for id in dataset_ids(dataset)? {
+    for id in dataset_ids(dataset)?.into_iter().filter(|id| p.only.as_ref().is_none_or(|o| o.contains(id))) {
         let c = cube_entry(dataset, &id, out, p)?;
         on_entry(&id, c.len());
         all.extend(c);

@@ -28,6 +28,9 @@ pub const COLUMNS: &[&str] = &[
     "voxels_neighbour",
     "fsc05_A",
     "fsc0143_A",
+    "mean_q",
+    "unmodelled_fraction",
+    "unsupported_atoms",
     "t_read_s",
     "t_resample_s",
     "t_simulate_s",
@@ -52,6 +55,14 @@ pub struct FscFigures {
     pub fsc05_a: Option<f64>,
     pub fsc0143_a: Option<f64>,
     pub seconds: f64,
+    /// Label quality (engine::quality, default contour): mean Q-score, unmodelled fraction,
+    /// unsupported atoms. Absent in fsc.json files written before they existed.
+    #[serde(default)]
+    pub mean_q: Option<f64>,
+    #[serde(default)]
+    pub unmodelled_fraction: Option<f64>,
+    #[serde(default)]
+    pub unsupported_atoms: Option<usize>,
 }
 
 pub fn read_json(path: &Path) -> Result<Value, DatasetError> {
@@ -97,6 +108,9 @@ pub fn entry_row(dir: &Path, id: &str) -> Result<Vec<String>, DatasetError> {
         num(&l["class_counts"][2]),
         opt(fsc.and_then(|f| f.fsc05_a)),
         opt(fsc.and_then(|f| f.fsc0143_a)),
+        fsc.and_then(|f| f.mean_q).map(|x| format!("{x:.4}")).unwrap_or_default(),
+        fsc.and_then(|f| f.unmodelled_fraction).map(|x| format!("{x:.4}")).unwrap_or_default(),
+        fsc.and_then(|f| f.unsupported_atoms).map(|x| x.to_string()).unwrap_or_default(),
     ];
     row.extend(["read", "resample", "simulate", "label", "write"].iter().map(|k| f3(&t[k])));
     row.push(fsc.map(|f| format!("{:.4}", f.seconds)).unwrap_or_default());
