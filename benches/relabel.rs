@@ -37,6 +37,7 @@ fn synthetic(n: usize) -> (Volume<f32>, Vec<Atom>) {
                 res_name: "ALA".into(),
                 chain: "A".into(),
                 res_seq: (atoms.len() / 5) as isize,
+                ins_code: None,
                 hetero: false,
                 occupancy: 1.0,
                 b_factor: 0.0,

@@ -8,6 +8,9 @@ fn main() {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
+    // Without a logger `log::error!` reaches nobody: warnings and errors go to stderr by
+    // default, RUST_LOG=info (or debug, or `wgpu=warn,cryolabel=debug`) asks for more.
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     let cli = Cli::parse();
     let result = match &cli.command {
         Some(Command::Label(a)) => cli::label::run(a),
@@ -21,6 +24,8 @@ fn main() {
         Some(Command::Merge(a)) => cli::merge::run(a),
         Some(Command::Cubes(a)) => cli::cubes::run(a),
         Some(Command::Split(a)) => cli::split::run(a),
+        Some(Command::Fetch(a)) => cli::fetch::run(a),
+        Some(Command::Quality(a)) => cli::quality::run(a),
         #[cfg(feature = "gui")]
         Some(Command::View(a)) => cli::view::run(a),
         #[cfg(feature = "gui")]

@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use common::{bin, data};
-use cryolabel::engine::dataset::csv_fields;
 use cryolabel::engine::dataset::npy::read_npy;
 use cryolabel::engine::read_map;
+use cryolabel::engine::table::{self, ReadOptions};
 
 fn run(args: &[&str], envs: &[(&str, &str)]) -> Output {
     let mut c = Command::new(bin());
@@ -35,7 +35,8 @@ fn manifest(dir: &Path, rows: &[(&str, PathBuf, PathBuf)]) -> PathBuf {
 }
 
 fn table(path: &Path) -> Vec<Vec<String>> {
-    std::fs::read_to_string(path).unwrap().lines().map(csv_fields).collect()
+    let t = table::read(path, ReadOptions::default()).unwrap();
+    std::iter::once(t.head).chain(t.rows).collect()
 }
 
 /// Rows of metadata.csv without the timing columns (t_*), which differ run to run.
@@ -135,6 +136,9 @@ fn two_shards_merged_equal_one_run() {
     assert_eq!(a, b);
     assert_eq!(a.len(), 4);
     assert!(!a[1][13].is_empty(), "FSC column empty: {a:?}");
+    // --fsc also brings the label-quality summary (engine::quality)
+    assert_eq!(a[0][15], "mean_q");
+    assert!(a[1][15].parse::<f64>().is_ok_and(|q| q > 0.0 && q < 1.0), "mean_q column: {a:?}");
     assert_eq!(table(&one.join("failures.csv")), table(&sharded.join("failures.csv")));
 }
 

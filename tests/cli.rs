@@ -218,3 +218,50 @@ fn prepared_folder_reads_back_in_label_and_python() {
     let o = Command::new("python3").args([script, s(&d.join("5ni1.mrc")), s(&d), "5ni1"]).output().unwrap();
     assert!(o.status.success(), "{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
 }
+
+/// `--id` names files: an id with a path separator or `..` is refused before any work, with the
+/// reason; and a write that fails says "cannot write" and names the file it was writing.
+#[test]
+fn ids_that_are_paths_are_refused_and_failed_writes_say_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let args = |id: &str| {
+        let (map, model) = (data("5ni1/emd_3488.mrc"), data("5ni1/5me2.pdb"));
+        let sim = data("5ni1/expected/5me2_situs_simulated.mrc.gz");
+        [
+            &["label", "--map", s(&map), "--model", s(&model), "--simulated", s(&sim)][..],
+            &["--out", s(&out), "--id", id],
+        ]
+        .concat()
+        .iter()
+        .map(|a| a.to_string())
+        .collect::<Vec<_>>()
+    };
+    for (id, why) in [("a/../b", "path separator"), ("..", "`.` or `..`")] {
+        let a = args(id);
+        let a: Vec<&str> = a.iter().map(String::as_str).collect();
+        refuses(&a, "is not a file-name stem", why);
+        assert!(!out.exists(), "nothing written for --id {id}");
+    }
+    // prepare (and so batch, which runs prepare per entry) uses the same check
+    let (ok, _, err) = run(&[
+        "prepare",
+        "--map",
+        s(&data("5ni1/emd_3488.mrc")),
+        "--model",
+        s(&data("5ni1/5me2.pdb")),
+        "--out",
+        s(&out),
+        "--id",
+        "x/../y",
+    ]);
+    assert!(!ok && err.contains("\"x/../y\" is not a file-name stem: it holds a path separator"), "{err}");
+    // a write that fails: the regression file's name is taken by a folder
+    let blocker = out.join("5me2_regression_situs.mrc");
+    std::fs::create_dir_all(&blocker).unwrap();
+    let a = args("5me2");
+    let a: Vec<&str> = a.iter().map(String::as_str).collect();
+    let (ok, _, err) = run(&a);
+    assert!(!ok && err.contains(&format!("cannot write {}: ", blocker.display())), "{err}");
+    assert!(!err.contains("cannot read") && !err.contains("panicked"), "{err}");
+}

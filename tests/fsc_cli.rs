@@ -6,6 +6,8 @@ use std::process::Command;
 
 use cryolabel::engine::{Grid, Volume, write_map};
 
+mod common;
+
 const BIN: &str = env!("CARGO_BIN_EXE_cryolabel");
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/real/5ni1");
 
@@ -17,7 +19,7 @@ fn run(args: &[&str]) -> String {
 }
 
 fn has_numpy() -> bool {
-    Command::new("python3").args(["-c", "import numpy"]).output().is_ok_and(|o| o.status.success())
+    common::python_with("numpy")
 }
 
 /// A smooth pseudo-random field: sum of a few plane waves plus a hash term.
@@ -38,7 +40,6 @@ fn field(n: [usize; 3], seed: f32) -> Vec<f32> {
 #[test]
 fn fsc_csv_matches_numpy() {
     if !has_numpy() {
-        println!("note: python3 with numpy not found; skipping the numpy cross-check");
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -65,8 +66,7 @@ fn link(from: &str, dir: &Path, to: &str) {
 
 #[test]
 fn report_on_5ni1_finds_the_regression_label_better_than_the_map() {
-    if !Path::new(DATA).join("emd_3488.mrc").is_file() {
-        println!("note: {DATA} missing; skipping");
+    if !common::prerequisite(Path::new(DATA).join("emd_3488.mrc").is_file(), DATA) {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -87,6 +87,10 @@ fn report_on_5ni1_finds_the_regression_label_better_than_the_map() {
     assert_eq!(e["model_map_resolution_A"].as_f64().unwrap(), 3.2, "REMARK 2 resolution is used");
     let csv = std::fs::read_to_string(d.join("report.csv")).unwrap();
     assert!(csv.lines().nth(1).unwrap().starts_with("5me2,4468,3.2,"));
+    // The label-quality summary (engine::quality) rides along: cctbx's mean Q here is 0.583.
+    let q = e["quality"]["mean_q"].as_f64().unwrap();
+    assert!((q - 0.583).abs() < 0.03, "mean Q {q}");
+    assert!(csv.lines().next().unwrap().ends_with(",mean_q,unmodelled_fraction,unsupported_atoms"));
     assert!(d.join("5me2_fsc.png").is_file());
 }
 

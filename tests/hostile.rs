@@ -164,12 +164,18 @@ fn huge_sampling_and_nstart_do_not_overflow() {
 const PDB_LINE: &str = "ATOM      1  CA  ALA A   1      10.000  10.000  10.000  1.00 10.00           C";
 
 #[test]
-fn duplicate_atoms_are_all_kept() {
-    // The published rule counts every atom record; only altlocs collapse.
+fn duplicate_atoms_follow_the_preset() {
+    // The published script's reader (Biopython) drops an atom name repeated in a residue
+    // ("Atom defined twice"), and says so here; `precise` keeps both records, as gemmi does.
     let text = format!("{PDB_LINE}\n{PDB_LINE}\n");
     let m = parse_model(text.as_bytes(), Path::new("dup.pdb")).unwrap();
-    assert_eq!(m.atoms.len(), 2);
+    assert_eq!(m.atoms.len(), 1);
     assert_eq!(m.altlocs_dropped, 0);
+    assert_eq!(m.duplicates_dropped, 1);
+    assert!(m.warnings.iter().any(|w| w.contains("1 atom(s) dropped")), "{:?}", m.warnings);
+    let opts = cryolabel::engine::ReadOptions { altlocs: cryolabel::engine::AltlocRule::HighestOccupancy };
+    let m = cryolabel::engine::model::parse_model_with(text.as_bytes(), Path::new("dup.pdb"), opts).unwrap();
+    assert_eq!(m.atoms.len(), 2);
 }
 
 #[test]
@@ -275,6 +281,45 @@ fn killed_export_leaves_no_partial_file() {
         "--out",
         out.to_str().unwrap(),
     ];
+    // Proof that a kill lands mid-export: watch for a temporary `.<name>.part-<pid>` holding
+    // some but not all of the file, SIGKILL at that moment, then find the temporary still there
+    // and no file under the final name.
+    let full = 1024 + 4 * n * n * n;
+    let mut caught = None;
+    for attempt in 0..20 {
+        let _ = std::fs::remove_dir_all(&out);
+        let mut child = Command::new(common::bin())
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let prefix = format!(".part-{}", child.id());
+        let t0 = std::time::Instant::now();
+        let part = loop {
+            let partial = std::fs::read_dir(&out).into_iter().flatten().flatten().find_map(|e| {
+                let name = e.file_name().to_string_lossy().to_string();
+                let len = e.metadata().map(|m| m.len()).unwrap_or(0) as usize;
+                (name.ends_with(&prefix) && len > 0 && len < full).then(|| (e.path(), name, len))
+            });
+            if partial.is_some() || child.try_wait().unwrap().is_some() || t0.elapsed() > Duration::from_secs(60) {
+                break partial;
+            }
+            std::thread::sleep(Duration::from_micros(200));
+        };
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        // (if the write finished between the look and the kill, the temporary is gone: try again)
+        if let Some((_, name, len)) = part.filter(|p| p.0.is_file()) {
+            let final_name = name.trim_start_matches('.').trim_end_matches(&prefix).to_string();
+            assert!(!out.join(&final_name).exists(), "{final_name} must not exist: its write was cut off");
+            caught = Some((attempt, final_name, len));
+            break;
+        }
+    }
+    let (attempt, name, len) = caught.expect("no kill landed while a temporary file was being written");
+    eprintln!("killed on attempt {attempt} while {name} held {len} of {full} bytes");
+
     let mut seen_final = 0;
     for delay_ms in [0u64, 30, 80, 150, 250, 400, 600, 900, 1300, 2000] {
         let _ = std::fs::remove_dir_all(&out);

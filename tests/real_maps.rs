@@ -152,7 +152,9 @@ fn an_unknown_format_says_what_the_file_looks_like() {
     std::fs::write(&p, &junk).unwrap();
     let (ok, _, err) = run(&["info", s(&p)]);
     assert!(!ok);
-    for needle in ["thing.dat", "starts with bytes 50 4b 03 04", "not a map (no MAP stamp, mode 117901063", "nor a model"] {
+    for needle in
+        ["thing.dat", "starts with bytes 50 4b 03 04", "not a map (no MAP stamp, mode 117901063", "nor a model"]
+    {
         assert!(err.contains(needle), "{err:?} lacks {needle:?}");
     }
     // a damaged file named like a map still reaches the map reader and gets its precise error
@@ -226,7 +228,10 @@ fn info_shows_a_non_orthogonal_cell_and_the_grid_it_became() {
         assert!(out.contains("beta 94.326"), "{out}");
         assert!(out.contains("non-orthogonal"), "{out}");
         assert!(out.contains("stored       43 x 25 x 73 lattice points"), "{out}");
-        assert!(out.contains("warning      non-orthogonal cell (angles 90.000, 94.326, 90.000 degrees): resampled"), "{out}");
+        assert!(
+            out.contains("warning      non-orthogonal cell (angles 90.000, 94.326, 90.000 degrees): resampled"),
+            "{out}"
+        );
     }
     let a = read_map(&data("maponly_emd3001/EMD-3001.map")).unwrap();
     let k = a.skewed.as_ref().unwrap();
@@ -234,7 +239,10 @@ fn info_shows_a_non_orthogonal_cell_and_the_grid_it_became() {
     // the stored lattice's extent, and nothing far outside it, is covered
     let (lo, hi) = k.grid.bounds();
     let (glo, ghi) = a.volume.grid.bounds();
-    assert!((glo - lo).abs().max_element() < 1e-3 && (ghi - hi).abs().max_element() <= 0.3925, "{glo} {ghi} vs {lo} {hi}");
+    assert!(
+        (glo - lo).abs().max_element() < 1e-3 && (ghi - hi).abs().max_element() <= 0.3925,
+        "{glo} {ghi} vs {lo} {hi}"
+    );
 }
 
 #[test]
@@ -245,7 +253,11 @@ fn resample_puts_a_skewed_map_on_an_orthogonal_grid() {
     let (ok, so, err) = run(&["resample", "--map", s(&src), "--out", s(&out)]);
     assert!(ok, "{so}{err}");
     let back = read_map(&out).unwrap();
-    assert!(back.skewed.is_none() && back.warnings.iter().all(|w| !w.contains("non-orthogonal")), "{:?}", back.warnings);
+    assert!(
+        back.skewed.is_none() && back.warnings.iter().all(|w| !w.contains("non-orthogonal")),
+        "{:?}",
+        back.warnings
+    );
     assert_eq!(back.header.angles, [90.0; 3]);
     let direct = read_map(&src).unwrap();
     assert_eq!(back.volume.grid.shape, direct.volume.grid.shape);
@@ -262,10 +274,14 @@ fn resample_puts_a_skewed_map_on_an_orthogonal_grid() {
 fn tiny_model(dir: &Path) -> PathBuf {
     let p = dir.join("tiny.pdb");
     let mut t = String::new();
-    for (i, (name, el, x, y, z)) in
-        [("N", "N", -1.0, 0.0, 14.0), ("CA", "C", 0.0, 0.5, 15.0), ("C", "C", 1.2, 0.0, 15.8), ("O", "O", 1.5, -1.0, 16.5)]
-            .iter()
-            .enumerate()
+    for (i, (name, el, x, y, z)) in [
+        ("N", "N", -1.0, 0.0, 14.0),
+        ("CA", "C", 0.0, 0.5, 15.0),
+        ("C", "C", 1.2, 0.0, 15.8),
+        ("O", "O", 1.5, -1.0, 16.5),
+    ]
+    .iter()
+    .enumerate()
     {
         t += &format!(
             "ATOM  {:5} {:<4} GLY A   1    {:8.3}{:8.3}{:8.3}  1.00 20.00          {:>2}\n",
@@ -290,14 +306,16 @@ fn label_prepare_and_batch_take_a_skewed_map_through_resampling() {
     let model = tiny_model(d);
     let said = |text: &str| text.contains("non-orthogonal cell") && text.contains("resampled onto an orthogonal grid");
 
-    let (ok, out, err) = run(&["label", "--map", s(&map), "--model", s(&model), "--resolution", "3", "--out", s(&d.join("l"))]);
+    let (ok, out, err) =
+        run(&["label", "--map", s(&map), "--model", s(&model), "--resolution", "3", "--out", s(&d.join("l"))]);
     assert!(ok, "{out}{err}");
     assert!(said(&format!("{out}{err}")), "{out}{err}");
     let reg = read_map(&d.join("l/tiny_regression_situs.mrc")).unwrap();
     assert_eq!(reg.volume.grid, read_map(&map).unwrap().volume.grid, "labels on the orthogonal grid");
     assert!(reg.volume.data.iter().any(|&v| v > 0.0));
 
-    let (ok, out, err) = run(&["prepare", "--map", s(&map), "--model", s(&model), "--resolution", "3", "--out", s(&d.join("p"))]);
+    let (ok, out, err) =
+        run(&["prepare", "--map", s(&map), "--model", s(&model), "--resolution", "3", "--out", s(&d.join("p"))]);
     assert!(ok, "{out}{err}");
     assert!(said(&format!("{out}{err}")), "{out}{err}");
     let prepared = read_map(&d.join("p/tiny/tiny.mrc")).unwrap();
@@ -362,7 +380,12 @@ fn reading_maps_readme_commands_run() {
         let args: Vec<&str> = c.split_whitespace().collect();
         assert_eq!(args[0], "cryolabel", "{c}");
         let o = Command::new(common::bin()).args(&args[1..]).current_dir(&work).output().unwrap();
-        assert!(o.status.success(), "{c}: {}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+        assert!(
+            o.status.success(),
+            "{c}: {}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
     }
     assert!(read_map(&work.join("emd3001_1A.mrc")).unwrap().skewed.is_none());
 }
@@ -381,8 +404,7 @@ fn nan_voxels_leave_histogram_and_contours_finite() {
     let level = h.level_enclosing(0.3);
     assert!(level.is_finite() && level > 1.0 && level < 654.0, "{level}");
     let g = m.volume.grid;
-    let field =
-        isosurface::Field { data: m.volume.data.clone(), dims: g.shape, origin: g.origin, spacing: g.voxel };
+    let field = isosurface::Field { data: m.volume.data.clone(), dims: g.shape, origin: g.origin, spacing: g.voxel };
     let mesh = isosurface::extract(&field, level);
     assert!(!mesh.is_empty());
     assert!(mesh.positions.iter().chain(&mesh.normals).all(|p| p.iter().all(|c| c.is_finite())));

@@ -6,11 +6,14 @@ use std::time::Duration;
 
 use cryolabel::app::{CryolabelApp, sample::sample_options};
 use cryolabel::engine::{Grid, Volume};
+use cryolabel::render::atoms::ColourBy;
 use cryolabel::render::camera::Camera;
 use cryolabel::render::isosurface::{Field, Sampling, extract};
-use cryolabel::render::scene3d::{Frame, Scene3dGpu, SceneMesh, SceneSpheres, Style};
+use cryolabel::render::scene3d::{Frame, Lighting, Scene3dGpu, SceneMesh, SceneSpheres, SceneSticks, Style};
 use eframe::{egui, wgpu};
 use glam::Vec3;
+
+mod common;
 
 fn device() -> Option<(wgpu::Device, wgpu::Queue)> {
     let instance = wgpu::Instance::new(wgpu::InstanceDescriptor {
@@ -29,13 +32,129 @@ fn device() -> Option<(wgpu::Device, wgpu::Queue)> {
 
 /// A ball of radius 8 Å at the origin, on a 1 Å grid.
 fn ball() -> Field {
+    ball_at(Vec3::ZERO)
+}
+
+/// Minus the distance to `c` on a 32 Å cube around the origin: contour at -r for a ball.
+fn ball_at(c: Vec3) -> Field {
     let g = Grid::new([32; 3], [1.0; 3], [-15.5; 3]);
     let mut v = Volume::<f32>::zeros(g);
     for o in 0..g.len() {
         let [i, j, k] = g.ijk(o);
-        v.data[o] = -g.index_to_world([i as f64, j as f64, k as f64]).as_vec3().length();
+        v.data[o] = -g.index_to_world([i as f64, j as f64, k as f64]).as_vec3().distance(c);
     }
     Field::from_volume(&v, Sampling::default(), |x| x)
+}
+
+/// Pixel (x, y) where a world point lands in a frame of `size`.
+fn to_px(camera: &Camera, size: [u32; 2], p: Vec3) -> (u32, u32) {
+    let clip = camera.projection(size[0] as f32 / size[1] as f32) * camera.view() * p.extend(1.0);
+    let ndc = clip.truncate() / clip.w;
+    (((ndc.x * 0.5 + 0.5) * size[0] as f32) as u32, ((0.5 - ndc.y * 0.5) * size[1] as f32) as u32)
+}
+
+fn fitted_camera() -> Camera {
+    let mut camera = Camera::default();
+    camera.fit(Vec3::splat(-15.5), Vec3::splat(15.5));
+    camera
+}
+
+#[test]
+fn sticks_are_drawn_between_bonded_atoms_in_each_atoms_colour() {
+    let Some((device, queue)) = device() else { panic!("no wgpu adapter (install mesa-vulkan-drivers)") };
+    let mut gpu = Scene3dGpu::new(&device, wgpu::TextureFormat::Rgba8Unorm);
+    let camera = fitted_camera();
+    let (a, b) = (Vec3::new(-10.0, 3.0, 0.0), Vec3::new(10.0, -3.0, 0.0));
+    let (red, blue) = ([1.0, 0.0, 0.0], [0.0, 0.0, 1.0]);
+    let stick = [a.x, a.y, a.z, 0.6, b.x, b.y, b.z, 0.0, 1.0, 0.0, 0.0, 1.0, 0.0, 0.0, 1.0, 1.0];
+    let frame = Frame {
+        spheres: vec![SceneSpheres { key: 1, spheres: Arc::new(vec![sphere(a, 0.6, red), sphere(b, 0.6, blue)]) }],
+        sticks: vec![SceneSticks { key: 2, sticks: Arc::new(vec![stick]) }],
+        ..Frame::new(camera, [240, 200])
+    };
+    let img = gpu.render_image(&device, &queue, &frame).expect("image");
+    keep(&img, "sticks");
+    for (t, want_red) in [(0.2f32, true), (0.35, true), (0.65, false), (0.8, false)] {
+        let (x, y) = to_px(&camera, frame.size, a.lerp(b, t));
+        let p = img.get_pixel(x, y).0;
+        if want_red {
+            assert!(p[0] > 80 && p[2] < 40, "red half of the stick at t={t}: {p:?}");
+        } else {
+            assert!(p[2] > 80 && p[0] < 40, "blue half of the stick at t={t}: {p:?}");
+        }
+    }
+    // Off the segment: background.
+    let (x, y) = to_px(&camera, frame.size, Vec3::new(0.0, 6.0, 0.0));
+    assert_eq!(&img.get_pixel(x, y).0[..3], &[0, 0, 0]);
+}
+
+#[test]
+fn silhouettes_darken_the_pixels_along_a_depth_step() {
+    let Some((device, queue)) = device() else { panic!("no wgpu adapter (install mesa-vulkan-drivers)") };
+    let mut gpu = Scene3dGpu::new(&device, wgpu::TextureFormat::Rgba8Unorm);
+    let camera = fitted_camera();
+    let mesh = Arc::new(extract(&ball(), -8.0));
+    let mut frame = Frame {
+        background: [1.0; 3],
+        meshes: vec![SceneMesh { key: 1, mesh, colour: [1.0, 0.8, 0.2, 1.0], style: Style::Surface }],
+        lighting: Lighting::Simple,
+        ..Frame::new(camera, [200, 200])
+    };
+    // The ring of pixels just outside the ball's outline (radius 8 Å), where depth steps to the
+    // background.
+    let ring = |img: &image::RgbaImage| {
+        let (cx, cy) = to_px(&camera, frame.size, Vec3::ZERO);
+        let (ex, _) = to_px(&camera, frame.size, Vec3::new(8.0, 0.0, 0.0));
+        let r = (ex - cx) as f32 + 0.7;
+        let mut dark = 0;
+        for k in 0..72 {
+            let a = k as f32 * std::f32::consts::TAU / 72.0;
+            let p = img.get_pixel((cx as f32 + r * a.cos()) as u32, (cy as f32 + r * a.sin()) as u32).0;
+            dark += (p[0] as u32 + p[1] as u32 + p[2] as u32 <= 120) as usize;
+        }
+        dark
+    };
+    let with = gpu.render_image(&device, &queue, &frame).expect("image");
+    frame.silhouettes = false;
+    let without = gpu.render_image(&device, &queue, &frame).expect("image");
+    keep(&with, "silhouettes");
+    let (on, off) = (ring(&with), ring(&without));
+    assert!(on >= 60, "silhouette: {on} of 72 ring pixels dark");
+    assert!(off <= 4, "no silhouette: {off} of 72 ring pixels dark");
+}
+
+#[test]
+fn transparent_surfaces_blend_the_same_in_either_order() {
+    let Some((device, queue)) = device() else { panic!("no wgpu adapter (install mesa-vulkan-drivers)") };
+    let mut gpu = Scene3dGpu::new(&device, wgpu::TextureFormat::Rgba8Unorm);
+    let camera = fitted_camera();
+    // Two interpenetrating balls: per-mesh sorting cannot get both orders right.
+    let red = SceneMesh {
+        key: 1,
+        mesh: Arc::new(extract(&ball_at(Vec3::new(-3.0, 0.0, 0.0)), -7.0)),
+        colour: [1.0, 0.2, 0.1, 0.5],
+        style: Style::Surface,
+    };
+    let blue = SceneMesh {
+        key: 2,
+        mesh: Arc::new(extract(&ball_at(Vec3::new(3.0, 0.0, 2.0)), -7.0)),
+        colour: [0.1, 0.3, 1.0, 0.5],
+        style: Style::Surface,
+    };
+    let frame = |meshes| Frame { meshes, ..Frame::new(camera, [200, 160]) };
+    let ab = gpu.render_image(&device, &queue, &frame(vec![red.clone(), blue.clone()])).expect("image");
+    let ba = gpu.render_image(&device, &queue, &frame(vec![blue, red])).expect("image");
+    keep(&ab, "oit");
+    let worst = ab.pixels().zip(ba.pixels()).map(|(p, q)| (0..3).map(|c| p.0[c].abs_diff(q.0[c])).max().unwrap()).max();
+    assert!(worst.unwrap() <= 1, "largest channel difference between the orders: {worst:?}");
+    // Where they overlap both colours show.
+    let p = ab.get_pixel(100, 80).0;
+    assert!(p[0] > 40 && p[2] > 40, "overlap blends red and blue: {p:?}");
+}
+
+/// Keep a rendered image in the temporary folder, for looking at when a test fails.
+fn keep(img: &image::RgbaImage, name: &str) {
+    let _ = img.save(std::env::temp_dir().join(format!("cryolabel-render3d-{name}.png")));
 }
 
 fn sphere(p: Vec3, r: f32, c: [f32; 3]) -> [f32; 8] {
@@ -44,10 +163,11 @@ fn sphere(p: Vec3, r: f32, c: [f32; 3]) -> [f32; 8] {
 
 #[test]
 fn surface_in_the_middle_background_in_corners_hidden_atom_hidden() {
-    let Some((device, queue)) = device() else {
-        eprintln!("no wgpu adapter (install mesa-vulkan-drivers); skipped");
+    let d = device();
+    if !common::prerequisite(d.is_some(), "a wgpu adapter (mesa-vulkan-drivers: lavapipe)") {
         return;
-    };
+    }
+    let (device, queue) = d.unwrap();
     let mut gpu = Scene3dGpu::new(&device, wgpu::TextureFormat::Rgba8Unorm);
     let mesh = Arc::new(extract(&ball(), -8.0));
     let mut camera = Camera::default();
@@ -57,11 +177,9 @@ fn surface_in_the_middle_background_in_corners_hidden_atom_hidden() {
     // One atom inside the ball (must be hidden), one beside it in plain view.
     let atoms = vec![sphere(Vec3::ZERO, 3.0, green), sphere(Vec3::new(13.0, 0.0, 0.0), 1.5, blue)];
     let frame = Frame {
-        camera,
-        size: [200, 160],
-        background: [0.0; 3],
         meshes: vec![SceneMesh { key: 1, mesh, colour: [1.0, 0.1, 0.1, 1.0], style: Style::Surface }],
         spheres: vec![SceneSpheres { key: 2, spheres: Arc::new(atoms) }],
+        ..Frame::new(camera, [200, 160])
     };
     let img = gpu.render_image(&device, &queue, &frame).expect("image");
     let centre = img.get_pixel(100, 80).0;
@@ -90,22 +208,25 @@ fn surface_in_the_middle_background_in_corners_hidden_atom_hidden() {
     assert_eq!(&img.get_pixel(0, 0).0[..3], &[255, 255, 255]);
 }
 
-#[test]
-fn app_starts_in_3d_and_draws_the_map() {
-    if device().is_none() {
-        eprintln!("no wgpu adapter; skipped");
-        return;
-    }
+type App = egui_kittest::Harness<'static, CryolabelApp>;
+
+/// The app on the bundled sample, in 3-D, once labels and every surface have landed.
+fn sample_app() -> App {
     let mut opts = sample_options().expect("sample files");
     opts.view3d = true;
     let mut h = egui_kittest::Harness::builder()
         .with_size(egui::vec2(1400.0, 880.0))
         .wgpu()
         .build_eframe(move |cc| CryolabelApp::new(cc, opts));
+    settle(&mut h);
+    h
+}
+
+/// Step until no job or surface extraction is in flight (30 s at most).
+fn settle(h: &mut App) {
     for _ in 0..1500 {
         h.step();
         let s = &h.state().session;
-        // Surfaces are extracted in the background: wait until they have all landed.
         if !s.jobs.busy() && s.labels.is_some() && !h.state().view3d.contouring() {
             break;
         }
@@ -113,8 +234,55 @@ fn app_starts_in_3d_and_draws_the_map() {
     }
     h.run_steps(3);
     assert!(!h.state().view3d.contouring(), "no extraction still pending after the frames settled");
+}
+
+/// The README's 3-D screenshots, rendered headless from the sample by the same offscreen path
+/// as the Save PNG button. They are written to docs/ when CRYOLABEL_DOCS=1, to a temporary
+/// folder otherwise; either way their pixels are checked.
+#[test]
+fn sample_scenes_for_the_readme() {
+    let out = if std::env::var_os("CRYOLABEL_DOCS").is_some() {
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs")
+    } else {
+        tempfile::tempdir().expect("temp dir").keep()
+    };
+    let mut h = sample_app();
+    // Closer and turned a little, as one would for a figure.
+    h.state_mut().view3d.camera.zoom(1.8);
+    h.state_mut().view3d.camera.rotate(70.0, 40.0, 600.0);
+    let count = |img: &image::RgbaImage, f: &dyn Fn([u8; 4]) -> bool| img.pixels().filter(|p| f(p.0)).count();
+    let shoot = |h: &mut App, name: &str| {
+        settle(h);
+        let app = h.state_mut();
+        let path = out.join(name);
+        app.view3d.save_png(&app.session, &path).expect("PNG written");
+        image::open(&path).expect("PNG readable").to_rgba8()
+    };
+    // Defaults: transparent light-blue map, sticks coloured by element, soft lighting.
+    let default = shoot(&mut h, "screenshot-3d-default.png");
+    let tan = count(&default, &|p| p[0] > 120 && p[0] as i32 > p[2] as i32 + 30 && p[1] as i32 > p[2] as i32 + 10);
+    let red = count(&default, &|p| p[0] > 150 && p[1] < 60 && p[2] < 60);
+    assert!(tan > 200 && red > 20, "carbon tan ({tan}) and oxygen red ({red}) sticks in the default scene");
+    assert!(h.state().view3d.bond_count() > 1000, "bonds found: {}", h.state().view3d.bond_count());
+    // Smooth class envelopes.
+    h.state_mut().view3d.options.classes = true;
+    let envelopes = shoot(&mut h, "screenshot-3d-envelopes.png");
+    assert!(count(&envelopes, &|p| p[2] as i32 > p[0] as i32 + 40) > 2000, "sky-blue neighbour envelope drawn");
+    // Atoms coloured by their atom-type label.
+    h.state_mut().view3d.options.classes = false;
+    h.state_mut().view3d.options.colour_by = ColourBy::AtomTypeLabel;
+    let types = shoot(&mut h, "screenshot-3d-atom-types.png");
+    let orange = count(&types, &|p| p[0] > 150 && p[1] > 90 && p[1] < 180 && p[2] < 60);
+    assert!(orange > 20, "CA atoms orange as on the slices ({orange} pixels)");
+}
+
+#[test]
+fn app_starts_in_3d_and_draws_the_map() {
+    assert!(device().is_some(), "no wgpu adapter (install mesa-vulkan-drivers)");
+    let mut h = sample_app();
     assert!(h.state().view3d.active);
     let img = h.render().expect("render");
+    keep(&img, "app");
     // The 3-D view fills the central panel; its middle has lit surfaces, not background.
     let (cx, cy) = (img.width() / 2, img.height() / 2);
     let mut lit = 0;
@@ -129,5 +297,9 @@ fn app_starts_in_3d_and_draws_the_map() {
     assert!(lit > 1000, "surfaces drawn in the middle of the 3-D view ({lit} lit pixels)");
     // Picking through the middle of the view hits something.
     let rect = egui::Rect::from_min_size(egui::pos2(0.0, 0.0), egui::vec2(700.0, 700.0));
-    assert!(h.state().view3d.pick(egui::vec2(350.0, 350.0), rect).is_some());
+    let hits = (0..25).filter(|k| {
+        let at = egui::vec2(230.0 + 60.0 * (k % 5) as f32, 230.0 + 60.0 * (k / 5) as f32);
+        h.state().view3d.pick(at, rect).is_some()
+    });
+    assert!(hits.count() >= 10, "picking on a grid across the middle of the view hits atoms or the map");
 }

@@ -199,11 +199,14 @@ fn validation_panel_shows_map_and_label_fsc() {
     h.get_by_label_contains("Out of date");
 }
 
-/// Writes the README screenshots when CRYOLABEL_SHOTS names a folder (not a check).
+/// A tool, not a check: writes the README screenshots into CRYOLABEL_SHOTS (default docs/).
+/// Run by hand: `cargo test --test viewer docs_screenshots -- --ignored`.
 #[test]
+#[ignore = "a tool that writes the README screenshots: cargo test --test viewer docs_screenshots -- --ignored"]
 fn docs_screenshots() {
-    let Some(dir) = std::env::var_os("CRYOLABEL_SHOTS") else { return };
-    let dir = std::path::PathBuf::from(dir);
+    let dir = std::env::var_os("CRYOLABEL_SHOTS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| concat!(env!("CARGO_MANIFEST_DIR"), "/docs").into());
     let mut h = harness();
     wait_for_labels(&mut h);
     h.state_mut().session.view.ortho = true;
@@ -270,4 +273,60 @@ fn keys_step_the_slice_and_the_contour() {
     let v = &h.state().session.view;
     assert_eq!(v.focus[2], z + 1);
     assert!(v.contour_level > level);
+}
+
+/// Collapse the panels above Label quality so it is on screen, then compute it.
+fn compute_quality(h: &mut Harness<'_, CryolabelApp>) {
+    for panel in ["Contour", "What changed", "Diagnostics", "Validation"] {
+        h.get_by_label(panel).click();
+        h.run_steps(2);
+    }
+    h.get_by_label("Compute quality").click();
+    h.step();
+    for _ in 0..3000 {
+        h.step();
+        let s = &h.state().session;
+        if !s.jobs.busy() && s.quality.is_some() {
+            h.run_steps(3);
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("label quality did not arrive; error: {:?}", h.state().session.error);
+}
+
+#[test]
+fn label_quality_panel_computes_in_the_background_and_goes_stale() {
+    let mut h = harness();
+    wait_for_labels(&mut h);
+    compute_quality(&mut h);
+    let s = &h.state().session;
+    let q = s.atom_q().expect("per-atom Q on the session");
+    assert_eq!(q.len(), s.model.as_ref().unwrap().atoms.len());
+    let mean = s.quality.as_ref().unwrap().quality.summary.mean_q;
+    assert!(mean > 0.1 && mean < 1.0, "mean Q {mean}");
+    h.get_by_label("Residues");
+    // Clicking the worst residue moves the slices to it.
+    let before = h.state().session.view.focus;
+    let worst = h.state().session.quality.as_ref().unwrap().quality.worst_residues(1)[0].residue.label();
+    h.get_by_label(&worst).click();
+    h.run_steps(2);
+    assert_ne!(h.state().session.view.focus, before, "focus moved to {worst}");
+    // A new contour makes the result stale.
+    h.state_mut().session.view.contour_level *= 1.5;
+    h.run_steps(2);
+    assert!(h.state().session.atom_q().is_none());
+    h.get_by_label_contains("Out of date: the data or the contour");
+}
+
+/// Writes docs/screenshot-quality.png when CRYOLABEL_SHOTS names a folder (not a check).
+#[test]
+fn docs_screenshot_quality() {
+    let Some(dir) = std::env::var_os("CRYOLABEL_SHOTS") else { return };
+    let dir = std::path::PathBuf::from(dir);
+    let mut h = harness();
+    wait_for_labels(&mut h);
+    compute_quality(&mut h);
+    h.run_steps(3);
+    h.render().unwrap().save(dir.join("screenshot-quality.png")).unwrap();
 }

@@ -1,13 +1,15 @@
 //! The real window under Xvfb: `cryolabel view --screenshot` renders the sample, writes a PNG
-//! and exits. Skipped (with a note) where Xvfb is not installed.
+//! and exits. Skipped (with a note) where Xvfb is not installed, but never in CI.
+
+mod common;
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 #[test]
 fn screenshot_flag_writes_a_png_and_exits() {
-    if Command::new("Xvfb").arg("-help").stderr(Stdio::null()).stdout(Stdio::null()).status().is_err() {
-        eprintln!("skipped: Xvfb is not installed");
+    let xvfb = Command::new("Xvfb").arg("-help").stderr(Stdio::null()).stdout(Stdio::null()).status().is_ok();
+    if !common::prerequisite(xvfb, "Xvfb") {
         return;
     }
     let display = format!(":{}", 150 + std::process::id() % 100);

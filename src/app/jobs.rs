@@ -11,7 +11,7 @@ use eframe::egui;
 
 use super::session::LoadedMap;
 use crate::engine::formats::{self, Kind};
-use crate::engine::{self, Grid, LabelParams, Labels, MapFile, Model, Volume};
+use crate::engine::{self, EngineError, Grid, LabelParams, Labels, MapFile, Model, Volume};
 
 /// What a file is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -34,6 +34,33 @@ impl Role {
     }
 }
 
+/// Why a labeling or FSC job gave no result. Cancellation is its own variant, not a word in a
+/// message: a newer request superseded the job and nothing is shown, while a failure (even one
+/// on a path that contains "cancel") always is.
+#[derive(Debug)]
+pub enum JobError {
+    Cancelled,
+    Failed(String),
+}
+
+impl From<EngineError> for JobError {
+    fn from(e: EngineError) -> Self {
+        match e {
+            EngineError::Cancelled => JobError::Cancelled,
+            e => JobError::Failed(e.to_string()),
+        }
+    }
+}
+
+impl std::fmt::Display for JobError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            JobError::Cancelled => f.write_str("cancelled"),
+            JobError::Failed(e) => f.write_str(e),
+        }
+    }
+}
+
 /// A finished job.
 pub enum Done {
     /// Statistics and histogram are computed on the loading thread too.
@@ -43,7 +70,7 @@ pub enum Done {
     /// `regridded` is the simulated map put on the map's grid, when the job had to do that.
     Labels {
         generation: u64,
-        result: Result<(Labels, Option<Arc<Volume<f32>>>), String>,
+        result: Result<(Labels, Option<Arc<Volume<f32>>>), JobError>,
         wall_ms: f64,
     },
     /// A simulated map made from the model on the map's grid (with the simulation's warnings).
@@ -55,13 +82,22 @@ pub enum Done {
     /// Map-model FSC of the experimental map and of the regression label.
     Fsc {
         generation: u64,
-        result: Result<FscResult, String>,
+        result: Result<FscResult, JobError>,
     },
     Picked {
         role: Option<Role>,
         path: Option<PathBuf>,
     },
     PickedFolder(Option<PathBuf>),
+    /// A job with no error slot of its own (a file dialog) panicked.
+    Crashed(String),
+    /// Files of an accession (File > Open accession…), fetched into the cache.
+    Accession(Result<engine::archive::Resolved, String>),
+    /// Label quality (engine::quality) of the model against the map.
+    Quality {
+        generation: u64,
+        result: Result<QualityResult, JobError>,
+    },
 }
 
 /// Spawns jobs and collects their results. Labeling is special: only the newest request
@@ -78,6 +114,27 @@ pub struct Jobs {
     fsc_cancel: Option<Arc<AtomicBool>>,
     /// An FSC job is in flight.
     pub fsc_running: bool,
+    pub quality_generation: u64,
+    quality_cancel: Option<Arc<AtomicBool>>,
+    /// A label-quality job is in flight.
+    pub quality_running: bool,
+}
+
+/// What a label-quality job needs (`revision` and `contour` say later whether it went stale).
+pub struct QualityInputs {
+    pub map: Arc<Volume<f32>>,
+    pub atoms: Arc<Vec<engine::Atom>>,
+    pub path: PathBuf,
+    pub params: engine::quality::QualityParams,
+    pub revision: u64,
+}
+
+/// A finished label-quality assessment and what it was computed from.
+pub struct QualityResult {
+    pub quality: Arc<engine::quality::Quality>,
+    pub params: engine::quality::QualityParams,
+    pub revision: u64,
+    pub wall_ms: f64,
 }
 
 /// What an FSC job needs: the inputs, shared with the session, and the model-map settings.
@@ -117,6 +174,9 @@ impl Default for Jobs {
             fsc_generation: 0,
             fsc_cancel: None,
             fsc_running: false,
+            quality_generation: 0,
+            quality_cancel: None,
+            quality_running: false,
         }
     }
 }
@@ -127,12 +187,20 @@ impl Jobs {
         self.ctx = Some(ctx);
     }
 
-    fn spawn(&mut self, f: impl FnOnce() -> Done + Send + 'static) {
+    /// Run `f` on its own thread. A panic in it is caught and becomes `failed(message)`, the
+    /// job's own failed result, so the session shows the error and clears that job's "busy"
+    /// state instead of waiting forever for a result that never comes.
+    pub(super) fn spawn(
+        &mut self,
+        f: impl FnOnce() -> Done + Send + 'static,
+        failed: impl FnOnce(String) -> Done + Send + 'static,
+    ) {
         self.in_flight += 1;
         let tx = self.tx.clone();
         let ctx = self.ctx.clone();
         std::thread::spawn(move || {
-            let done = f();
+            let done = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+                .unwrap_or_else(|p| failed(panic_message(p.as_ref())));
             let _ = tx.send(done);
             if let Some(ctx) = ctx {
                 ctx.request_repaint();
@@ -140,12 +208,24 @@ impl Jobs {
         });
     }
 
-    pub fn load(&mut self, path: PathBuf, role: Role) {
-        self.spawn(move || match role {
-            Role::Map => Done::Map(engine::read_map(&path).map(LoadedMap::new).map_err(|e| e.to_string())),
-            Role::Simulated => Done::Simulated(engine::read_map(&path).map_err(|e| e.to_string())),
-            Role::Model => Done::Model(read_model_guarded(&path)),
-        });
+    /// Read a file; a model is read with `opts` (the labeling preset's altloc rule).
+    pub fn load(&mut self, path: PathBuf, role: Role, opts: engine::ReadOptions) {
+        let what = format!("reading {}", path.display());
+        self.spawn(
+            move || match role {
+                Role::Map => Done::Map(engine::read_map(&path).map(LoadedMap::new).map_err(|e| e.to_string())),
+                Role::Simulated => Done::Simulated(engine::read_map(&path).map_err(|e| e.to_string())),
+                Role::Model => Done::Model(engine::read_model_with(&path, opts).map_err(|e| e.to_string())),
+            },
+            move |m| {
+                let e = format!("{what} crashed: {m}");
+                match role {
+                    Role::Map => Done::Map(Err(e)),
+                    Role::Simulated => Done::Simulated(Err(e)),
+                    Role::Model => Done::Model(Err(e)),
+                }
+            },
+        );
     }
 
     /// Relabel in the background; a newer call cancels this one.
@@ -164,24 +244,34 @@ impl Jobs {
         self.label_generation += 1;
         self.labeling = true;
         let generation = self.label_generation;
-        self.spawn(move || {
-            let t0 = Instant::now();
-            let result = (|| {
-                // The simulated map is put on the map's exact grid once; the session keeps the
-                // result, so later relabels skip this step.
-                let regridded = if simulated.grid == grid {
-                    None
-                } else {
-                    // copies (no interpolation) when only header noise separates the grids
-                    Some(Arc::new(engine::resample::resample_onto(&simulated, &grid)))
-                };
-                let on_grid = regridded.as_deref().unwrap_or(simulated.as_ref());
-                engine::label::label(on_grid, &atoms, &params, Some(&cancel))
-                    .map(|l| (l, regridded))
-                    .map_err(|e| e.to_string())
-            })();
-            Done::Labels { generation, result, wall_ms: t0.elapsed().as_secs_f64() * 1e3 }
-        });
+        let failed = move |m: String| Done::Labels {
+            generation,
+            result: Err(JobError::Failed(format!("labeling crashed: {m}"))),
+            wall_ms: 0.0,
+        };
+        self.spawn(
+            move || {
+                let t0 = Instant::now();
+                let result = (|| {
+                    // The simulated map is put on the map's exact grid once; the session keeps the
+                    // result, so later relabels skip this step.
+                    let regridded = if simulated.grid == grid {
+                        None
+                    } else {
+                        // copies (no interpolation) when only header noise separates the grids
+                        Some(Arc::new(engine::resample::resample_onto(&simulated, &grid)))
+                    };
+                    let on_grid = regridded.as_deref().unwrap_or(simulated.as_ref());
+                    engine::label::label(on_grid, &atoms, &params, Some(&cancel)).map(|l| (l, regridded))
+                })();
+                Done::Labels {
+                    generation,
+                    result: result.map_err(JobError::from),
+                    wall_ms: t0.elapsed().as_secs_f64() * 1e3,
+                }
+            },
+            failed,
+        );
     }
 
     /// Simulate the model's map on `grid` at `resolution` Å (pdb2vol's rules), as the
@@ -194,16 +284,19 @@ impl Jobs {
         grid: Grid,
         resolution: f64,
     ) {
-        self.spawn(move || {
-            let model = engine::simulate::model_of(atoms.as_ref().clone(), &path);
-            let p = engine::simulate::SimParams::new(resolution, grid.voxel[0] as f64);
-            Done::SimulatedMade {
-                generation,
-                result: engine::simulate::simulate_on(&model, &p, &grid)
-                    .map(|(sim, vol)| (vol, sim.warnings))
-                    .map_err(|e| e.to_string()),
-            }
-        });
+        self.spawn(
+            move || {
+                let model = engine::simulate::model_of(atoms.as_ref().clone(), &path);
+                let p = engine::simulate::SimParams::new(resolution, grid.voxel[0] as f64);
+                Done::SimulatedMade {
+                    generation,
+                    result: engine::simulate::simulate_on(&model, &p, &grid)
+                        .map(|(sim, vol)| (vol, sim.warnings))
+                        .map_err(|e| e.to_string()),
+                }
+            },
+            move |m| Done::SimulatedMade { generation, result: Err(format!("the simulation crashed: {m}")) },
+        );
     }
 
     /// Map-model FSC of the map and of the regression label in the background. A newer call
@@ -215,29 +308,34 @@ impl Jobs {
         self.fsc_generation += 1;
         self.fsc_running = true;
         let generation = self.fsc_generation;
-        self.spawn(move || {
-            let t0 = Instant::now();
-            let FscInputs { map, labels, atoms, resolution, masked, revision } = inputs;
-            let result = (|| {
-                let map_curve = engine::map_model_fsc(&map, &atoms, resolution, masked);
-                if cancel.load(Ordering::Relaxed) {
-                    return Err("cancelled".to_string());
-                }
-                let label = labels.map(|l| engine::map_model_fsc(&l.regression, &atoms, resolution, masked));
-                if map_curve.shells.len() < 2 {
-                    return Err("the map is too small for an FSC curve".to_string());
-                }
-                Ok(FscResult {
-                    map: map_curve,
-                    label,
-                    resolution,
-                    masked,
-                    revision,
-                    wall_ms: t0.elapsed().as_secs_f64() * 1e3,
-                })
-            })();
-            Done::Fsc { generation, result }
-        });
+        let failed =
+            move |m: String| Done::Fsc { generation, result: Err(JobError::Failed(format!("the FSC crashed: {m}"))) };
+        self.spawn(
+            move || {
+                let t0 = Instant::now();
+                let FscInputs { map, labels, atoms, resolution, masked, revision } = inputs;
+                let result = (|| {
+                    let map_curve = engine::map_model_fsc(&map, &atoms, resolution, masked);
+                    if cancel.load(Ordering::Relaxed) {
+                        return Err(JobError::Cancelled);
+                    }
+                    let label = labels.map(|l| engine::map_model_fsc(&l.regression, &atoms, resolution, masked));
+                    if map_curve.shells.len() < 2 {
+                        return Err(JobError::Failed("the map is too small for an FSC curve".to_string()));
+                    }
+                    Ok(FscResult {
+                        map: map_curve,
+                        label,
+                        resolution,
+                        masked,
+                        revision,
+                        wall_ms: t0.elapsed().as_secs_f64() * 1e3,
+                    })
+                })();
+                Done::Fsc { generation, result }
+            },
+            failed,
+        );
     }
 
     /// Drop the FSC job in flight, if any (its result is ignored when it arrives).
@@ -251,32 +349,96 @@ impl Jobs {
         }
     }
 
-    pub fn export(&mut self, dir: PathBuf, id: String, labels: Arc<Labels>, map: Option<Arc<Volume<f32>>>) {
+    /// Label quality in the background; a newer call (or `cancel_quality`) cancels this one.
+    pub fn quality(&mut self, inputs: QualityInputs) {
+        self.cancel_quality();
+        let cancel = Arc::new(AtomicBool::new(false));
+        self.quality_cancel = Some(cancel.clone());
+        self.quality_generation += 1;
+        self.quality_running = true;
+        let generation = self.quality_generation;
         self.spawn(move || {
-            Done::Exported((|| {
-                let mut paths = engine::export::write_labels(&dir, &id, &labels).map_err(|e| e.to_string())?;
-                if let Some(map) = map {
-                    let p = dir.join(format!("{id}_map.mrc"));
-                    engine::write_map(&p, &map, &format!("cryolabel {id} map")).map_err(|e| e.to_string())?;
-                    paths.push(p);
-                }
-                Ok(paths)
-            })())
-        });
+            let t0 = Instant::now();
+            let QualityInputs { map, atoms, path, params, revision } = inputs;
+            let model = engine::simulate::model_of(atoms.as_ref().clone(), &path);
+            let result = engine::quality::assess(&map, &model, &params, Some(&*cancel))
+                .map(|q| QualityResult {
+                    quality: Arc::new(q),
+                    params,
+                    revision,
+                    wall_ms: t0.elapsed().as_secs_f64() * 1e3,
+                })
+                .map_err(JobError::from);
+            Done::Quality { generation, result }
+        }, move |m| Done::Quality { generation, result: Err(JobError::Failed(format!("label quality crashed: {m}"))) });
+    }
+
+    /// Drop the label-quality job in flight, if any.
+    pub fn cancel_quality(&mut self) {
+        if let Some(c) = self.quality_cancel.take() {
+            c.store(true, Ordering::Relaxed);
+        }
+        if self.quality_running {
+            self.quality_generation += 1;
+            self.quality_running = false;
+        }
+    }
+
+    pub fn export(&mut self, dir: PathBuf, id: String, labels: Arc<Labels>, map: Option<Arc<Volume<f32>>>) {
+        self.spawn(
+            move || {
+                Done::Exported((|| {
+                    let mut paths = engine::export::write_labels(&dir, &id, &labels).map_err(|e| e.to_string())?;
+                    if let Some(map) = map {
+                        let p = dir.join(format!("{id}_map.mrc"));
+                        engine::write_map(&p, &map, &format!("cryolabel {id} map")).map_err(|e| e.to_string())?;
+                        paths.push(p);
+                    }
+                    Ok(paths)
+                })())
+            },
+            |m| Done::Exported(Err(format!("the export crashed: {m}"))),
+        );
     }
 
     /// A file dialog on its own thread: portal dialogs block their caller.
     pub fn pick_file(&mut self, role: Option<Role>) {
+        self.spawn(
+            move || {
+                let kind = role.map(|r| if r == Role::Model { Kind::Model } else { Kind::Map });
+                let (label, exts) = formats::dialog_filter(kind);
+                let d = rfd::FileDialog::new().add_filter(label, &exts[..]);
+                Done::Picked { role, path: d.pick_file() }
+            },
+            |m| Done::Crashed(format!("the file dialog crashed: {m}")),
+        );
+    }
+
+    /// Fetch the entries typed into Open accession (`emdb:3488 pdb:5me2`) in the background,
+    /// through the same `engine::archive::resolve` as the command line. `settings` None: from
+    /// the environment (CRYOLABEL_EMDB_URL, CRYOLABEL_CACHE, …).
+    pub fn fetch_accession(&mut self, text: String, settings: Option<engine::archive::Settings>) {
         self.spawn(move || {
-            let kind = role.map(|r| if r == Role::Model { Kind::Model } else { Kind::Map });
-            let (label, exts) = formats::dialog_filter(kind);
-            let d = rfd::FileDialog::new().add_filter(label, &exts[..]);
-            Done::Picked { role, path: d.pick_file() }
-        });
+            Done::Accession((|| {
+                use engine::archive::{Input, Slot, quiet, resolve};
+                let s = match settings {
+                    Some(s) => s,
+                    None => engine::archive::Settings::from_env(None, false).map_err(|e| e.to_string())?,
+                };
+                let words: Vec<Input> = text.split_whitespace().map(|word| Input { word, slot: Slot::Id }).collect();
+                if words.is_empty() {
+                    return Err("type an id, e.g. emdb:3488 pdb:5me2".to_string());
+                }
+                resolve(&words, Path::new("."), true, &s, &quiet).map_err(|e| e.to_string())
+            })())
+        }, |m| Done::Accession(Err(format!("fetching the accession crashed: {m}"))));
     }
 
     pub fn pick_folder(&mut self) {
-        self.spawn(|| Done::PickedFolder(rfd::FileDialog::new().pick_folder()));
+        self.spawn(
+            || Done::PickedFolder(rfd::FileDialog::new().pick_folder()),
+            |m| Done::Crashed(format!("the folder dialog crashed: {m}")),
+        );
     }
 
     /// Results that arrived since the last call. Stale label results are dropped here.
@@ -296,6 +458,12 @@ impl Jobs {
                 }
                 self.fsc_running = false;
             }
+            if let Done::Quality { generation, .. } = &d {
+                if *generation != self.quality_generation {
+                    continue;
+                }
+                self.quality_running = false;
+            }
             out.push(d);
         }
         out
@@ -306,13 +474,92 @@ impl Jobs {
     }
 }
 
-/// The model reader can panic on malformed records (pdbtbx-style parsers do); a bad file
-/// must be an error message, not a crash of the viewer.
-fn read_model_guarded(path: &Path) -> Result<Model, String> {
-    let p = path.to_path_buf();
-    std::panic::catch_unwind(move || engine::read_model(&p))
-        .map_err(|_| format!("{}: the model reader crashed on this file", path.display()))?
-        .map_err(|e| e.to_string())
+/// The text of a panic's payload (`panic!` gives a `&str` or a `String`).
+fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wait(jobs: &mut Jobs) -> Vec<Done> {
+        for _ in 0..500 {
+            let d = jobs.poll();
+            if !d.is_empty() {
+                return d;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        panic!("the job never reported back");
+    }
+
+    #[test]
+    fn a_panicking_job_reports_its_failure_and_is_no_longer_in_flight() {
+        let mut jobs = Jobs::default();
+        jobs.spawn(|| panic!("boom at voxel 7"), |m| Done::Exported(Err(format!("the export crashed: {m}"))));
+        assert!(jobs.busy());
+        let done = wait(&mut jobs);
+        assert!(!jobs.busy(), "in_flight back to 0");
+        match &done[..] {
+            [Done::Exported(Err(e))] => assert_eq!(e, "the export crashed: boom at voxel 7"),
+            _ => panic!("expected the export's own failure"),
+        }
+        // a String payload (panic! with arguments) keeps its text too
+        let n = 3;
+        jobs.spawn(move || panic!("index {n} out of range"), Done::Crashed);
+        assert!(matches!(&wait(&mut jobs)[..], [Done::Crashed(e)] if e == "index 3 out of range"));
+    }
+
+    #[test]
+    fn a_panicking_label_job_clears_labeling_and_reaches_the_session() {
+        let mut s = super::super::session::Session::default();
+        s.jobs.label_generation += 1;
+        s.jobs.labeling = true;
+        let generation = s.jobs.label_generation;
+        s.jobs.spawn(
+            || panic!("neighbour pass"),
+            move |m| Done::Labels {
+                generation,
+                result: Err(JobError::Failed(format!("labeling crashed: {m}"))),
+                wall_ms: 0.0,
+            },
+        );
+        for _ in 0..500 {
+            s.poll();
+            if !s.jobs.busy() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        assert!(!s.jobs.busy() && !s.jobs.labeling);
+        assert_eq!(s.error.as_deref(), Some("labeling failed: labeling crashed: neighbour pass"));
+    }
+
+    /// Cancellation is a variant, not a word: a failure whose text says "cancel" (a path) is
+    /// shown; a real cancellation is not.
+    #[test]
+    fn only_a_typed_cancellation_is_silent() {
+        let mut s = super::super::session::Session::default();
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "No such file or directory");
+        let e = EngineError::Write("/data/cancelled-runs/x_regression_situs.mrc".into(), io);
+        s.jobs.in_flight = 2;
+        s.jobs.fsc_running = true;
+        s.jobs.tx.send(Done::Fsc { generation: 0, result: Err(JobError::Cancelled) }).unwrap();
+        s.jobs.tx.send(Done::Labels { generation: 0, result: Err(e.into()), wall_ms: 1.0 }).unwrap();
+        s.poll();
+        let shown = s.error.expect("the failure is shown");
+        assert!(shown.contains("/data/cancelled-runs/x_regression_situs.mrc"), "{shown}");
+        assert!(matches!(JobError::from(EngineError::Cancelled), JobError::Cancelled));
+        s.error = None;
+        s.jobs.in_flight = 1;
+        s.jobs.tx.send(Done::Fsc { generation: 0, result: Err(JobError::Cancelled) }).unwrap();
+        s.poll();
+        assert_eq!(s.error, None, "a cancellation says nothing");
+    }
 }
 
 #[cfg(test)]

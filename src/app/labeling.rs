@@ -30,6 +30,8 @@ impl LabelingPanel {
                 p.radius = radius;
             }
         });
+        s.reread_model_if_rules_changed();
+        let p = &mut s.params;
         let (range, unit, step) = match p.neighbourhood {
             Neighbourhood::Cube => (0.0..=16.0, "voxels", 1.0),
             Neighbourhood::Sphere => (0.0..=16.0, "Å", 0.1),

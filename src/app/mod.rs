@@ -2,6 +2,7 @@
 //! with a `ui` method that reads and edits it; `CryolabelApp` lays them out and routes
 //! files, keys and the screenshot.
 
+pub mod accession;
 pub mod changes;
 pub mod contour;
 pub mod diagnostics;
@@ -9,12 +10,14 @@ pub mod export;
 pub mod jobs;
 pub mod labeling;
 pub mod layers;
+pub mod quality;
 pub mod readout;
 pub mod sample;
 pub mod session;
 pub mod slices;
 pub mod validation;
 pub mod view3d;
+pub mod view3d_atoms;
 pub mod view3d_scene;
 pub mod widgets;
 
@@ -39,6 +42,10 @@ pub struct StartOptions {
     pub screenshot: Option<PathBuf>,
     /// Start in the 3-D view instead of the slices.
     pub view3d: bool,
+    /// Initial contour level (an EMDB entry's author's level) instead of the 1% level.
+    pub contour: Option<f32>,
+    /// `resolution` is an EMDB header's (said so in the Validation panel).
+    pub resolution_from_header: bool,
 }
 
 /// The screenshot requested on the command line: taken when the data are ready.
@@ -59,7 +66,10 @@ pub struct CryolabelApp {
     changes: changes::ChangesPanel,
     diagnostics: diagnostics::DiagnosticsPanel,
     pub validation: validation::ValidationPanel,
+    pub quality: quality::QualityPanel,
     pub export: export::ExportPanel,
+    /// File > Open accession… and its recent entries.
+    pub accession: accession::AccessionDialog,
     /// The "open a path" text field.
     path_field: String,
     hover: Option<slices::Hover>,
@@ -72,6 +82,8 @@ impl CryolabelApp {
         let mut session = Session::default();
         session.jobs.set_context(cc.egui_ctx.clone());
         session.resolution = opts.resolution;
+        session.pending_contour = opts.contour;
+        session.resolution_from_header = opts.resolution_from_header;
         for (p, role) in [(&opts.map, Role::Map), (&opts.model, Role::Model), (&opts.simulated, Role::Simulated)] {
             if let Some(p) = p {
                 session.open(p, Some(role));
@@ -87,7 +99,9 @@ impl CryolabelApp {
             changes: Default::default(),
             diagnostics: Default::default(),
             validation: Default::default(),
+            quality: Default::default(),
             export: Default::default(),
+            accession: Default::default(),
             path_field: String::new(),
             hover: None,
             screenshot: opts.screenshot.map(|path| Screenshot {
@@ -147,6 +161,9 @@ impl CryolabelApp {
                     if ui.button(name).clicked() {
                         self.session.jobs.pick_file(role);
                     }
+                }
+                if ui.button("Open accession…").clicked() {
+                    self.accession.open = true;
                 }
                 ui.separator();
                 if ui.add_enabled(self.session.labels.is_some(), egui::Button::new("Export…")).clicked() {
@@ -244,6 +261,7 @@ impl eframe::App for CryolabelApp {
         self.handle_keys(&ctx);
 
         egui::Panel::top("menu").show(ui, |ui| self.menu(ui));
+        self.accession.ui(&ctx, &mut self.session);
         egui::Panel::bottom("status").show(ui, |ui| readout::status_bar(ui, &mut self.session, self.hover));
         egui::Panel::left("left").default_size(300.0).resizable(true).show(ui, |ui| {
             egui::ScrollArea::vertical().show(ui, |ui| {
@@ -269,6 +287,9 @@ impl eframe::App for CryolabelApp {
                 egui::CollapsingHeader::new("Validation")
                     .default_open(true)
                     .show(ui, |ui| self.validation.ui(ui, &mut self.session));
+                egui::CollapsingHeader::new("Label quality")
+                    .default_open(true)
+                    .show(ui, |ui| self.quality.ui(ui, &mut self.session));
                 egui::CollapsingHeader::new("Export")
                     .default_open(true)
                     .show(ui, |ui| self.export.ui(ui, &mut self.session));

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use eframe::egui::Color32;
 
-use super::jobs::{Done, FscInputs, FscResult, Jobs, Role};
+use super::jobs::{Done, FscInputs, FscResult, JobError, Jobs, QualityInputs, QualityResult, Role};
 use crate::engine::{Atom, LabelParams, Labels, MapFile, Model, Preset, Stats, Volume};
 use crate::render::palette::{self, CLASS_COLOURS, TYPE_COLOURS};
 use crate::render::slice::{ClassStyle, ScalarStyle};
@@ -122,6 +122,12 @@ pub struct Session {
     pub revision: u64,
     /// The last map-model FSC; stale when its `revision` is not the session's.
     pub fsc: Option<FscResult>,
+    /// Contour level for the next map that loads (an EMDB entry's author's level).
+    pub pending_contour: Option<f32>,
+    /// `resolution` came from an EMDB header, not from --resolution.
+    pub resolution_from_header: bool,
+    /// The last label-quality assessment; stale when its revision or contour is not the session's.
+    pub quality: Option<QualityResult>,
 }
 
 impl Default for Session {
@@ -150,6 +156,9 @@ impl Default for Session {
             picked_folder: None,
             revision: 0,
             fsc: None,
+            pending_contour: None,
+            resolution_from_header: false,
+            quality: None,
         }
     }
 }
@@ -158,8 +167,21 @@ impl Session {
     /// Start reading a file; the role is told from its content when not given.
     pub fn open(&mut self, path: &Path, role: Option<Role>) {
         match role.map(Ok).unwrap_or_else(|| Role::guess(path)) {
-            Ok(role) => self.jobs.load(path.to_path_buf(), role),
+            Ok(role) => self.jobs.load(path.to_path_buf(), role, self.params.read_options()),
             Err(e) => self.error = Some(e),
+        }
+    }
+
+    /// Read the model again when the labeling rules now choose altlocs differently from
+    /// the rules it was read with (the presets differ in which residue and altloc they keep).
+    pub fn reread_model_if_rules_changed(&mut self) {
+        if let Some(m) = &mut self.model
+            && m.info.altloc_rule != self.params.altlocs
+        {
+            // ask once: the model read under the new rule replaces this one when it arrives
+            m.info.altloc_rule = self.params.altlocs;
+            let path = m.info.path.clone();
+            self.jobs.load(path, Role::Model, self.params.read_options());
         }
     }
 
@@ -176,7 +198,8 @@ impl Session {
                 let path = m.file.path.clone();
                 let grid = m.volume.grid;
                 self.view.focus = grid.shape.map(|n| n / 2);
-                self.view.contour_level = m.histogram.level_enclosing(0.01);
+                self.view.contour_level =
+                    self.pending_contour.take().unwrap_or_else(|| m.histogram.level_enclosing(0.01));
                 self.view.style.map_window = (m.histogram.quantile(0.05), m.histogram.level_enclosing(0.002));
                 self.map = Some(m);
                 self.map_path = Some(path);
@@ -230,8 +253,8 @@ impl Session {
                     self.last_label_ms = Some(wall_ms);
                     self.revision += 1;
                 }
-                Err(e) if e.contains("cancel") => {}
-                Err(e) => self.error = Some(format!("labeling failed: {e}")),
+                Err(JobError::Cancelled) => {}
+                Err(JobError::Failed(e)) => self.error = Some(format!("labeling failed: {e}")),
             },
             Done::Exported(Ok(paths)) => {
                 self.notice = Some(format!(
@@ -242,11 +265,32 @@ impl Session {
             }
             Done::Exported(Err(e)) => self.error = Some(format!("export failed: {e}")),
             Done::Fsc { result: Ok(r), .. } => self.fsc = Some(r),
-            Done::Fsc { result: Err(e), .. } if e.contains("cancel") => {}
-            Done::Fsc { result: Err(e), .. } => self.error = Some(format!("FSC failed: {e}")),
+            Done::Fsc { result: Err(JobError::Cancelled), .. } => {}
+            Done::Fsc { result: Err(JobError::Failed(e)), .. } => self.error = Some(format!("FSC failed: {e}")),
+            Done::Crashed(e) => self.error = Some(e),
             Done::Picked { role, path: Some(p) } => self.open(&p, role),
             Done::PickedFolder(p) => self.picked_folder = p.or(self.picked_folder.take()),
             Done::Picked { path: None, .. } => {}
+            Done::Accession(Ok(r)) => {
+                self.pending_contour = r.contour();
+                if let Some(res) = r.resolution() {
+                    self.resolution = Some(res as f32);
+                    self.resolution_from_header = true;
+                }
+                let opened = [(&r.map, Role::Map), (&r.model, Role::Model)];
+                for (p, role) in opened {
+                    if let Some(p) = p {
+                        self.open(p, Some(role));
+                    }
+                }
+                let ids: Vec<String> =
+                    r.emdb.iter().map(|e| e.to_string()).chain(r.pdb.iter().map(|p| format!("pdb:{p}"))).collect();
+                self.notice = Some(format!("opened {}", ids.join(" ")));
+            }
+            Done::Accession(Err(e)) => self.error = Some(e),
+            Done::Quality { result: Ok(r), .. } => self.quality = Some(r),
+            Done::Quality { result: Err(JobError::Cancelled), .. } => {}
+            Done::Quality { result: Err(JobError::Failed(e)), .. } => self.error = Some(format!("label quality failed: {e}")),
         }
     }
 
@@ -285,7 +329,7 @@ impl Session {
     pub fn fsc_resolution(&self) -> (f32, &'static str) {
         // the same order as the CLI and the viewer's simulation: what the user said wins
         if let Some(r) = self.resolution {
-            (r, "from --resolution")
+            (r, if self.resolution_from_header { "from the EMDB header" } else { "from --resolution" })
         } else if let Some(r) = self.model.as_ref().and_then(|m| crate::engine::simulate::model_resolution(&m.info)) {
             (r as f32, "stated in the model file")
         } else {
@@ -314,6 +358,36 @@ impl Session {
             revision: self.revision,
         };
         self.jobs.fsc(inputs);
+    }
+
+    /// Start the label-quality assessment at the view's contour level.
+    pub fn start_quality(&mut self) {
+        let (Some(map), Some(model)) = (&self.map, &self.model) else { return };
+        let mut params = crate::engine::quality::QualityParams::new(self.fsc_resolution().0);
+        params.contour = crate::engine::quality::Contour::Level(self.view.contour_level);
+        let inputs = QualityInputs {
+            map: map.volume.clone(),
+            atoms: model.atoms.clone(),
+            path: model.info.path.clone(),
+            params,
+            revision: self.revision,
+        };
+        self.jobs.quality(inputs);
+    }
+
+    /// The label-quality result describes the data and contour shown now.
+    pub fn quality_current(&self) -> bool {
+        self.quality.as_ref().is_some_and(|q| {
+            q.revision == self.revision
+                && q.params.contour == crate::engine::quality::Contour::Level(self.view.contour_level)
+        })
+    }
+
+    /// Per-atom Q-score of the loaded model (same order as its atoms; NaN = not scored), for
+    /// colouring atoms in the slices and the 3-D view; None until computed or when stale.
+    pub fn atom_q(&self) -> Option<Vec<f32>> {
+        let q = self.quality.as_ref().filter(|_| self.quality_current())?;
+        Some(q.quality.atoms.iter().map(|a| a.q).collect())
     }
 
     /// The FSC result describes the data loaded now.

@@ -161,17 +161,26 @@ impl SliceView {
         };
         if let (Some(model), true) = (&s.model, s.view.atoms.visible) {
             let colour = s.view.atoms.colour.gamma_multiply(s.view.atoms.opacity);
+            // Label quality computed for what is shown: atoms coloured by Q (viridis).
+            let q = s.atom_q();
             let r = (0.3 * px.x.min(px.y)).clamp(1.5, 6.0);
-            for atom in model.atoms.iter() {
+            for (i, atom) in model.atoms.iter().enumerate() {
                 let f = grid.world_to_fractional(atom.pos.as_dvec3());
                 if (f[a] - slice as f64).abs() <= s.view.atom_depth as f64 {
                     let p = to_screen(f[u], f[v]);
+                    let colour = match q.as_ref().and_then(|q| q.get(i)).filter(|q| q.is_finite()) {
+                        Some(&q) => crate::render::palette::viridis(q).gamma_multiply(s.view.atoms.opacity),
+                        None => colour,
+                    };
                     if rect.contains(p) {
                         // A dark rim keeps dots visible over label colours of similar hue.
                         painter.circle(p, r, colour, egui::Stroke::new(1.0, Color32::from_black_alpha(200)));
                     }
                 }
             }
+        }
+        if let Some(qr) = s.quality.as_ref().filter(|_| s.quality_current()) {
+            outline_blobs(&painter, &qr.quality.blobs, grid, [a, u, v], slice, &to_screen);
         }
         // Where the other two slices cut this one (linked views).
         if s.view.ortho {
@@ -224,6 +233,7 @@ fn legend(ui: &Ui, rect: Rect) {
             (SIMULATED_COLOUR, "simulated".into()),
             (CONTOUR_COLOUR, "contour".into()),
             (ATOM_COLOUR, "atoms".into()),
+            (UNMODELLED_COLOUR, "unmodelled density".into()),
         ])
         .collect();
     for (c, name) in rows {
@@ -236,5 +246,42 @@ fn legend(ui: &Ui, rect: Rect) {
             Color32::LIGHT_GRAY,
         );
         y += 18.0;
+    }
+}
+
+/// Outline, in this slice, the unmodelled density blobs of the label-quality result: the
+/// edges between a blob voxel and a voxel outside it.
+fn outline_blobs(
+    painter: &egui::Painter,
+    blobs: &[crate::engine::quality::Blob],
+    grid: &crate::engine::Grid,
+    [a, u, v]: [usize; 3],
+    slice: usize,
+    to_screen: &dyn Fn(f64, f64) -> Pos2,
+) {
+    let mut cells = std::collections::HashSet::new();
+    for b in blobs {
+        for &o in &b.voxels {
+            let ijk = grid.ijk(o);
+            if ijk[a] == slice {
+                cells.insert((ijk[u], ijk[v]));
+            }
+        }
+    }
+    let stroke = egui::Stroke::new(1.5, crate::render::palette::UNMODELLED_COLOUR);
+    for &(cu, cv) in &cells {
+        let (x0, x1, y0, y1) = (cu as f64 - 0.5, cu as f64 + 0.5, cv as f64 - 0.5, cv as f64 + 0.5);
+        if cu == 0 || !cells.contains(&(cu - 1, cv)) {
+            painter.line_segment([to_screen(x0, y0), to_screen(x0, y1)], stroke);
+        }
+        if !cells.contains(&(cu + 1, cv)) {
+            painter.line_segment([to_screen(x1, y0), to_screen(x1, y1)], stroke);
+        }
+        if cv == 0 || !cells.contains(&(cu, cv - 1)) {
+            painter.line_segment([to_screen(x0, y0), to_screen(x1, y0)], stroke);
+        }
+        if !cells.contains(&(cu, cv + 1)) {
+            painter.line_segment([to_screen(x0, y1), to_screen(x1, y1)], stroke);
+        }
     }
 }

@@ -10,20 +10,25 @@ use eframe::egui_wgpu::{self, wgpu};
 use glam::Vec3;
 
 use super::session::Session;
-use super::view3d_scene::{Options3d, SceneCache};
+use super::view3d_atoms::{describe, residue_of};
+use super::view3d_scene::{Options3d, Plane, SceneCache};
+use crate::render::atoms::ColourBy;
 use crate::render::camera::Camera;
 use crate::render::isosurface::auto_step;
-use crate::render::pick::{ray_mesh, ray_spheres};
-use crate::render::scene3d::{Frame, Scene3dGpu, Style};
+use crate::render::pick::{ray_mesh, ray_spheres, ray_spheres_index};
+use crate::render::scene3d::{Frame, Lighting, Scene3dGpu, Style};
 
 const HELP: &str = "Mouse (as in ChimeraX)\n\
   Left drag: rotate (trackball)\n\
   Right or middle drag, Shift + left drag: move\n\
   Wheel: zoom\n\
-  Double-click: centre on the surface or atom under the pointer and move the slices there\n\n\
+  Hover an atom: chain, residue, atom and the three labels at it\n\
+  Click an atom: select its residue (green); click empty space: clear\n\
+  Double-click: centre on the atom or surface under the pointer and move the slices there\n\n\
 Toolbar\n\
-  Map surface/mesh style, step (auto for big maps), zone: only within R Å of the atoms\n\
-  Near/far: clip slab; Ortho/Perspective; background; Reset view; Save PNG\n\n\
+  Map surface/mesh style, opacity, step (auto for big maps), zone: map within R Å of the\n\
+  selection (of all atoms if none); label surfaces (smooth, or exact voxels); atom colours;\n\
+  slice plane; lighting simple/soft, silhouettes; near/far clip; projection; Save PNG\n\n\
 Layers, colours and opacities come from the Layers panel; the map contour level from the\n\
 Contour panel (or +/- keys).";
 
@@ -39,6 +44,8 @@ pub struct View3d {
     render_state: Option<egui_wgpu::RenderState>,
     pub png_path: String,
     last_size: [u32; 2],
+    /// What the pointer is over (an atom and its labels), shown at the view's foot.
+    pub hover: Option<String>,
 }
 
 impl View3d {
@@ -59,6 +66,7 @@ impl View3d {
             render_state,
             png_path: "cryolabel-3d.png".into(),
             last_size: [1, 1],
+            hover: None,
         }
     }
 
@@ -70,6 +78,11 @@ impl View3d {
                 .on_hover_text("Isosurfaces of the map and labels with the atoms");
         });
         self.active
+    }
+
+    /// Bonds of the model shown as sticks.
+    pub fn bond_count(&self) -> usize {
+        self.cache.bond_count()
     }
 
     /// A surface is being extracted in the background (its layer shows the previous one).
@@ -84,14 +97,15 @@ impl View3d {
         self.camera.fit(lo.as_vec3(), hi.as_vec3());
     }
 
-    fn toolbar(&mut self, ui: &mut Ui, s: &Session) {
+    fn toolbar(&mut self, ui: &mut Ui, s: &mut Session) {
         let o = &mut self.options;
         ui.horizontal_wrapped(|ui| {
             ui.label("Map");
             ui.selectable_value(&mut o.map_style, Style::Surface, "surface")
                 .on_hover_text("Map isosurface as a lit surface");
             ui.selectable_value(&mut o.map_style, Style::Mesh, "mesh").on_hover_text("Map isosurface as a square mesh");
-            ui.separator();
+            ui.add(egui::Slider::new(&mut o.map_opacity, 0.05..=1.0).text("opacity"))
+                .on_hover_text("Map surface opacity when a model is shown");
             let step_label = if o.step == o.auto_step && o.auto_step > 1 {
                 format!("step {} (auto)", o.step)
             } else {
@@ -102,13 +116,43 @@ impl View3d {
                     ui.selectable_value(&mut o.step, st, format!("{st}"));
                 }
             });
-            ui.checkbox(&mut o.zone, "zone").on_hover_text("Contour only within R Å of the model's atoms");
+            ui.checkbox(&mut o.zone, "zone")
+                .on_hover_text("Contour only within R Å of the selected residue (of all atoms if none is selected)");
             ui.add_enabled(o.zone, egui::DragValue::new(&mut o.zone_radius).range(0.5..=50.0).speed(0.1).suffix(" Å"))
                 .on_hover_text("Zone radius R");
             ui.separator();
-            ui.add(egui::Slider::new(&mut o.regression_level, 0.01..=1.0).text("regression level"))
+            ui.label("Labels");
+            ui.checkbox(&mut o.classes, "classes").on_hover_text("Surfaces of the shown classification classes");
+            ui.checkbox(&mut o.voxels, "voxels")
+                .on_hover_text("Exact voxel blocks instead of smoothed envelopes for the class surfaces");
+            ui.checkbox(&mut o.regression, "regression").on_hover_text("Regression label isosurface");
+            ui.add_enabled(o.regression, egui::Slider::new(&mut o.regression_level, 0.01..=1.0).text("level"))
                 .on_hover_text("Regression isosurface level, as a fraction of its maximum");
-            ui.checkbox(&mut o.show_plane, "slice plane").on_hover_text("Show the current slice as a plane");
+            ui.checkbox(&mut o.type_voxels, "type voxels").on_hover_text("Atom-type label voxels as small spheres");
+        });
+        ui.horizontal_wrapped(|ui| {
+            ui.label("Atoms");
+            ui.selectable_value(&mut o.colour_by, ColourBy::Element, "element")
+                .on_hover_text("ChimeraX's element colours: C tan, N blue, O red, S yellow");
+            ui.selectable_value(&mut o.colour_by, ColourBy::AtomTypeLabel, "atom type")
+                .on_hover_text("The atom-type label at each atom, in the slices' palette (grey: none)");
+            if let Some(sel) = &o.selection {
+                ui.label(format!("selected {} {} {}", sel.chain, sel.name, sel.seq));
+                if ui.small_button("clear").clicked() {
+                    o.selection = None;
+                }
+            }
+            ui.separator();
+            ui.label("Slice plane");
+            ui.selectable_value(&mut o.plane, Plane::Off, "off");
+            ui.selectable_value(&mut o.plane, Plane::Outline, "outline").on_hover_text("The current slice's outline");
+            ui.selectable_value(&mut o.plane, Plane::Filled, "filled").on_hover_text("The current slice as a plane");
+            ui.separator();
+            ui.label("Lighting");
+            ui.selectable_value(&mut o.lighting, Lighting::Simple, "simple").on_hover_text("Directional lights: fastest");
+            ui.selectable_value(&mut o.lighting, Lighting::Soft, "soft")
+                .on_hover_text("Ambient occlusion: crevices darken (ChimeraX's lighting soft)");
+            ui.checkbox(&mut o.silhouettes, "silhouettes").on_hover_text("Dark edges where the depth steps");
         });
         ui.horizontal_wrapped(|ui| {
             let c = &mut self.camera;
@@ -129,9 +173,13 @@ impl View3d {
             ui.add(egui::TextEdit::singleline(&mut self.png_path).desired_width(140.0)).labelled_by(l.id);
             if ui.button("Save PNG").on_hover_text("Write the 3-D view, at its size on screen, to the path").clicked() {
                 let path = PathBuf::from(self.png_path.trim());
+                // in the status bar, where the user looks, and in the log
                 match self.save_png(s, &path) {
-                    Ok(()) => log::info!("wrote {}", path.display()),
-                    Err(e) => log::error!("{e}"),
+                    Ok(()) => s.notice = Some(format!("wrote {}", path.display())),
+                    Err(e) => {
+                        log::error!("Save PNG: {e}");
+                        s.error = Some(format!("Save PNG: {e}"));
+                    }
                 }
             }
             if ui.button("?").on_hover_text("Mouse and controls").clicked() {
@@ -149,9 +197,16 @@ impl View3d {
     }
 
     fn frame(&mut self, s: &Session, size: [u32; 2]) -> Frame {
-        let (meshes, spheres) = self.cache.build(s, &self.options);
-        let background = if self.white_background { [1.0; 3] } else { [0.0; 3] };
-        Frame { camera: self.camera, size, background, meshes, spheres }
+        let scene = self.cache.build(s, &self.options);
+        Frame {
+            background: if self.white_background { [1.0; 3] } else { [0.0; 3] },
+            meshes: scene.meshes,
+            spheres: scene.spheres,
+            sticks: scene.sticks,
+            lighting: self.options.lighting,
+            silhouettes: self.options.silhouettes,
+            ..Frame::new(self.camera, size)
+        }
     }
 
     /// Render the current view offscreen and write it as PNG.
@@ -170,6 +225,9 @@ impl View3d {
             self.cache.ctx = Some(ui.ctx().clone());
         }
         self.cache.poll();
+        if let Some(e) = self.cache.failed.take() {
+            s.error = Some(e);
+        }
         let grid = s.map.as_ref().map(|m| m.volume.grid);
         if grid != self.fitted
             && let Some(g) = grid
@@ -200,6 +258,13 @@ impl View3d {
             ui.ctx().request_repaint_after(std::time::Duration::from_millis(50));
         }
         ui.painter().add(egui_wgpu::Callback::new_paint_callback(rect, Paint(frame)));
+        if let Some(text) = &self.hover {
+            let at = egui::pos2(rect.min.x + 8.0, rect.max.y - 8.0);
+            let galley = ui.painter().layout_no_wrap(text.clone(), egui::FontId::proportional(13.0), egui::Color32::WHITE);
+            let r = Rect::from_min_size(at - egui::vec2(0.0, galley.size().y), galley.size()).expand(4.0);
+            ui.painter().rect_filled(r, 4.0, egui::Color32::from_black_alpha(190));
+            ui.painter().galley(r.min + egui::vec2(4.0, 4.0), galley, egui::Color32::WHITE);
+        }
         if self.help {
             let r = Rect::from_min_size(rect.min + egui::vec2(10.0, 10.0), egui::vec2(520.0, 230.0));
             ui.painter().rect_filled(r, 6.0, egui::Color32::from_black_alpha(200));
@@ -230,6 +295,11 @@ impl View3d {
                 self.camera.zoom((scroll * 0.0015).exp());
             }
         }
+        let atoms = s.model.as_ref().map(|m| m.atoms.clone());
+        self.hover = resp
+            .hover_pos()
+            .and_then(|p| self.pick_atom(p - rect.min, rect))
+            .and_then(|(_, i)| atoms.as_ref()?.get(i).map(|a| describe(a, s.labels.as_deref())));
         if resp.double_clicked()
             && let Some(p) = resp.interact_pointer_pos()
             && let Some(hit) = self.pick(p - rect.min, rect)
@@ -239,11 +309,31 @@ impl View3d {
             for a in 0..3 {
                 s.view.focus[a] = f[a].round().clamp(0.0, (grid.shape[a].max(1) - 1) as f64) as usize;
             }
+        } else if resp.clicked()
+            && let Some(p) = resp.interact_pointer_pos()
+        {
+            // Click an atom: select its residue; click empty space: clear (as ChimeraX's ctrl-click).
+            let hit = self.pick_atom(p - rect.min, rect);
+            self.options.selection = hit.and_then(|(_, i)| residue_of(atoms.as_deref()?, i));
         }
     }
 
-    /// The first surface or sphere point under a position in the view.
+    /// The atom under a position in the view: the hit point and the atom's index, when no
+    /// opaque surface is in front of it.
+    pub fn pick_atom(&self, at: egui::Vec2, rect: Rect) -> Option<(Vec3, usize)> {
+        let (o, d) = self.camera.ray(at.x, at.y, rect.width(), rect.height());
+        let spheres = self.cache.atom_spheres()?;
+        // Atoms count as 0.8 Å balls for pointing: sticks are 0.2 Å thin.
+        let (t, i) = ray_spheres_index(o, d, &spheres, 0.8)?;
+        Some((o + d * t, i))
+    }
+
+    /// The atom under a position in the view (seen through the transparent map), else the
+    /// first surface or sphere point.
     pub fn pick(&self, at: egui::Vec2, rect: Rect) -> Option<Vec3> {
+        if let Some((p, _)) = self.pick_atom(at, rect) {
+            return Some(p);
+        }
         let (o, d) = self.camera.ray(at.x, at.y, rect.width(), rect.height());
         let (meshes, spheres) = self.cache.pickables();
         let t = meshes

@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::time::Instant;
 
@@ -12,38 +13,105 @@ use eframe::egui::{self, Color32};
 use glam::Vec3;
 
 use super::session::Session;
-use crate::engine::Grid;
-use crate::render::isosurface::{Field, Mesh, Sampling, extract};
-use crate::render::scene3d::{SceneMesh, SceneSpheres, Style};
+use crate::engine::bonds::Bonds;
+use crate::engine::{Atom, Grid};
+use crate::render::atoms::ColourBy;
+use crate::render::isosurface::{Field, Mesh, Sampling, extract_cancellable};
+use crate::render::scene3d::{Lighting, SceneMesh, SceneSpheres, SceneSticks, Style};
 
-/// 3-D display choices the layers panel does not hold.
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// What one frame draws.
+#[derive(Default)]
+pub struct Scene {
+    pub meshes: Vec<SceneMesh>,
+    pub spheres: Vec<SceneSpheres>,
+    pub sticks: Vec<SceneSticks>,
+}
+
+/// Map colour in 3-D: ChimeraX's default volume colour (light blue).
+pub const MAP_COLOUR: [f32; 3] = [0.70, 0.70, 1.0];
+
+/// How the current slice shows in 3-D.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Plane {
+    Off,
+    /// A thin outline of the slice's rectangle: shows where the slice is, hides nothing.
+    Outline,
+    Filled,
+}
+
+/// 3-D display choices the layers panel does not hold. The defaults are the readable scene
+/// ChimeraX shows for a map with a model: the map a transparent surface at the contour level,
+/// atoms as sticks coloured by element, soft lighting with silhouettes; label surfaces are
+/// one click away.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Options3d {
     pub map_style: Style,
+    /// Map surface opacity when a model is shown (without one the surface is opaque).
+    pub map_opacity: f32,
     /// Sampling step; set from the map size on open (ChimeraX's auto step), changeable.
     pub step: usize,
     pub auto_step: usize,
-    /// Contour only within `zone_radius` Å of the model's atoms.
+    /// Contour only within `zone_radius` Å of the selection (of all atoms if none).
     pub zone: bool,
     pub zone_radius: f32,
     /// Regression isosurface level as a fraction of the regression maximum.
     pub regression_level: f32,
-    pub show_plane: bool,
-    pub atom_radius: f32,
+    /// Label surfaces in 3-D (the Layers panel's colours and opacities).
+    pub classes: bool,
+    pub regression: bool,
+    /// Atom-type label voxels as small spheres.
+    pub type_voxels: bool,
+    /// Exact voxel blocks instead of smoothed envelopes for the class surfaces.
+    pub voxels: bool,
+    pub plane: Plane,
+    pub colour_by: ColourBy,
+    pub stick_radius: f32,
+    pub lighting: Lighting,
+    pub silhouettes: bool,
+    /// The selected residue (click an atom), highlighted and used by the zone.
+    pub selection: Option<Residue>,
 }
 
 impl Default for Options3d {
     fn default() -> Self {
         Options3d {
-            map_style: Style::Mesh,
+            map_style: Style::Surface,
+            map_opacity: 0.5,
             step: 1,
             auto_step: 1,
             zone: false,
             zone_radius: 6.0,
             regression_level: 0.3,
-            show_plane: true,
-            atom_radius: 0.5,
+            classes: false,
+            regression: false,
+            type_voxels: false,
+            voxels: false,
+            plane: Plane::Outline,
+            colour_by: ColourBy::Element,
+            stick_radius: 0.2,
+            lighting: Lighting::Soft,
+            silhouettes: true,
+            selection: None,
         }
+    }
+}
+
+/// One residue of the model.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Residue {
+    pub model: u32,
+    pub chain: String,
+    pub seq: isize,
+    pub name: String,
+}
+
+impl Residue {
+    pub fn of(a: &Atom) -> Self {
+        Residue { model: a.model, chain: a.chain.clone(), seq: a.res_seq, name: a.res_name.clone() }
+    }
+
+    pub fn contains(&self, a: &Atom) -> bool {
+        a.res_seq == self.seq && a.model == self.model && a.chain == self.chain && a.res_name == self.name
     }
 }
 
@@ -54,15 +122,28 @@ struct MeshKey {
     level: u32,
     sampling: Sampling,
     zone: Option<u32>,
+    smooth: bool,
 }
 
-/// A finished background extraction: layer, ticket, key, mesh, milliseconds.
-type Landed = (&'static str, u64, MeshKey, Mesh, f64);
+/// Atoms drawn as sticks: input key, id, spheres (one per atom, in atom order), sticks.
+pub(super) type StickSet = (u64, u64, Arc<Vec<[f32; 8]>>, Arc<Vec<[f32; 16]>>);
 
-/// A layer's newest extraction in flight: its key and ticket.
+/// A finished background extraction: layer, ticket, key, mesh (None: cancelled; Err: the
+/// panic that stopped it), milliseconds.
+type Landed = (&'static str, u64, MeshKey, Result<Option<Mesh>, String>, f64);
+
+/// A layer's newest extraction in flight: its key, ticket and cancel flag.
 struct Pending {
     key: MeshKey,
     ticket: u64,
+    cancel: Arc<AtomicBool>,
+}
+
+impl Drop for Pending {
+    /// A request that is replaced or forgotten is superseded: its extraction stops at its next slab.
+    fn drop(&mut self) {
+        self.cancel.store(true, Ordering::Relaxed);
+    }
 }
 
 pub struct SceneCache {
@@ -75,12 +156,20 @@ pub struct SceneCache {
     /// Woken when a result lands.
     pub ctx: Option<egui::Context>,
     spheres: HashMap<&'static str, (u64, u64, Arc<Vec<[f32; 8]>>)>,
-    next: u64,
+    /// Atoms as sticks: the input key, id, spheres (one per atom, in atom order) and sticks.
+    pub(super) sticks: Option<StickSet>,
+    /// Bonds of the shown model, keyed by its atoms' address.
+    pub(super) bonds: Option<(usize, Arc<Bonds>)>,
+    pub(super) next: u64,
     /// Milliseconds the last extraction that arrived took (on its thread).
     pub last_ms: Option<f64>,
     pub triangles: usize,
     /// Results dropped because a newer request for their layer superseded them.
     pub stale_dropped: usize,
+    /// Extractions that panicked, by layer: not retried for the same key.
+    broken: HashMap<&'static str, MeshKey>,
+    /// The last extraction failure, for the view to show (taken when shown).
+    pub failed: Option<String>,
 }
 
 impl Default for SceneCache {
@@ -93,10 +182,14 @@ impl Default for SceneCache {
             rx,
             ctx: None,
             spheres: HashMap::new(),
+            sticks: None,
+            bonds: None,
             next: 0,
             last_ms: None,
             triangles: 0,
             stale_dropped: 0,
+            broken: HashMap::new(),
+            failed: None,
         }
     }
 }
@@ -127,8 +220,18 @@ impl SceneCache {
     /// Take the results that arrived: keep those still wanted, drop the stale ones.
     pub fn poll(&mut self) {
         while let Ok((name, ticket, key, mesh, ms)) = self.rx.try_recv() {
-            if self.pending.get(name).is_some_and(|p| p.ticket == ticket) {
+            if self.pending.get(name).is_some_and(|p| p.ticket == ticket)
+                && let Some(mesh) = mesh.transpose()
+            {
                 self.pending.remove(name);
+                let mesh = match mesh {
+                    Ok(m) => m,
+                    Err(e) => {
+                        self.failed = Some(format!("the {name} surface could not be made: {e}"));
+                        self.broken.insert(name, key);
+                        continue;
+                    }
+                };
                 self.next += 1;
                 self.meshes.insert(name, (key, self.next, Arc::new(mesh)));
                 self.last_ms = Some(ms);
@@ -158,7 +261,7 @@ impl SceneCache {
         &mut self,
         name: &'static str,
         key: MeshKey,
-        make: impl FnOnce() -> Mesh + Send + 'static,
+        make: impl FnOnce(&AtomicBool) -> Option<Mesh> + Send + 'static,
     ) -> Option<(u64, Arc<Mesh>)> {
         let shown = self.meshes.get(name).map(|(k, id, m)| (k.clone(), *id, m.clone()));
         if let Some((k, id, m)) = &shown
@@ -168,16 +271,24 @@ impl SceneCache {
             self.pending.remove(name);
             return Some((*id, m.clone()));
         }
-        if self.pending.get(name).is_none_or(|p| p.key != key) {
-            // The extraction cannot be interrupted; a superseded job runs out and its result
-            // is dropped in `poll` (its ticket is no longer the layer's newest).
+        if self.pending.get(name).is_none_or(|p| p.key != key) && self.broken.get(name) != Some(&key) {
+            // Replacing the pending request drops it, which sets its cancel flag: the
+            // superseded extraction stops at its next slab, and whatever it sends is dropped
+            // in `poll` (its ticket is no longer the layer's newest). A key whose extraction
+            // panicked is not retried.
             self.next += 1;
             let ticket = self.next;
-            self.pending.insert(name, Pending { key: key.clone(), ticket });
+            let cancel = Arc::new(AtomicBool::new(false));
+            self.pending.insert(name, Pending { key: key.clone(), ticket, cancel: cancel.clone() });
             let (tx, ctx) = (self.tx.clone(), self.ctx.clone());
             std::thread::spawn(move || {
                 let t0 = Instant::now();
-                let mesh = make();
+                let mesh = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| make(&cancel))).map_err(|p| {
+                    p.downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| p.downcast_ref::<String>().cloned())
+                        .unwrap_or_default()
+                });
                 let _ = tx.send((name, ticket, key, mesh, t0.elapsed().as_secs_f64() * 1e3));
                 if let Some(ctx) = ctx {
                     ctx.request_repaint();
@@ -199,129 +310,168 @@ impl SceneCache {
         SceneSpheres { key: self.next, spheres: s }
     }
 
-    /// The meshes and spheres to draw now; starts extracting surfaces whose inputs changed
-    /// (drawing each layer's previous surface until its new one arrives).
-    pub fn build(&mut self, s: &Session, o: &Options3d) -> (Vec<SceneMesh>, Vec<SceneSpheres>) {
+    /// What to draw now; starts extracting surfaces whose inputs changed (drawing each
+    /// layer's previous surface until its new one arrives).
+    pub fn build(&mut self, s: &Session, o: &Options3d) -> Scene {
         self.poll();
-        let (mut meshes, mut spheres) = (Vec::new(), Vec::new());
-        let Some(map) = &s.map else { return (meshes, spheres) };
+        let mut out = Scene::default();
+        let Some(map) = &s.map else { return out };
         let grid = map.volume.grid;
-        let atoms: Arc<Vec<Vec3>> =
-            Arc::new(s.model.as_ref().map(|m| m.atoms.iter().map(|a| a.pos).collect()).unwrap_or_default());
-        let zone = (o.zone && !atoms.is_empty()).then_some(o.zone_radius.clamp(0.5, 100.0));
-        let region = zone.and_then(|r| zone_region(&grid, &atoms, r));
+        let model_atoms = s.model.as_ref().map(|m| m.atoms.clone());
+        let has_model = model_atoms.as_ref().is_some_and(|a| !a.is_empty());
+        // The zone surrounds the selected residue, else every atom (ChimeraX's `volume zone`).
+        let zone_atoms: Arc<Vec<Vec3>> = Arc::new(
+            model_atoms
+                .iter()
+                .flat_map(|a| a.iter())
+                .filter(|a| o.selection.as_ref().is_none_or(|r| r.contains(a)))
+                .map(|a| a.pos)
+                .collect(),
+        );
+        let zone = (o.zone && !zone_atoms.is_empty()).then_some(o.zone_radius.clamp(0.5, 100.0));
+        let region = zone.and_then(|r| zone_region(&grid, &zone_atoms, r));
         let sampling = Sampling { step: o.step.clamp(1, 16), region };
         let st = &s.view.style;
         let rev = s.revision;
-        let key =
-            |level: f32| MeshKey { revision: rev, level: level.to_bits(), sampling, zone: zone.map(f32::to_bits) };
+        let key = |level: f32, smooth: bool| MeshKey {
+            revision: rev,
+            level: level.to_bits(),
+            sampling,
+            zone: zone.map(f32::to_bits),
+            smooth,
+        };
 
         if st.map.visible {
             let level = s.view.contour_level;
-            let (volume, atoms, fill) = (map.volume.clone(), atoms.clone(), map.stats.min - 1.0);
-            if let Some((id, mesh)) = self.mesh("map", key(level), move || {
+            let (volume, atoms, fill) = (map.volume.clone(), zone_atoms.clone(), map.stats.min - 1.0);
+            if let Some((id, mesh)) = self.mesh("map", key(level, false), move |cancel| {
                 let mut f = Field::from_volume(&volume, sampling, |v| v);
                 if let Some(r) = zone {
                     f.zone(&atoms, r, fill);
                 }
-                extract(&f, level)
+                extract_cancellable(&f, level, cancel)
             }) {
-                meshes.push(SceneMesh {
-                    key: id,
-                    mesh,
-                    colour: rgba(st.map.colour, st.map.opacity),
-                    style: o.map_style,
-                });
+                let opacity = if has_model { o.map_opacity } else { 1.0 };
+                let [r, g, b] = MAP_COLOUR;
+                out.meshes.push(SceneMesh { key: id, mesh, colour: [r, g, b, opacity], style: o.map_style });
             }
         }
         if let Some(labels) = &s.labels {
-            if st.regression.visible {
-                let level = o.regression_level.clamp(0.0, 1.0) * st.regression_max;
-                let l = labels.clone();
-                if let Some((id, mesh)) = self.mesh("regression", key(level), move || {
-                    extract(&Field::from_volume(&l.regression, sampling, |v| v), level)
-                }) {
-                    meshes.push(SceneMesh {
-                        key: id,
-                        mesh,
-                        colour: rgba(st.regression.colour, st.regression.opacity),
-                        style: Style::Surface,
-                    });
-                }
-            }
-            let cl = &st.classification;
-            for (c, name) in [(1i16, "class 1"), (2, "class 2")] {
-                if cl.visible && cl.shown.get(c as usize).copied().unwrap_or(false) {
-                    let l = labels.clone();
-                    if let Some((id, mesh)) = self.mesh(name, key(0.5), move || {
-                        extract(&Field::from_volume(&l.classification, sampling, |v| (v == c) as u8 as f32), 0.5)
-                    }) {
-                        let colour = cl.colours.get(c as usize).copied().unwrap_or(Color32::GRAY);
-                        meshes.push(SceneMesh {
-                            key: id,
-                            mesh,
-                            colour: rgba(colour, cl.opacity),
-                            style: Style::Surface,
-                        });
-                    }
-                }
-            }
+            self.label_surfaces(&mut out, s, o, labels, key);
             let at = &st.atom_types;
-            if at.visible {
+            if o.type_voxels {
                 let shown: u64 = at.shown.iter().enumerate().map(|(i, v)| (*v as u64) << i).sum();
                 let radius = 0.35 * grid.voxel.iter().cloned().fold(f32::INFINITY, f32::min);
                 let colours = at.colours.clone();
-                spheres.push(self.spheres("types", rev.wrapping_mul(64) ^ shown, || {
+                out.spheres.push(self.spheres("types", rev.wrapping_mul(64) ^ shown, || {
                     let g = labels.atom_types.grid;
-                    let mut out = Vec::new();
-                    for (o, &t) in labels.atom_types.data.iter().enumerate() {
+                    let mut v = Vec::new();
+                    for (off, &t) in labels.atom_types.data.iter().enumerate() {
                         let t = t.round() as usize;
                         if t == 0 || t >= 64 || (shown >> t) & 1 == 0 {
                             continue;
                         }
-                        let [i, j, k] = g.ijk(o);
+                        let [i, j, k] = g.ijk(off);
                         let p = g.index_to_world([i as f64, j as f64, k as f64]).as_vec3();
                         let c = rgba(colours.get(t).copied().unwrap_or(Color32::GRAY), 1.0);
-                        out.push([p.x, p.y, p.z, radius, c[0], c[1], c[2], 1.0]);
+                        v.push([p.x, p.y, p.z, radius, c[0], c[1], c[2], 1.0]);
                     }
-                    out
+                    v
                 }));
             }
         }
-        if s.view.atoms.visible && !atoms.is_empty() {
-            let c = rgba(s.view.atoms.colour, 1.0);
-            let r = o.atom_radius.clamp(0.05, 5.0);
-            let key = (s.model.as_ref().map_or(0, |m| Arc::as_ptr(&m.atoms) as u64))
-                ^ (r.to_bits() as u64) << 32
-                ^ c[0].to_bits() as u64;
-            spheres.push(
-                self.spheres("atoms", key, || {
-                    atoms.iter().map(|p| [p.x, p.y, p.z, r, c[0], c[1], c[2], 1.0]).collect()
-                }),
-            );
+        if s.view.atoms.visible
+            && let Some(atoms) = &model_atoms
+            && !atoms.is_empty()
+        {
+            let (spheres, sticks) = self.sticks(s, o, atoms);
+            out.spheres.push(spheres);
+            out.sticks.push(sticks);
         }
-        if o.show_plane {
+        if o.plane != Plane::Off {
             let a = s.view.axis.index();
             let (id, mesh) = self.mesh_now(
                 "plane",
-                MeshKey { revision: (a as u64) << 40 | s.view.focus[a] as u64, level: 0, sampling, zone: None },
+                MeshKey {
+                    revision: (a as u64) << 40 | s.view.focus[a] as u64,
+                    level: 0,
+                    sampling,
+                    zone: None,
+                    smooth: false,
+                },
                 || slice_plane(&grid, a, s.view.focus[a]),
             );
-            meshes.push(SceneMesh {
+            let (style, opacity) = if o.plane == Plane::Filled { (Style::Surface, 0.2) } else { (Style::Mesh, 1.0) };
+            out.meshes.push(SceneMesh {
                 key: id,
                 mesh,
-                colour: rgba(crate::render::palette::CONTOUR_COLOUR, 0.2),
-                style: Style::Surface,
+                colour: rgba(crate::render::palette::CONTOUR_COLOUR, opacity),
+                style,
             });
         }
-        self.triangles = meshes.iter().map(|m| m.mesh.triangles()).sum();
-        (meshes, spheres)
+        self.triangles = out.meshes.iter().map(|m| m.mesh.triangles()).sum();
+        out
     }
 
-    /// Everything pickable: meshes (not the slice plane) and spheres.
+    /// Regression and class surfaces (when switched on in 3-D). Class masks are smoothed
+    /// (Gaussian, sigma 1 sample, then divided by the local peak so lone voxels survive) and
+    /// contoured at 0.5: molecular envelopes instead of voxel blocks, unless `voxels` asks
+    /// for the exact blocks.
+    fn label_surfaces(
+        &mut self,
+        out: &mut Scene,
+        s: &Session,
+        o: &Options3d,
+        labels: &Arc<crate::engine::Labels>,
+        key: impl Fn(f32, bool) -> MeshKey,
+    ) {
+        let st = &s.view.style;
+        if o.regression {
+            let level = o.regression_level.clamp(0.0, 1.0) * st.regression_max;
+            let l = labels.clone();
+            let sampling = key(0.0, false).sampling;
+            if let Some((id, mesh)) = self.mesh("regression", key(level, false), move |cancel| {
+                extract_cancellable(&Field::from_volume(&l.regression, sampling, |v| v), level, cancel)
+            }) {
+                out.meshes.push(SceneMesh {
+                    key: id,
+                    mesh,
+                    colour: rgba(st.regression.colour, st.regression.opacity),
+                    style: Style::Surface,
+                });
+            }
+        }
+        let cl = &st.classification;
+        for (c, name) in [(1i16, "class 1"), (2, "class 2")] {
+            if o.classes && cl.shown.get(c as usize).copied().unwrap_or(false) {
+                let l = labels.clone();
+                let smooth = !o.voxels;
+                let k = key(0.5, smooth);
+                let sampling = k.sampling;
+                if let Some((id, mesh)) = self.mesh(name, k, move |cancel| {
+                    let mut f = Field::from_volume(&l.classification, sampling, |v| (v == c) as u8 as f32);
+                    if smooth {
+                        f.smooth(1.0);
+                        f.normalise_local_max(2, 0.01);
+                    }
+                    extract_cancellable(&f, 0.5, cancel)
+                }) {
+                    let colour = cl.colours.get(c as usize).copied().unwrap_or(Color32::GRAY);
+                    out.meshes.push(SceneMesh {
+                        key: id,
+                        mesh,
+                        colour: rgba(colour, cl.opacity),
+                        style: Style::Surface,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Everything pickable: meshes (not the slice plane) and spheres (type voxels and atoms).
     pub fn pickables(&self) -> (Vec<Arc<Mesh>>, Vec<Arc<Vec<[f32; 8]>>>) {
         let m = self.meshes.iter().filter(|(k, _)| **k != "plane").map(|(_, v)| v.2.clone()).collect();
-        let s = self.spheres.values().map(|v| v.2.clone()).collect();
+        let s = self.spheres.values().map(|v| v.2.clone()).chain(self.sticks.iter().map(|t| t.2.clone())).collect();
         (m, s)
     }
 }
@@ -355,7 +505,7 @@ mod tests {
     use std::time::Duration;
 
     fn key(level: f32) -> MeshKey {
-        MeshKey { revision: 1, level: level.to_bits(), sampling: Sampling::default(), zone: None }
+        MeshKey { revision: 1, level: level.to_bits(), sampling: Sampling::default(), zone: None, smooth: false }
     }
 
     /// A one-triangle mesh whose first x coordinate tags it.
@@ -387,37 +537,75 @@ mod tests {
     fn old_mesh_stays_until_the_new_one_lands_and_stale_results_are_dropped() {
         let mut c = SceneCache::default();
         // First request: nothing to show until it lands.
-        assert!(c.mesh("map", key(1.0), || tagged(1.0)).is_none());
+        assert!(c.mesh("map", key(1.0), |_| Some(tagged(1.0))).is_none());
         assert!(c.pending());
         wait(&mut c, |c| !c.pending());
-        assert_eq!(tag(&c.mesh("map", key(1.0), || unreachable!())), Some(1.0));
+        assert_eq!(tag(&c.mesh("map", key(1.0), |_| unreachable!())), Some(1.0));
 
         // Level 2: its job is held; the level-1 mesh stays on screen meanwhile.
         let (go2, wait2) = sync_channel::<()>(0);
         assert_eq!(
-            tag(&c.mesh("map", key(2.0), move || {
+            tag(&c.mesh("map", key(2.0), move |_| {
                 wait2.recv().unwrap();
-                tagged(2.0)
+                Some(tagged(2.0))
             })),
             Some(1.0)
         );
         assert!(c.pending());
         // Asking again for the same key starts nothing new and still shows level 1.
-        assert_eq!(tag(&c.mesh("map", key(2.0), || unreachable!())), Some(1.0));
+        assert_eq!(tag(&c.mesh("map", key(2.0), |_| unreachable!())), Some(1.0));
 
         // Level 3 supersedes level 2 before it lands, and finishes first.
-        assert_eq!(tag(&c.mesh("map", key(3.0), || tagged(3.0))), Some(1.0));
+        assert_eq!(tag(&c.mesh("map", key(3.0), |_| Some(tagged(3.0)))), Some(1.0));
         wait(&mut c, |c| !c.pending());
-        assert_eq!(tag(&c.mesh("map", key(3.0), || unreachable!())), Some(3.0));
+        assert_eq!(tag(&c.mesh("map", key(3.0), |_| unreachable!())), Some(3.0));
         assert!(c.last_ms.is_some());
 
         // Now the level-2 job finishes: its result is stale and dropped, level 3 stays.
         go2.send(()).unwrap();
         wait(&mut c, |c| c.stale_dropped == 1);
         assert!(!c.pending());
-        assert_eq!(tag(&c.mesh("map", key(3.0), || unreachable!())), Some(3.0));
+        assert_eq!(tag(&c.mesh("map", key(3.0), |_| unreachable!())), Some(3.0));
         let (meshes, _) = c.pickables();
         assert_eq!(meshes.len(), 1);
         assert_eq!(meshes[0].positions[0][0], 3.0);
+    }
+
+    #[test]
+    fn superseded_extraction_sees_its_cancel_flag() {
+        let mut c = SceneCache::default();
+        let (started_tx, started) = sync_channel::<()>(1);
+        let (flag_tx, flag) = sync_channel::<bool>(1);
+        let _ = c.mesh("map", key(1.0), move |cancel| {
+            started_tx.send(()).unwrap();
+            // Poll the flag as extract_with does per slab, for at most 5 s.
+            for _ in 0..500 {
+                if cancel.load(Ordering::Relaxed) {
+                    flag_tx.send(true).unwrap();
+                    return None;
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            flag_tx.send(false).unwrap();
+            Some(tagged(1.0))
+        });
+        started.recv().unwrap();
+        let _ = c.mesh("map", key(2.0), |_| Some(tagged(2.0)));
+        assert!(flag.recv().unwrap(), "the superseded job was told to stop");
+        wait(&mut c, |c| !c.pending());
+        assert_eq!(tag(&c.mesh("map", key(2.0), |_| unreachable!())), Some(2.0));
+    }
+
+    #[test]
+    fn a_panicking_extraction_ends_pending_says_why_and_is_not_retried() {
+        let mut c = SceneCache::default();
+        assert_eq!(tag(&c.mesh("map", key(1.0), |_| Some(tagged(1.0)))), None);
+        wait(&mut c, |c| !c.pending());
+        assert_eq!(tag(&c.mesh("map", key(4.0), |_| -> Option<Mesh> { panic!("marching cubes") })), Some(1.0));
+        wait(&mut c, |c| !c.pending());
+        assert_eq!(c.failed.take().as_deref(), Some("the map surface could not be made: marching cubes"));
+        // the same key again starts nothing (no endless retries); the old surface stays
+        assert_eq!(tag(&c.mesh("map", key(4.0), |_| unreachable!())), Some(1.0));
+        assert!(!c.pending());
     }
 }

@@ -10,13 +10,17 @@ use anyhow::{Result, bail};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
+use super::accession::{self, ArchiveOptions};
 use super::prepare::PipelineOptions;
+use crate::engine::archive::{Slot, ids};
 use crate::engine::dataset::batch::{BatchParams, Event, Outcome, run_batch};
+use crate::engine::dataset::manifest::{Entry, Failure};
 use crate::engine::dataset::manifest::{read_manifest, scan_input, shard_from, take_shard};
 
 #[derive(Args, Debug, Clone)]
 pub struct BatchArgs {
-    /// CSV with columns id,map,model[,resolution]; relative paths are against its folder.
+    /// CSV with columns id,map,model[,resolution] (relative paths are against its folder), or
+    /// id,emdb,pdb[,resolution] with ids, fetched into the cache first (in parallel).
     #[arg(long, required_unless_present = "input", conflicts_with = "input")]
     pub manifest: Option<PathBuf>,
     /// Folder of raw/<id>/ folders, each holding one map and one model.
@@ -31,7 +35,8 @@ pub struct BatchArgs {
     /// Take shard I of N (I from 0) of the sorted ids; default: SLURM_ARRAY_TASK_ID/COUNT if set.
     #[arg(long, value_name = "I/N")]
     pub shard: Option<String>,
-    /// Also compute the map-model FSC (0.5 and 0.143) of every entry into metadata.csv.
+    /// Also compute the map-model FSC (0.5 and 0.143) and the label-quality summary (mean
+    /// Q-score, unmodelled fraction, unsupported atoms) of every entry into metadata.csv.
     #[arg(long)]
     pub fsc: bool,
     /// Memory the running entries may take together, GiB (default: 3/4 of available).
@@ -41,6 +46,49 @@ pub struct BatchArgs {
     /// row gives none (default: the model's own).
     #[command(flatten)]
     pub pipeline: PipelineOptions,
+    #[command(flatten)]
+    pub archive: ArchiveOptions,
+}
+
+/// Entries named by ids get their files from the archive (cache first), several at once, and
+/// the EMDB header's resolution where neither the row nor --resolution gives one. An entry that
+/// cannot be fetched becomes a failure, like one that cannot be prepared.
+fn fetch_ids(entries: Vec<Entry>, early: &mut Vec<Failure>, args: &BatchArgs) -> Result<Vec<Entry>> {
+    let here = std::path::Path::new(".");
+    let is_id = |p: &std::path::Path, slot| p.to_str().is_some_and(|w| ids::classify(w, slot, here).is_some());
+    let (named, mut ready): (Vec<Entry>, Vec<Entry>) = entries
+        .into_iter()
+        .partition(|e| is_id(&e.map, Slot::Map) || is_id(&e.model, Slot::Model) || e.model.as_os_str().is_empty());
+    if named.is_empty() {
+        return Ok(ready);
+    }
+    let words: Vec<accession::Words> = named
+        .iter()
+        .map(|e| {
+            let w = [(&e.map, Slot::Map), (&e.model, Slot::Model)];
+            w.iter().filter(|(p, _)| !p.as_os_str().is_empty()).map(|(p, s)| (p.to_string_lossy().into(), *s)).collect()
+        })
+        .collect();
+    let jobs = args.jobs.unwrap_or(4).max(1);
+    eprintln!("batch: {} entries named by id; fetching what the cache lacks, {jobs} at once", named.len());
+    for (mut e, r) in named.into_iter().zip(accession::resolve_many(&words, true, jobs, &args.archive)?) {
+        match r {
+            Ok(r) if r.map.is_some() && r.model.is_some() => {
+                e.resolution = e.resolution.or(r.resolution());
+                e.map = r.map.unwrap_or_default();
+                e.model = r.model.unwrap_or_default();
+                ready.push(e);
+            }
+            Ok(_) => early.push(failure(&e, "no fitted model in the EMDB header; give a pdb id".into())),
+            Err(err) => early.push(failure(&e, err.to_string())),
+        }
+    }
+    ready.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(ready)
+}
+
+fn failure(e: &Entry, reason: String) -> Failure {
+    Failure { id: e.id.clone(), map: e.map.display().to_string(), model: e.model.display().to_string(), reason }
 }
 
 pub fn run(args: &BatchArgs) -> Result<()> {
@@ -56,7 +104,8 @@ pub fn run(args: &BatchArgs) -> Result<()> {
     }
     let shard = shard_from(args.shard.as_deref(), |k| std::env::var(k).ok())?;
     let entries = take_shard(entries, |e| &e.id, shard);
-    let early = take_shard(early, |f| &f.id, shard);
+    let mut early = take_shard(early, |f| &f.id, shard);
+    let entries = fetch_ids(entries, &mut early, args)?;
     let memory_budget = match args.memory_gib {
         Some(g) if g.is_finite() && g > 0.0 => Some((g * (1u64 << 30) as f64) as u64),
         Some(g) => bail!("--memory-gib {g} must be positive"),

@@ -24,13 +24,22 @@ pub struct CubesArgs {
     /// Keep cubes that are all background.
     #[arg(long)]
     pub keep_empty: bool,
+    #[command(flatten)]
+    pub quality: super::split::QualityFilter,
 }
 
 pub fn run(args: &CubesArgs) -> Result<()> {
     if args.size == 0 || args.stride == 0 || args.size > 1024 {
         bail!("--size must be 1..=1024 and --stride at least 1");
     }
-    let p = CubeParams { size: args.size, stride: args.stride, keep_empty: args.keep_empty };
+    let mut p = CubeParams { size: args.size, stride: args.stride, keep_empty: args.keep_empty, only: None };
+    if args.quality.active() {
+        let (keep, left_out) = args.quality.apply(&args.dataset.join("metadata.csv"))?;
+        for (id, why) in &left_out {
+            println!("left out   {id}: {why}");
+        }
+        p.only = Some(keep);
+    }
     let (cubes, index) = make_cubes(&args.dataset, &args.out, &p, &|id, n| eprintln!("{id}: {n} cubes"))?;
     if cubes.is_empty() {
         println!("no cubes (is {} a data-set folder?)", args.dataset.display());

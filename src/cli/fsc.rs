@@ -9,10 +9,10 @@ use crate::engine::{self, FscCurve, fsc, resample::into_grid};
 
 #[derive(Args, Debug, Clone)]
 pub struct FscArgs {
-    /// Map (.mrc/.map, optionally .gz); the FSC runs on its grid.
+    /// Map (.mrc/.map, optionally .gz), or an EMDB id (emdb:3488); the FSC runs on its grid.
     #[arg(long)]
     pub map: PathBuf,
-    /// Fitted model (PDB, mmCIF, assembly file): FSC against its model map.
+    /// Fitted model (PDB, mmCIF, assembly file), or a PDB id (pdb:5me2): FSC against its model map.
     #[arg(long, conflicts_with = "map2", required_unless_present = "map2")]
     pub model: Option<PathBuf>,
     /// Second map: resampled onto the first map's grid if the grids differ.
@@ -24,6 +24,8 @@ pub struct FscArgs {
     /// Multiply both maps by a soft mask around the atoms (3 Å + 3 Å cosine edge; needs --model).
     #[arg(long, requires = "model")]
     pub mask: bool,
+    #[command(flatten)]
+    pub archive: super::accession::ArchiveOptions,
     /// Write the curve as CSV.
     #[arg(long)]
     pub csv: Option<PathBuf>,
@@ -65,6 +67,10 @@ pub fn summary(c: &FscCurve) -> String {
 }
 
 pub fn run(args: &FscArgs) -> Result<()> {
+    let mut args = args.clone();
+    let r = super::accession::localize(Some(&mut args.map), args.model.as_mut(), &args.archive)?;
+    args.resolution = args.resolution.or(r.resolution().map(|v| v as f32));
+    let args = &args;
     let t0 = std::time::Instant::now();
     let map = engine::read_map(&args.map)?.volume;
     let (curve, what) = if let Some(model_path) = &args.model {

@@ -11,14 +11,26 @@ use crate::engine::formats::{self, Compression, Kind};
 #[derive(Args, Debug, Clone)]
 pub struct InfoArgs {
     /// A map or a model, told apart by content (MRC/CCP4 header, PDB or mmCIF text), plain,
-    /// gzip or bzip2.
+    /// gzip or bzip2; or an id (emdb:3488, EMD-3488; pdb:5me2, 5me2), fetched into the cache.
     pub file: PathBuf,
+    /// For a model: read it as this labeling preset does (which altloc, which residue of a
+    /// microheterogeneous position).
+    #[arg(long, value_enum, default_value = "denoisecryodata")]
+    pub preset: super::PresetArg,
+    #[command(flatten)]
+    pub archive: super::accession::ArchiveOptions,
 }
 
 pub fn run(args: &InfoArgs) -> Result<()> {
+    let mut args = args.clone();
+    // one word, map or model: an EMDB id resolves to the map, anything else stands as the model
+    super::accession::localize(None, Some(&mut args.file), &args.archive)?;
     match formats::identify(&args.file)? {
         Kind::Map => print!("{}", map_report(&engine::read_map(&args.file)?)),
-        Kind::Model => print!("{}", model_report(&engine::read_model(&args.file)?)),
+        Kind::Model => {
+            let opts = engine::LabelParams::preset(args.preset.into()).read_options();
+            print!("{}", model_report(&engine::read_model_with(&args.file, opts)?))
+        }
     }
     Ok(())
 }
@@ -41,7 +53,8 @@ pub fn map_report(m: &engine::MapFile) -> String {
         12 => "12 (float16)",
         _ => "?",
     };
-    let packed = if h.compression == Compression::None { String::new() } else { format!(" ({})", h.compression.name()) };
+    let packed =
+        if h.compression == Compression::None { String::new() } else { format!(" ({})", h.compression.name()) };
     out += &format!("map          {}{packed}\n", m.path.display());
     out += &format!("shape        {} x {} x {} (x, y, z)\n", g.shape[0], g.shape[1], g.shape[2]);
     out += &format!("voxel size   {:.4} x {:.4} x {:.4} Å\n", g.voxel[0], g.voxel[1], g.voxel[2]);
@@ -65,7 +78,11 @@ pub fn map_report(m: &engine::MapFile) -> String {
         h.angles[0],
         h.angles[1],
         h.angles[2],
-        if m.skewed.is_some() { "non-orthogonal: shape, voxel and box above are the orthogonal grid it was resampled onto" } else { "orthogonal" }
+        if m.skewed.is_some() {
+            "non-orthogonal: shape, voxel and box above are the orthogonal grid it was resampled onto"
+        } else {
+            "orthogonal"
+        }
     );
     if let Some(k) = &m.skewed {
         let g = &k.grid;
@@ -84,7 +101,11 @@ pub fn map_report(m: &engine::MapFile) -> String {
         h.nversion
     );
     out += &format!("values       min {:.5}, max {:.5}, mean {:.5}, sd {:.5}", s.min, s.max, s.mean, s.rms);
-    out += &if non_finite > 0 { format!(" (over the finite voxels; {non_finite} NaN or infinite)\n") } else { "\n".into() };
+    out += &if non_finite > 0 {
+        format!(" (over the finite voxels; {non_finite} NaN or infinite)\n")
+    } else {
+        "\n".into()
+    };
     out += &format!(
         "header stats min {:.5}, max {:.5}, mean {:.5}, rms {:.5}\n",
         h.header_stats.min, h.header_stats.max, h.header_stats.mean, h.header_stats.rms
@@ -111,7 +132,17 @@ pub fn model_report(m: &engine::Model) -> String {
         "elements     {}\n",
         m.element_counts().iter().map(|(e, n)| format!("{e} {n}")).collect::<Vec<_>>().join(", ")
     );
-    out += &format!("altlocs      {} alternative positions dropped (highest occupancy kept)\n", m.altlocs_dropped);
+    let (alt_rule, res_rule) = match m.altloc_rule {
+        engine::AltlocRule::Biopython => {
+            ("as Biopython: highest occupancy, first on a tie", "as Biopython: the one read last")
+        }
+        engine::AltlocRule::HighestOccupancy => ("highest occupancy kept, first on a tie", "highest occupancy kept"),
+    };
+    out += &format!("altlocs      {} alternative positions dropped ({alt_rule})\n", m.altlocs_dropped);
+    out += &format!(
+        "microhet     {} residues ({} atoms) dropped where two residues share a position ({res_rule})\n",
+        m.residues_dropped, m.residue_atoms_dropped
+    );
     if let Some((lo, hi)) = m.bounding_box() {
         out += &format!(
             "bounding box x {:.2}..{:.2}, y {:.2}..{:.2}, z {:.2}..{:.2} Å\n",

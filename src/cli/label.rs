@@ -10,10 +10,11 @@ use crate::engine::{self, resample::into_grid};
 
 #[derive(Args, Debug, Clone)]
 pub struct LabelArgs {
-    /// Experimental map (.mrc/.map, optionally .gz): the labels use its exact grid.
+    /// Experimental map (.mrc/.map, optionally .gz), or an EMDB id (emdb:3488): the labels use
+    /// its exact grid.
     #[arg(long)]
     pub map: PathBuf,
-    /// Fitted model (PDB, mmCIF or assembly file such as .pdb1).
+    /// Fitted model (PDB, mmCIF or assembly file such as .pdb1), or a PDB id (pdb:5me2, 5me2).
     #[arg(long)]
     pub model: PathBuf,
     /// Simulated noise-free map (pdb2vol); resampled onto the map's grid if it differs.
@@ -31,6 +32,12 @@ pub struct LabelArgs {
     pub id: Option<String>,
     #[command(flatten)]
     pub labeling: LabelOptions,
+    #[command(flatten)]
+    pub archive: super::accession::ArchiveOptions,
+    /// `precise` preset only: leave atoms whose Q-score against the map is below Q out of the
+    /// atom and neighbour labels (train only on what the map supports); they are counted.
+    #[arg(long, value_name = "Q")]
+    pub min_q: Option<f32>,
 }
 
 /// Id of the outputs: given, else the model file's stem up to its first dot.
@@ -40,15 +47,35 @@ pub fn default_id(model: &std::path::Path) -> String {
 }
 
 pub fn run(args: &LabelArgs) -> Result<()> {
+    let mut args = args.clone();
+    let r = super::accession::localize(Some(&mut args.map), Some(&mut args.model), &args.archive)?;
+    if args.simulated.is_none() {
+        args.resolution = args.resolution.or(r.resolution());
+    }
+    let args = &args;
     let t0 = std::time::Instant::now();
     let params = args.labeling.params()?;
-    // Labels need only the experimental grid: its voxels are never read (a 526^3 map is
-    // 580 MB that would be read only to be dropped).
-    let (grid, warnings) = engine::mapio::read_grid(&args.map)?;
+    // refused before any work: the id names the output files
+    let id = args.id.clone().unwrap_or_else(|| default_id(&args.model));
+    engine::export::check_id(&id).context("--id")?;
+    // Labels need only the experimental grid: its voxels are read only for --min-q (a 526^3
+    // map is 580 MB that would otherwise be read only to be dropped).
+    let (grid, map_volume, warnings) = if args.min_q.is_some() {
+        let map = engine::read_map(&args.map)?;
+        (map.volume.grid, Some(map.volume), map.warnings)
+    } else {
+        let (grid, warnings) = engine::mapio::read_grid(&args.map)?;
+        (grid, None, warnings)
+    };
     for w in &warnings {
         eprintln!("warning: {}: {w}", args.map.display());
     }
-    let model = engine::read_model(&args.model)?;
+    let mut model = engine::read_model_with(&args.model, params.read_options())?;
+    let left_out = match (args.min_q, &map_volume) {
+        (Some(q), Some(v)) => leave_out_low_q(v, &mut model, q, &args.labeling)?,
+        _ => 0,
+    };
+    drop(map_volume);
     let sim_on_grid = match &args.simulated {
         Some(path) => {
             let sim = engine::read_map(path)?.volume;
@@ -92,7 +119,6 @@ pub fn run(args: &LabelArgs) -> Result<()> {
     if s.atoms_outside == s.atoms {
         bail!("{}: {}", args.model.display(), engine::label::miss_message(&grid, &model.atoms));
     }
-    let id = args.id.clone().unwrap_or_else(|| default_id(&args.model));
     let paths = engine::export::write_labels(&args.out, &id, &labels).context("writing the label maps")?;
 
     let per_model: Vec<String> = model.atoms_per_model.iter().map(|n| n.to_string()).collect();
@@ -132,6 +158,9 @@ pub fn run(args: &LabelArgs) -> Result<()> {
         "types      CA {}, CB {}, C {}, O {}, N {}",
         s.type_counts[1], s.type_counts[2], s.type_counts[3], s.type_counts[4], s.type_counts[5]
     );
+    if let Some(q) = args.min_q {
+        println!("min Q      {left_out} atoms with Q-score < {q} left out of the atom and neighbour labels");
+    }
     for w in &s.warnings {
         println!("warning    {w}");
     }
@@ -145,4 +174,20 @@ pub fn run(args: &LabelArgs) -> Result<()> {
         println!("wrote      {}", p.display());
     }
     Ok(())
+}
+
+/// Drop the atoms whose Q-score (engine::quality) is below `min_q`; atoms without a Q
+/// (hydrogens, outside the map) stay. Returns how many were dropped.
+fn leave_out_low_q(map: &engine::Volume<f32>, model: &mut engine::Model, min_q: f32, o: &LabelOptions) -> Result<usize> {
+    if o.preset != super::PresetArg::Precise {
+        bail!("--min-q belongs to the precise preset (add --preset precise)");
+    }
+    if !(min_q.is_finite() && (-1.0..=1.0).contains(&min_q)) {
+        bail!("--min-q {min_q} must lie in -1..=1");
+    }
+    let q = engine::quality::atom_q(map, model, &engine::quality::QParams::default());
+    let before = model.atoms.len();
+    let mut keep = q.iter().map(|&q| !(q < min_q));
+    model.atoms.retain(|_| keep.next().unwrap_or(true));
+    Ok(before - model.atoms.len())
 }

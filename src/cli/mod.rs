@@ -1,13 +1,16 @@
 //! Command-line interface: one file per command, each with its clap `Args` and a `run`.
 
+pub mod accession;
 pub mod batch;
 pub mod cubes;
+pub mod fetch;
 pub mod fsc;
 pub mod info;
 pub mod label;
 pub mod merge;
 pub mod plot;
 pub mod prepare;
+pub mod quality;
 pub mod report;
 pub mod resample;
 pub mod simulate;
@@ -48,8 +51,12 @@ pub enum Command {
     Merge(merge::MergeArgs),
     /// Cut a data set into size^3 .npy cubes (map and three labels) with an index CSV.
     Cubes(cubes::CubesArgs),
+    /// Where model and map disagree: per-atom Q-score, per-residue Q and CC, unmodelled density.
+    Quality(quality::QualityArgs),
     /// Train/validation/test split stratified by resolution, seeded.
     Split(split::SplitArgs),
+    /// Download entries by id into the cache (EMDB map and header, PDB model), nothing else.
+    Fetch(fetch::FetchArgs),
     /// Open the viewer (with no arguments: the bundled sample).
     #[cfg(feature = "gui")]
     View(view::ViewArgs),

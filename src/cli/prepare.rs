@@ -6,17 +6,20 @@ use anyhow::{Result, bail};
 use clap::Args;
 
 use super::LabelOptions;
+use super::accession::{self, ArchiveOptions};
 use super::simulate::SimOptions;
+use crate::engine::archive::{Input, Slot};
 use crate::engine::{self, prepare::PrepareParams};
 
 #[derive(Args, Debug, Clone)]
 pub struct PrepareArgs {
-    /// Experimental map as EMDB ships it (.map/.mrc, optionally .gz).
+    /// Experimental map as EMDB ships it (.map/.mrc, optionally .gz), or an EMDB id
+    /// (emdb:3488, EMD-3488), fetched into the cache; its header's resolution is then used.
     #[arg(long)]
-    pub map: PathBuf,
-    /// Fitted model (PDB, mmCIF or assembly file).
+    pub map: String,
+    /// Fitted model (PDB, mmCIF or assembly file), or a PDB id (pdb:5me2, 5me2).
     #[arg(long)]
-    pub model: PathBuf,
+    pub model: String,
     /// Data-set folder; the files go to OUT/<id>/.
     #[arg(long)]
     pub out: PathBuf,
@@ -25,6 +28,8 @@ pub struct PrepareArgs {
     pub id: Option<String>,
     #[command(flatten)]
     pub pipeline: PipelineOptions,
+    #[command(flatten)]
+    pub archive: ArchiveOptions,
 }
 
 /// Everything the prepare pipeline takes besides its inputs; shared by `prepare` and `batch`.
@@ -60,14 +65,21 @@ impl PipelineOptions {
 
 pub fn run(args: &PrepareArgs) -> Result<()> {
     let t0 = std::time::Instant::now();
-    let params = args.pipeline.params("prepare", args.id.clone())?;
-    let r = engine::prepare::prepare(&args.map, &args.model, &args.out, &params, None)?;
+    let mut params = args.pipeline.params("prepare", args.id.clone())?;
+    let words = [Input { word: &args.map, slot: Slot::Map }, Input { word: &args.model, slot: Slot::Model }];
+    let inputs = accession::resolve(&words, false, &args.archive)?;
+    let (Some(map), Some(model)) = (&inputs.map, &inputs.model) else { bail!("give --map and --model") };
+    if let (None, Some(res), Some(e)) = (params.resolution, inputs.resolution(), &inputs.emdb) {
+        eprintln!("resolution {res} Å from the EMDB header of {e}");
+        params.resolution = Some(res);
+    }
+    let r = engine::prepare::prepare(map, model, &args.out, &params, None)?;
     let s = &r.labels.stats;
     let g = &r.grid;
     println!("id         {}", r.id);
     println!(
         "model      {} ({}): {} atoms in {} MODEL(s)",
-        args.model.display(),
+        model.display(),
         r.model.format,
         r.model.atoms.len(),
         r.model.atoms_per_model.len()

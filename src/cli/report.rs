@@ -4,7 +4,8 @@
 //! or not, told by content), a model `<id>.pdb1` / `.cif` / `.pdb` / `.ent` (first in the
 //! registry's order), `<id>_regression_situs.mrc` and `<id>_classification_situs.mrc`. For each id: FSC of the experimental map and of the regression label
 //! against the model map on the experimental grid, their 0.5 and 0.143 resolutions, and voxel
-//! counts per classification class. Writes `report.csv` and `report.json` into DIR atomically.
+//! counts per classification class, and the label-quality summary (mean Q-score, unmodelled
+//! fraction, unsupported atoms; engine::quality). Writes `report.csv` and `report.json` into DIR atomically.
 //!
 //! The model map resolution is --resolution, else the model file's stated resolution, else
 //! 3 Å (FSC barely depends on it: see engine::modelmap).
@@ -62,6 +63,9 @@ pub struct Entry {
     pub regression: Option<MapScore>,
     /// (class value, voxels) from the classification map.
     pub class_counts: Vec<(i64, u64)>,
+    /// Q-score, unmodelled density and unsupported atoms of the map against the model
+    /// (`cryolabel quality`'s summary, default contour).
+    pub quality: super::quality::SummaryOut,
 }
 
 /// The folder's file named `<stem>` plus any format extension and compression suffix whose
@@ -146,6 +150,9 @@ pub fn entry(dir: &Path, id: &str, resolution: Option<f32>, mask: bool) -> Resul
         }
         None => None,
     };
+    let mut qp = engine::quality::QualityParams::new(res);
+    qp.contour = engine::quality::Contour::ModelVolume;
+    let quality = super::quality::SummaryOut::from(&engine::quality::assess(&map, &model, &qp, None)?.summary);
     let class_counts = match find(dir, &format!("{id}_classification_situs"), Kind::Map) {
         Some(p) => class_counts(&engine::read_map(&p)?.volume),
         None => Vec::new(),
@@ -160,6 +167,7 @@ pub fn entry(dir: &Path, id: &str, resolution: Option<f32>, mask: bool) -> Resul
         experimental,
         regression,
         class_counts,
+        quality,
     })
 }
 
@@ -174,18 +182,31 @@ fn opt(v: Option<f64>, s: Option<&MapScore>) -> String {
 
 /// One CSV row per id (resolutions in Å; "<N" = better than Nyquist N; empty = not computed).
 pub fn to_csv(entries: &[Entry], x_mask: bool) -> String {
-    let mut out = String::from(
-        "id,atoms,model_map_resolution_A,exp_fsc05_A,exp_fsc0143_A,exp_masked_fsc05_A,reg_fsc05_A,reg_fsc0143_A,reg_masked_fsc05_A,class0_voxels,class1_voxels,class2_voxels\n",
-    );
-    for e in entries {
+    const COLUMNS: &[&str] = &[
+        "id",
+        "atoms",
+        "model_map_resolution_A",
+        "exp_fsc05_A",
+        "exp_fsc0143_A",
+        "exp_masked_fsc05_A",
+        "reg_fsc05_A",
+        "reg_fsc0143_A",
+        "reg_masked_fsc05_A",
+        "class0_voxels",
+        "class1_voxels",
+        "class2_voxels",
+        "mean_q",
+        "unmodelled_fraction",
+        "unsupported_atoms",
+    ];
+    let rows = entries.iter().map(|e| {
         let (x, r) = (&e.experimental, e.regression.as_ref());
         let count =
             |c: i64| e.class_counts.iter().find(|(k, _)| *k == c).map(|(_, n)| n.to_string()).unwrap_or_default();
-        out += &format!(
-            "{},{},{},{},{},{},{},{},{},{},{},{}\n",
-            e.id,
-            e.atoms,
-            e.model_map_resolution_A,
+        vec![
+            e.id.clone(),
+            e.atoms.to_string(),
+            e.model_map_resolution_A.to_string(),
             opt(x.fsc05_A, Some(x)),
             opt(x.fsc0143_A, Some(x)),
             if x_mask { opt(x.masked_fsc05_A, Some(x)) } else { String::new() },
@@ -194,10 +215,13 @@ pub fn to_csv(entries: &[Entry], x_mask: bool) -> String {
             r.filter(|_| x_mask).map(|r| opt(r.masked_fsc05_A, Some(r))).unwrap_or_default(),
             count(0),
             count(1),
-            count(2)
-        );
-    }
-    out
+            count(2),
+            format!("{:.4}", e.quality.mean_q),
+            format!("{:.4}", e.quality.unmodelled_fraction),
+            e.quality.unsupported_atoms.to_string(),
+        ]
+    });
+    crate::engine::table::to_csv(COLUMNS, rows)
 }
 
 pub fn run(args: &ReportArgs) -> Result<()> {
@@ -226,6 +250,15 @@ pub fn run(args: &ReportArgs) -> Result<()> {
         if let Some(r) = &e.regression {
             line("regression", r);
         }
+        let q = &e.quality;
+        println!(
+            "  quality      mean Q {:.3}, {:.1}% atoms Q < {}, unmodelled {:.1}%, {} unsupported atoms",
+            q.mean_q,
+            100.0 * q.low_q_fraction,
+            q.low_q_threshold,
+            100.0 * q.unmodelled_fraction,
+            q.unsupported_atoms
+        );
         if !e.class_counts.is_empty() {
             let c: Vec<String> = e.class_counts.iter().map(|(k, n)| format!("class {k}: {n}")).collect();
             println!("  voxels       {}", c.join(", "));

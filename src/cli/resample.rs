@@ -52,7 +52,10 @@ pub fn run(args: &ResampleArgs) -> Result<()> {
     let write = |r: Result<(), engine::MapError>| r.with_context(|| format!("writing {}", args.out.display()));
     if let Some(k) = &map.skewed {
         if args.nearest {
-            bail!("{}: --nearest is for label maps on orthogonal grids; this map's cell is not orthogonal", args.map.display());
+            bail!(
+                "{}: --nearest is for label maps on orthogonal grids; this map's cell is not orthogonal",
+                args.map.display()
+            );
         }
         // From the stored lattice, not from the orthogonal copy read_map made: one interpolation.
         write(engine::write_map(&args.out, &k.resample_onto(&target), &label))?;

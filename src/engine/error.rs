@@ -14,6 +14,9 @@ pub enum MapError {
     TooLarge { path: PathBuf, need: u64, have: u64 },
     #[error("{}: truncated: the header needs {} bytes but the file has {}", .0.display(), .1, .2)]
     Truncated(PathBuf, u64, u64),
+    /// Writing (any output goes through `mapio::write_atomic`), so the message never says "read".
+    #[error("cannot write {}: {}", .0.display(), .1)]
+    Write(PathBuf, std::io::Error),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -34,7 +37,7 @@ pub enum EngineError {
     Model(#[from] ModelError),
     #[error("{0}")]
     Input(String),
-    #[error("{}: cannot write: {}", .0.display(), .1)]
+    #[error("cannot write {}: {}", .0.display(), .1)]
     Write(PathBuf, std::io::Error),
     #[error("{}: cannot simulate a map: {}", .0.display(), .1)]
     Simulate(PathBuf, String),

@@ -4,8 +4,27 @@
 use std::path::{Path, PathBuf};
 
 use super::error::EngineError;
+use super::grid::Grid;
 use super::label::Labels;
-use super::mapio::write_map;
+use super::mapio::write_map_data;
+
+/// An id names the output files (`<id>_regression_situs.mrc`) and a data set's entry folder
+/// (`<out>/<id>/`), so it must be a file-name stem: a path separator or `..` would put outputs
+/// outside the folder asked for. One check for `label`, `prepare`, `batch` and the viewer.
+pub fn check_id(id: &str) -> Result<(), EngineError> {
+    let why = if id.is_empty() {
+        "it is empty"
+    } else if id.contains(['/', '\\']) {
+        "it holds a path separator"
+    } else if id == "." || id == ".." {
+        "it is `.` or `..`"
+    } else if id.contains('\0') {
+        "it holds a NUL byte"
+    } else {
+        return Ok(());
+    };
+    Err(EngineError::Input(format!("id {id:?} is not a file-name stem: {why}")))
+}
 
 /// Names of the three label files for an id, in the order regression, classification, types.
 pub fn label_file_names(id: &str) -> [String; 3] {
@@ -20,14 +39,33 @@ pub fn label_file_names(id: &str) -> [String; 3] {
 /// The three are written at once, each on its own thread: most of a write is waiting for the
 /// disk, which takes the three streams together as fast as one.
 pub fn write_labels(dir: &Path, id: &str, labels: &Labels) -> Result<Vec<PathBuf>, EngineError> {
+    let arrays = LabelArrays {
+        regression: &labels.regression.data,
+        classification: &labels.classification.data,
+        types: &labels.atom_types.data,
+    };
+    write_label_arrays(dir, id, &labels.regression.grid, &arrays)
+}
+
+/// The three label maps' voxels (x fastest) wherever they are held: the Python package's
+/// `Labels.write` passes its numpy arrays, so both write the same bytes through one path.
+pub struct LabelArrays<'a> {
+    pub regression: &'a [f32],
+    pub classification: &'a [i16],
+    pub types: &'a [f32],
+}
+
+/// [`write_labels`] of arrays on `grid`.
+pub fn write_label_arrays(dir: &Path, id: &str, grid: &Grid, a: &LabelArrays) -> Result<Vec<PathBuf>, EngineError> {
+    check_id(id)?;
     std::fs::create_dir_all(dir).map_err(|e| EngineError::Write(dir.to_path_buf(), e))?;
     let names = label_file_names(id);
     let paths: Vec<PathBuf> = names.iter().map(|n| dir.join(n)).collect();
     let tag = format!("cryolabel {} {id}", env!("CARGO_PKG_VERSION"));
     let results = std::thread::scope(|s| {
-        let r = s.spawn(|| write_map(&paths[0], &labels.regression, &format!("{tag} regression")));
-        let c = s.spawn(|| write_map(&paths[1], &labels.classification, &format!("{tag} classification")));
-        let t = write_map(&paths[2], &labels.atom_types, &format!("{tag} atom types"));
+        let r = s.spawn(|| write_map_data(&paths[0], grid, a.regression, &format!("{tag} regression")));
+        let c = s.spawn(|| write_map_data(&paths[1], grid, a.classification, &format!("{tag} classification")));
+        let t = write_map_data(&paths[2], grid, a.types, &format!("{tag} atom types"));
         [r, c]
             .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
             .into_iter()
@@ -38,4 +76,22 @@ pub fn write_labels(dir: &Path, id: &str, labels: &Labels) -> Result<Vec<PathBuf
         r?;
     }
     Ok(paths)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_file_name_stems() {
+        for ok in ["5me2", "emd_3488.v2", "a..b", "x y"] {
+            assert!(check_id(ok).is_ok(), "{ok}");
+        }
+        for (bad, why) in
+            [("a/../b", "path separator"), ("..", "`..`"), (".", "`.`"), ("a\\b", "path separator"), ("", "empty")]
+        {
+            let e = check_id(bad).unwrap_err().to_string();
+            assert!(e.contains(why) && e.contains("not a file-name stem"), "{bad}: {e}");
+        }
+    }
 }

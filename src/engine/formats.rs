@@ -257,8 +257,11 @@ pub fn dialog_filter(kind: Option<Kind>) -> (&'static str, Vec<&'static str>) {
         Some(Kind::Model) => "Model",
         None => "Map or model",
     };
-    let mut exts: Vec<&'static str> =
-        FORMATS.iter().filter(|f| kind.is_none_or(|k| k == f.kind)).flat_map(|f| f.extensions.iter().copied()).collect();
+    let mut exts: Vec<&'static str> = FORMATS
+        .iter()
+        .filter(|f| kind.is_none_or(|k| k == f.kind))
+        .flat_map(|f| f.extensions.iter().copied())
+        .collect();
     exts.extend(COMPRESSIONS.iter().map(|c| c.2));
     (label, exts)
 }

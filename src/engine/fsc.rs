@@ -81,11 +81,10 @@ impl FscCurve {
 
     /// CSV with a header: shell, freq_per_A, resolution_A, fsc, count.
     pub fn to_csv(&self) -> String {
-        let mut out = String::from("shell,freq_per_A,resolution_A,fsc,count\n");
-        for (i, s) in self.shells.iter().enumerate() {
-            out += &format!("{i},{:.6},{:.4},{:.6},{}\n", s.freq, s.resolution, s.fsc, s.count);
-        }
-        out
+        let rows = self.shells.iter().enumerate().map(|(i, s)| {
+            (i, format!("{:.6}", s.freq), format!("{:.4}", s.resolution), format!("{:.6}", s.fsc), s.count)
+        });
+        super::table::serialize(&["shell", "freq_per_A", "resolution_A", "fsc", "count"], rows)
     }
 }
 

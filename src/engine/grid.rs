@@ -94,6 +94,13 @@ impl Grid {
         ]
     }
 
+    /// Fractional voxel index of a world position in float32, for hot sampling loops
+    /// (Q-score probes) where the f64 `world_to_fractional` costs too much.
+    #[inline]
+    pub fn fractional_f32(&self, p: Vec3) -> Vec3 {
+        (p - Vec3::from(self.origin)) / Vec3::from(self.voxel)
+    }
+
     /// Signed voxel index of an atom under a rule; may lie outside the grid.
     pub fn world_to_index(&self, p: Vec3, rule: IndexRule) -> [i64; 3] {
         let c = [p.x, p.y, p.z];

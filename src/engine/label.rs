@@ -13,7 +13,7 @@ use rayon::prelude::*;
 
 use super::error::EngineError;
 use super::grid::{Grid, IndexRule, Volume};
-use super::model::{Atom, is_amino_acid};
+use super::model::{AltlocRule, Atom, ReadOptions, is_amino_acid};
 use super::neighbours::{self, ATOM};
 
 /// Named parameter sets.
@@ -50,6 +50,9 @@ pub struct LabelParams {
     pub atom_types: AtomTypeRule,
     /// Voxels for the cube, Å for the sphere.
     pub radius: f32,
+    /// Which altloc and which residue of a microheterogeneous position the model reader
+    /// keeps: labels are made from the atoms the preset's reader saw.
+    pub altlocs: AltlocRule,
 }
 
 impl LabelParams {
@@ -60,12 +63,14 @@ impl LabelParams {
                 neighbourhood: Neighbourhood::Cube,
                 atom_types: AtomTypeRule::Names,
                 radius: 6.0,
+                altlocs: AltlocRule::Biopython,
             },
             Preset::Precise => LabelParams {
                 index: IndexRule::Nearest,
                 neighbourhood: Neighbourhood::Sphere,
                 atom_types: AtomTypeRule::Residues,
                 radius: 6.0,
+                altlocs: AltlocRule::HighestOccupancy,
             },
         }
     }
@@ -74,8 +79,16 @@ impl LabelParams {
     pub fn matching_preset(&self) -> Option<Preset> {
         [Preset::DenoiseCryoData, Preset::Precise].into_iter().find(|p| {
             let q = LabelParams::preset(*p);
-            q.index == self.index && q.neighbourhood == self.neighbourhood && q.atom_types == self.atom_types
+            q.index == self.index
+                && q.neighbourhood == self.neighbourhood
+                && q.atom_types == self.atom_types
+                && q.altlocs == self.altlocs
         })
+    }
+
+    /// How to read the model these labels are made from.
+    pub fn read_options(&self) -> ReadOptions {
+        ReadOptions { altlocs: self.altlocs }
     }
 }
 

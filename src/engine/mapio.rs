@@ -198,11 +198,20 @@ fn read_source(src: Source<'_>, name: &Path) -> Result<MapFile, MapError> {
     } else {
         src.reader(&p)?
     };
-    let block = reader
-        .convert::<f32>()
-        .read_volume()
-        .map_err(|e| MapError::Invalid(p.clone(), format!("cannot decode voxel data: {e}")))?;
-    let crs = block.data;
+    // Plain little-endian float32 (what EMDB and this engine write) is one read into the voxel
+    // buffer: mrc's decode-and-convert took several times as long as the read itself
+    // (python/bench/bench.py, where read_map must beat mrcfile's read plus a copy).
+    let plain_f32 = compression == Compression::None && h.mode == 2 && !info.big_endian && cfg!(target_endian = "little") && file_len == expect;
+    let crs = match (&src, plain_f32) {
+        (Source::File(path), true) => read_f32_at(path, HEADER as u64 + nsymbt, voxels as usize).map_err(io)?,
+        _ => {
+            reader
+                .convert::<f32>()
+                .read_volume()
+                .map_err(|e| MapError::Invalid(p.clone(), format!("cannot decode voxel data: {e}")))?
+                .data
+        }
+    };
     if crs.len() as u64 != voxels {
         return Err(MapError::Invalid(p, format!("decoded {} voxels, the header says {voxels}", crs.len())));
     }
@@ -237,6 +246,16 @@ fn skew_warning(lattice: &super::skew::SkewedGrid, g: &Grid) -> String {
          `volume resample onGrid` rule)",
         lattice.angles[0], lattice.angles[1], lattice.angles[2], g.shape[0], g.shape[1], g.shape[2], g.voxel[0]
     )
+}
+
+/// `n` little-endian float32 values at byte `offset` of a file, read straight into the buffer.
+fn read_f32_at(path: &Path, offset: u64, n: usize) -> std::io::Result<Vec<f32>> {
+    use std::io::{Seek, SeekFrom};
+    let mut f = std::fs::File::open(path)?;
+    f.seek(SeekFrom::Start(offset))?;
+    let mut v = vec![0f32; n];
+    f.read_exact(bytemuck::cast_slice_mut(&mut v))?;
+    Ok(v)
 }
 
 /// The decoded 1024-byte header, decompressed when the bytes start with a compressor's magic
@@ -405,6 +424,37 @@ pub fn read_grid(path: &Path) -> Result<(Grid, Vec<String>), MapError> {
     Ok((place.grid, warnings))
 }
 
+/// Where a map's voxels lie in its file, for readers that memory-map it (the Python package's
+/// CubeDataset reads training cubes lazily from a data-set folder this way).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RawLayout {
+    /// Voxels along x, y, z.
+    pub shape: [usize; 3],
+    /// MRC mode (2 float32, 1 int16, ...).
+    pub mode: i32,
+    /// Byte offset of voxel 0.
+    pub offset: u64,
+}
+
+/// The raw layout of a map whose bytes can be used in place: not gzipped, little-endian,
+/// axis order 1,2,3, exactly as long as its header says (every map the engine writes).
+/// `Ok(None)` for any other readable map: read it with [`read_map`] instead.
+pub fn raw_layout(path: &Path) -> Result<Option<RawLayout>, MapError> {
+    let (h, compression) = read_head(&Source::File(path), path)?;
+    let info = check_header(path, &h, &mut Vec::new())?;
+    let len = std::fs::metadata(path).map_err(|e| MapError::Io(path.to_path_buf(), e))?.len();
+    let shape = [h.nx as usize, h.ny as usize, h.nz as usize];
+    let bpv = bytes_per_voxel(h.mode).unwrap_or(4);
+    let offset = HEADER as u64 + h.nsymbt as u64;
+    let data = (shape[0] * shape[1] * shape[2]) as u64 * bpv;
+    // A skewed lattice is never used in place: read_map resamples it onto an orthogonal grid.
+    let plain = compression == Compression::None
+        && !info.big_endian
+        && [h.mapc, h.mapr, h.maps] == [1, 2, 3]
+        && is_orthogonal([h.alpha, h.beta, h.gamma]);
+    Ok((plain && len == offset + data).then_some(RawLayout { shape, mode: h.mode, offset }))
+}
+
 /// Reorder file-order data (columns fastest) into x-fastest order.
 fn permute_to_xyz(crs: &[f32], n_crs: [usize; 3], axis: [usize; 3], shape: [usize; 3]) -> Vec<f32> {
     let mut out = vec![0.0f32; crs.len()];
@@ -442,9 +492,8 @@ impl MapValue for i16 {
     }
 }
 
-/// The 1024-byte header `write_map` writes for `vol` with statistics `stats`.
-fn header_bytes<T: MapValue>(vol: &Volume<T>, stats: Stats, label: &str) -> [u8; HEADER] {
-    let g = &vol.grid;
+/// The 1024-byte header `write_map_data` writes for voxels on `g` with statistics `stats`.
+fn header_bytes<T: MapValue>(g: &Grid, stats: Stats, label: &str) -> [u8; HEADER] {
     let mut h = mrc::Header::new();
     h.nx = g.shape[0] as i32;
     h.ny = g.shape[1] as i32;
@@ -495,32 +544,44 @@ fn put_voxels<T: MapValue>(w: &mut dyn Write, data: &[T]) -> std::io::Result<()>
 /// Write a map with axis order 1,2,3, the grid's ORIGIN and NSTART as they came, MX = NX,
 /// CELLA = N x voxel, exact DMIN/DMAX/DMEAN and RMS = standard deviation, MRC2014 stamp.
 /// `.gz` paths are gzipped. Atomic: temporary file in the same folder, then rename.
+pub fn write_map<T: MapValue>(path: &Path, vol: &Volume<T>, label: &str) -> Result<(), MapError> {
+    write_map_data(path, &vol.grid, &vol.data, label)
+}
+
+/// [`write_map`] of voxels held elsewhere (x fastest, `grid.len()` of them): the Python
+/// package writes numpy arrays through this without copying them into a `Volume`.
 ///
 /// A plain file is written in one pass over the voxels: a placeholder header, the voxels (on
 /// their own thread) while the statistics are computed (`Stats::of`, on the rayon pool), then
 /// the real header over the placeholder. A gzip stream cannot be rewritten, so there the
 /// statistics come first.
-pub fn write_map<T: MapValue>(path: &Path, vol: &Volume<T>, label: &str) -> Result<(), MapError> {
+pub fn write_map_data<T: MapValue>(path: &Path, g: &Grid, data: &[T], label: &str) -> Result<(), MapError> {
+    if data.len() != g.len() {
+        return Err(MapError::Invalid(
+            path.to_path_buf(),
+            format!("{} values for a {:?} grid of {} voxels", data.len(), g.shape, g.len()),
+        ));
+    }
     let gz = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz"));
     write_atomic(path, |file| {
         if gz {
-            let head = header_bytes(vol, Stats::of(&vol.data), label);
+            let head = header_bytes::<T>(g, Stats::of(data), label);
             let mut buf = std::io::BufWriter::with_capacity(1 << 20, file);
             let mut enc = flate2::write::GzEncoder::new(&mut buf, flate2::Compression::fast());
             enc.write_all(&head)?;
-            put_voxels(&mut enc, &vol.data)?;
+            put_voxels(&mut enc, data)?;
             enc.finish()?;
             return buf.flush();
         }
         file.write_all(&[0u8; HEADER])?;
         let (written, stats) = std::thread::scope(|s| {
-            let writer = s.spawn(|| put_voxels(&mut *file, &vol.data));
-            let stats = Stats::of(&vol.data);
+            let writer = s.spawn(|| put_voxels(&mut *file, data));
+            let stats = Stats::of(data);
             (writer.join().unwrap_or_else(|p| std::panic::resume_unwind(p)), stats)
         });
         written?;
         file.seek(std::io::SeekFrom::Start(0))?;
-        file.write_all(&header_bytes(vol, stats, label))
+        file.write_all(&header_bytes::<T>(g, stats, label))
     })
 }
 
@@ -539,7 +600,7 @@ pub fn write_atomic(path: &Path, f: impl FnOnce(&mut std::fs::File) -> std::io::
     })();
     if let Err(e) = result {
         let _ = std::fs::remove_file(&tmp);
-        return Err(MapError::Io(p, e));
+        return Err(MapError::Write(p, e));
     }
     Ok(())
 }

@@ -7,9 +7,10 @@ use std::path::{Path, PathBuf};
 
 use glam::Vec3;
 
+pub use super::altloc::AltlocRule;
 use super::error::ModelError;
 
-/// One atom, one position (the altloc with the highest occupancy, the first on a tie).
+/// One atom, one position (which altloc: see `AltlocRule`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Atom {
     /// Cartesian position in Å, as float32 (what the published pipeline computed with).
@@ -22,6 +23,8 @@ pub struct Atom {
     pub res_name: String,
     pub chain: String,
     pub res_seq: isize,
+    /// Insertion code (PDB column 27, mmCIF `pdbx_PDB_ins_code`, or the letter of `15A`).
+    pub ins_code: Option<char>,
     pub hetero: bool,
     pub occupancy: f32,
     pub b_factor: f32,
@@ -39,6 +42,7 @@ impl Atom {
             res_name: res_name.into(),
             chain: "A".into(),
             res_seq: 1,
+            ins_code: None,
             hetero: false,
             occupancy: 1.0,
             b_factor: 0.0,
@@ -58,9 +62,20 @@ pub struct Model {
     /// Chains counted per MODEL (assembly files reuse chain ids across MODELs).
     pub chains: usize,
     pub residues: usize,
-    /// Atoms dropped because another altloc of the same atom had a higher occupancy.
+    /// Atoms dropped because another altloc of the same atom was chosen.
     pub altlocs_dropped: usize,
-    /// Resolution stated in the file (PDB REMARK 2, mmCIF `_em_3d_reconstruction.resolution`).
+    /// Residues dropped because another residue (another name, with altlocs) holds the same
+    /// position (microheterogeneity), and their atoms.
+    pub residues_dropped: usize,
+    pub residue_atoms_dropped: usize,
+    /// Atoms dropped under `AltlocRule::Biopython` for repeating a name in a residue, or for
+    /// belonging to a hetero residue whose id came earlier in the chain (Biopython's reader
+    /// drops both).
+    pub duplicates_dropped: usize,
+    /// The rule the atoms were chosen under.
+    pub altloc_rule: AltlocRule,
+    /// Resolution stated in the file (PDB REMARK 2 or REMARK 3, mmCIF
+    /// `_em_3d_reconstruction.resolution`, `_refine.ls_d_res_high`, `_reflns.d_resolution_high`).
     pub resolution: Option<f32>,
     /// Parser warnings worth showing to a user.
     pub warnings: Vec<String>,
@@ -82,6 +97,12 @@ impl Model {
         v.sort();
         v
     }
+}
+
+/// How a model is read: the choices that depend on the labeling preset.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct ReadOptions {
+    pub altlocs: AltlocRule,
 }
 
 /// The 20 standard amino acids plus MSE, the residues whose CA/CB/C/O/N are protein atoms.
@@ -114,8 +135,18 @@ pub fn is_amino_acid(res_name: &str) -> bool {
     )
 }
 
-/// Read a model file (plain, gzip or bzip2), choosing PDB or mmCIF from its content.
+/// Nucleotides of RNA and DNA (the PDB's standard residue names).
+pub fn is_nucleotide(res_name: &str) -> bool {
+    matches!(res_name, "A" | "C" | "G" | "U" | "I" | "N" | "DA" | "DC" | "DG" | "DT" | "DU" | "DI" | "DN")
+}
+
+/// Read a model file (plain, gzip or bzip2) with the default options (the `denoisecryodata` rules).
 pub fn read_model(path: &Path) -> Result<Model, ModelError> {
+    read_model_with(path, ReadOptions::default())
+}
+
+/// Read a model file (plain, gzip or bzip2), choosing PDB or mmCIF from its content.
+pub fn read_model_with(path: &Path, opts: ReadOptions) -> Result<Model, ModelError> {
     let p = path.to_path_buf();
     let raw = std::fs::read(path).map_err(|e| ModelError::Io(p.clone(), e))?;
     let c = super::formats::Compression::of(&raw);
@@ -129,24 +160,43 @@ pub fn read_model(path: &Path) -> Result<Model, ModelError> {
     } else {
         raw
     };
-    parse_model(&bytes, path)
+    parse_model_with(&bytes, path, opts)
+}
+
+/// Parse model text already in memory with the default options; `path` names it in messages.
+pub fn parse_model(bytes: &[u8], path: &Path) -> Result<Model, ModelError> {
+    parse_model_with(bytes, path, ReadOptions::default())
 }
 
 /// Parse model text already in memory; `path` names it in messages.
-pub fn parse_model(bytes: &[u8], path: &Path) -> Result<Model, ModelError> {
+pub fn parse_model_with(bytes: &[u8], path: &Path, opts: ReadOptions) -> Result<Model, ModelError> {
     let p = path.to_path_buf();
     let text = String::from_utf8_lossy(bytes);
-    let is_cif = super::formats::is_mmcif(&text);
-    let mut model = if is_cif {
-        let mut m = super::mmcif::parse_atom_site(&text, path)?;
-        m.resolution = cif_resolution(&text);
-        m
+    // The format registry (formats.rs) owns content sniffing, as gemmi's mmread does.
+    let (raw, format, resolution, mut warnings) = if super::formats::is_mmcif(&text) {
+        let (raw, res, w) = super::mmcif::parse(&text, path)?;
+        (raw, "mmCIF", res, w)
     } else {
-        let mut m = parse_pdb(&text, path)?;
-        m.resolution = pdb_resolution(&text);
-        m
+        let (raw, res, w) = super::pdb::parse(&text, path)?;
+        (raw, "PDB", res, w)
     };
+    let mut model = super::altloc::assemble(raw, format, opts.altlocs);
+    model.altloc_rule = opts.altlocs;
+    model.resolution = resolution;
     model.path = p.clone();
+    if model.residues_dropped > 0 {
+        warnings.push(format!(
+            "{} residue(s) ({} atoms) dropped where another residue holds the same position (microheterogeneity)",
+            model.residues_dropped, model.residue_atoms_dropped
+        ));
+    }
+    if model.duplicates_dropped > 0 {
+        warnings.push(format!(
+            "{} atom(s) dropped as Biopython's reader drops them (a name repeated in a residue, or a hetero residue id repeated in a chain)",
+            model.duplicates_dropped
+        ));
+    }
+    model.warnings = warnings;
     if model.atoms.is_empty() {
         return Err(ModelError::NoAtoms(p));
     }
@@ -156,136 +206,49 @@ pub fn parse_model(bytes: &[u8], path: &Path) -> Result<Model, ModelError> {
 /// Raw atom record before altlocs are resolved.
 pub(crate) struct RawAtom {
     pub atom: Atom,
-    pub altloc: bool,
-    pub ins_code: String,
+    /// Alternate location id; ' ' for none.
+    pub altloc: char,
+    /// Tells apart residues that have no sequence number (mmCIF label-only waters, `.`); 0
+    /// where the number identifies the residue.
+    pub group: u32,
+    /// PDB columns 13-16 as written (Biopython tells apart names that differ only in spaces);
+    /// zeros for mmCIF, whose names have no columns.
+    pub name_field: [u8; 4],
 }
 
-/// Keep one position per atom (highest occupancy, first on a tie), in order of first
-/// appearance, and count chains and residues per MODEL.
-pub(crate) fn assemble(raw: Vec<RawAtom>, format: &'static str) -> Model {
-    let mut model = Model { format, ..Default::default() };
-    let mut index: HashMap<(u32, String, isize, String, String, String), usize> = HashMap::new();
-    let mut residues: std::collections::HashSet<(u32, String, isize, String)> = Default::default();
-    let mut chains: std::collections::HashSet<(u32, String)> = Default::default();
-    let mut per_model: Vec<usize> = Vec::new();
-    for r in raw {
-        let a = r.atom;
-        let key = (a.model, a.chain.clone(), a.res_seq, r.ins_code.clone(), a.res_name.clone(), a.name.clone());
-        residues.insert((a.model, a.chain.clone(), a.res_seq, r.ins_code.clone()));
-        chains.insert((a.model, a.chain.clone()));
-        match index.get(&key) {
-            Some(&i) if r.altloc => {
-                model.altlocs_dropped += 1;
-                if a.occupancy > model.atoms[i].occupancy {
-                    model.atoms[i] = a;
-                }
-            }
-            _ => {
-                if per_model.len() <= a.model as usize {
-                    per_model.resize(a.model as usize + 1, 0);
-                }
-                per_model[a.model as usize] += 1;
-                index.insert(key, model.atoms.len());
-                model.atoms.push(a);
-            }
+/// Element of an atom whose file gives none. Atoms of standard residues (amino acids,
+/// nucleotides) are named after their element's one letter, then a position (NE2 is a
+/// nitrogen, not neon); other atoms follow the PDB name-field rule of `pdb_name_element`.
+pub fn element_from_name(field: &str, res_name: &str) -> String {
+    if is_amino_acid(res_name) || is_nucleotide(res_name) {
+        if let Some(c) = field.trim().chars().find(|c| c.is_ascii_alphabetic()) {
+            return c.to_ascii_uppercase().to_string();
         }
     }
-    model.atoms_per_model = per_model;
-    model.chains = chains.len();
-    model.residues = residues.len();
-    model
+    pdb_name_element(field)
 }
 
-/// PDB fixed-column ATOM/HETATM records, every MODEL.
-///
-/// Written by hand rather than with pdbtbx 0.12: at every strictness level pdbtbx refuses
-/// real inputs of this data set (RCSB assembly files: "Atoms in Models not corresponding";
-/// cropped models: "Could not find a bond partner"), panics on unknown space groups, and
-/// regroups atoms by chain, losing the file order the published atom-type rule depends on.
-pub fn parse_pdb(text: &str, path: &Path) -> Result<Model, ModelError> {
-    let mut raw = Vec::new();
-    let mut model_no: u32 = 0;
-    let mut seen_model = false;
-    for (ln, line) in text.lines().enumerate() {
-        let rec = line.get(..6).unwrap_or(line);
-        if rec.starts_with("MODEL") {
-            if seen_model {
-                model_no += 1;
-            }
-            seen_model = true;
-            continue;
-        }
-        if rec.starts_with("ENDMDL") {
-            // a following MODEL increments; atoms after ENDMDL without MODEL stay in this one
-            continue;
-        }
-        let hetero = rec == "HETATM";
-        if !(rec == "ATOM  " || hetero || rec == "ATOM") {
-            continue;
-        }
-        let col = |a: usize, b: usize| line.get(a..b.min(line.len())).unwrap_or("");
-        let bad = |what: &str| ModelError::Parse(path.to_path_buf(), format!("line {}: {what}: {line:?}", ln + 1));
-        let coord = |a: usize, b: usize, what: &str| -> Result<f32, ModelError> {
-            let v: f64 = col(a, b).trim().parse().map_err(|_| bad(&format!("unreadable {what} coordinate")))?;
-            if !v.is_finite() {
-                return Err(bad(&format!("non-finite {what} coordinate")));
-            }
-            Ok(v as f32)
-        };
-        let pos = Vec3::new(coord(30, 38, "x")?, coord(38, 46, "y")?, coord(46, 54, "z")?);
-        let name_field = col(12, 16);
-        let name = name_field.trim().to_string();
-        let element = {
-            let e = col(76, 78).trim();
-            if !e.is_empty() && e.chars().all(|c| c.is_ascii_alphabetic()) {
-                e.to_ascii_uppercase()
-            } else {
-                element_from_name_field(name_field)
-            }
-        };
-        let res_seq = parse_hybrid36(col(22, 26).trim()).unwrap_or(0);
-        raw.push(RawAtom {
-            atom: Atom {
-                pos,
-                name,
-                element,
-                res_name: col(17, 20).trim().to_string(),
-                chain: col(21, 22).trim().to_string(),
-                res_seq,
-                hetero,
-                occupancy: col(54, 60).trim().parse().unwrap_or(1.0),
-                b_factor: col(60, 66).trim().parse().unwrap_or(0.0),
-                model: model_no,
-            },
-            altloc: !col(16, 17).trim().is_empty(),
-            ins_code: col(26, 27).trim().to_string(),
-        });
+/// Element of an mmCIF atom without `type_symbol` (no column alignment to go by): standard
+/// residues as in `element_from_name`; a single-atom residue named like its atom (ions: ZN, MG,
+/// CA in CA) or an atom named exactly a common two-letter ligand element (FE in HEM, CL) is that
+/// element; otherwise the first letter.
+pub fn element_from_bare_name(name: &str, res_name: &str) -> String {
+    let letters: String = name.chars().take_while(|c| c.is_ascii_alphabetic()).collect::<String>().to_ascii_uppercase();
+    let two_letter = ["FE", "ZN", "MG", "MN", "CU", "CO", "NI", "CL", "BR", "NA", "SE", "CD", "HG", "PT", "AU", "MO"];
+    if is_amino_acid(res_name) || is_nucleotide(res_name) || letters.len() < 2 {
+        return element_from_name(&format!(" {name}"), res_name);
     }
-    Ok(assemble(raw, "PDB"))
-}
-
-/// Residue numbers beyond 9999 use hybrid-36 ("A000" = 10000).
-fn parse_hybrid36(s: &str) -> Option<isize> {
-    if let Ok(v) = s.parse::<isize>() {
-        return Some(v);
+    if (name == res_name && letters.len() == name.len() && name.len() <= 2)
+        || two_letter.contains(&name.to_ascii_uppercase().as_str())
+    {
+        return letters;
     }
-    let first = s.chars().next()?;
-    let v = isize::from_str_radix(s, 36).ok()?;
-    let width = s.len() as u32;
-    let base = 10isize.pow(width);
-    let span = 26 * 36isize.pow(width - 1);
-    if first.is_ascii_uppercase() {
-        Some(v - 10 * 36isize.pow(width - 1) + base)
-    } else if first.is_ascii_lowercase() {
-        Some(v - 10 * 36isize.pow(width - 1) + base + span)
-    } else {
-        None
-    }
+    letters[..1].to_string()
 }
 
 /// Element from the 4-character PDB name field: right-justified one-letter elements start
 /// in column 14 (" CA " is carbon), two-letter ones in column 13 ("CA  " is calcium).
-fn element_from_name_field(field: &str) -> String {
+pub(crate) fn pdb_name_element(field: &str) -> String {
     let f: Vec<char> = field.chars().collect();
     match f.first() {
         Some(c) if *c == ' ' || c.is_ascii_digit() => {
@@ -303,39 +266,23 @@ fn element_from_name_field(field: &str) -> String {
     }
 }
 
-fn pdb_resolution(text: &str) -> Option<f32> {
-    text.lines()
-        .filter(|l| l.starts_with("REMARK   2 RESOLUTION."))
-        .find_map(|l| l["REMARK   2 RESOLUTION.".len()..].split_whitespace().next()?.parse().ok())
-}
-
-fn cif_resolution(text: &str) -> Option<f32> {
-    for key in ["_em_3d_reconstruction.resolution ", "_refine.ls_d_res_high ", "_reflns.d_resolution_high "] {
-        if let Some(l) = text.lines().find(|l| l.starts_with(key)) {
-            if let Some(v) = l[key.len()..].split_whitespace().next().and_then(|v| v.parse().ok()) {
-                return Some(v);
-            }
-        }
-    }
-    None
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn hybrid36_residue_numbers() {
-        assert_eq!(parse_hybrid36("9999"), Some(9999));
-        assert_eq!(parse_hybrid36("A000"), Some(10000));
-        assert_eq!(parse_hybrid36("-12"), Some(-12));
-    }
-
-    #[test]
     fn calcium_and_c_alpha_elements() {
-        assert_eq!(element_from_name_field(" CA "), "C");
-        assert_eq!(element_from_name_field("CA  "), "CA");
-        assert_eq!(element_from_name_field("1HB "), "H");
+        assert_eq!(element_from_name(" CA ", "CA"), "C");
+        assert_eq!(element_from_name("CA  ", "CA"), "CA");
+        assert_eq!(element_from_name("1HB ", "ALA"), "H");
+        // item 4: atoms of standard residues are named after a one-letter element
+        assert_eq!(element_from_name("NE2 ", "HIS"), "N");
+        assert_eq!(element_from_name("NE2 ", "LIG"), "NE");
+        assert_eq!(element_from_name("OP1 ", "DA"), "O");
+        assert_eq!(element_from_bare_name("NE2", "HIS"), "N");
+        assert_eq!(element_from_bare_name("FE", "HEM"), "FE");
+        assert_eq!(element_from_bare_name("ZN", "ZN"), "ZN");
+        assert_eq!(element_from_bare_name("C12", "LIG"), "C");
     }
 
     #[test]

@@ -51,7 +51,7 @@ pub fn to_pdb(model: &Model, resolution: Option<f64>) -> String {
             if a.name.len() < 4 && a.element.len() < 2 { format!(" {:<3}", a.name) } else { format!("{:<4}", a.name) };
         let _ = writeln!(
             s,
-            "{:<6}{:>5} {}{}{:>3} {:1}{:>4}    {:8.3}{:8.3}{:8.3}{:6.2}{:6.2}          {:>2}",
+            "{:<6}{:>5} {}{}{:>3} {:1}{:>4}{}   {:8.3}{:8.3}{:8.3}{:6.2}{:6.2}          {:>2}",
             if a.hetero { "HETATM" } else { "ATOM" },
             (i + 1) % 100_000,
             name,
@@ -59,6 +59,7 @@ pub fn to_pdb(model: &Model, resolution: Option<f64>) -> String {
             a.res_name,
             a.chain,
             a.res_seq,
+            a.ins_code.unwrap_or(' '),
             a.pos.x,
             a.pos.y,
             a.pos.z,
@@ -94,7 +95,8 @@ fn cif(v: &str) -> String {
 }
 
 /// mmCIF text: one `_atom_site` loop (every copy, numbered by `pdbx_PDB_model_num`) and the
-/// resolution as `_em_3d_reconstruction.resolution`.
+/// resolution as `_em_3d_reconstruction.resolution`. The columns are those gemmi needs to
+/// build a structure (it reads nothing from a loop lacking `label_alt_id` or the auth ids).
 pub fn to_mmcif(model: &Model, id: &str, resolution: Option<f64>) -> String {
     let mut s = String::with_capacity(model.atoms.len() * 110 + 1024);
     let _ = writeln!(s, "data_{}\n#", id.replace(char::is_whitespace, "_"));
@@ -107,9 +109,11 @@ pub fn to_mmcif(model: &Model, id: &str, resolution: Option<f64>) -> String {
         "id",
         "type_symbol",
         "label_atom_id",
+        "label_alt_id",
         "label_comp_id",
         "label_asym_id",
         "label_seq_id",
+        "pdbx_PDB_ins_code",
         "Cartn_x",
         "Cartn_y",
         "Cartn_z",
@@ -127,11 +131,12 @@ pub fn to_mmcif(model: &Model, id: &str, resolution: Option<f64>) -> String {
         let (name, res, chain) = (cif(&a.name), cif(&a.res_name), cif(&a.chain));
         let _ = writeln!(
             s,
-            "{} {} {} {name} {res} {chain} {} {:.3} {:.3} {:.3} {:.2} {:.2} {} {res} {chain} {name} {}",
+            "{} {} {} {name} . {res} {chain} {} {} {:.3} {:.3} {:.3} {:.2} {:.2} {} {res} {chain} {name} {}",
             if a.hetero { "HETATM" } else { "ATOM" },
             i + 1,
             cif(&a.element),
             a.res_seq,
+            a.ins_code.map_or("?".to_string(), |c| cif(&c.to_string())),
             a.pos.x,
             a.pos.y,
             a.pos.z,

@@ -58,7 +58,8 @@ pub(crate) fn placement(h: &mrc::Header, warnings: &mut Vec<String>) -> Placemen
     }
     let use_origin = h.origin.iter().any(|&o| o != 0.0) && sane_origin;
     if use_origin && nstart != [0; 3] {
-        warnings.push(format!("both ORIGIN {:?} and NSTART {:?} are set; ORIGIN wins (ChimeraX rule)", h.origin, nstart));
+        warnings
+            .push(format!("both ORIGIN {:?} and NSTART {:?} are set; ORIGIN wins (ChimeraX rule)", h.origin, nstart));
     }
     if !sane_origin {
         warnings.push(format!("ORIGIN {:?} is not usable; NSTART used", h.origin));
@@ -69,11 +70,8 @@ pub(crate) fn placement(h: &mrc::Header, warnings: &mut Vec<String>) -> Placemen
     if !is_orthogonal([h.alpha, h.beta, h.gamma]) && cell_axes(angles).is_some() {
         let mut lattice = SkewedGrid { shape, step: voxel.map(f64::from), angles, origin: DVec3::ZERO };
         // NSTART counts lattice steps along the skewed axes (ChimeraX's scale_and_skew).
-        lattice.origin = if use_origin {
-            DVec3::from_array(h.origin.map(f64::from))
-        } else {
-            lattice.skew(nstart.map(f64::from))
-        };
+        lattice.origin =
+            if use_origin { DVec3::from_array(h.origin.map(f64::from)) } else { lattice.skew(nstart.map(f64::from)) };
         let grid = lattice.orthogonal_grid(None);
         return Placement { axis, shape, grid, skewed: Some(lattice) };
     }

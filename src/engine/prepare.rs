@@ -22,7 +22,7 @@ use sha2::{Digest, Sha256};
 use super::error::EngineError;
 use super::label::{LabelParams, Labels, label};
 use super::mapio::{read_map, write_atomic, write_map};
-use super::model::{Model, read_model};
+use super::model::{Model, read_model_with};
 use super::modelwrite::{pdb_unfit, to_mmcif, to_pdb};
 use super::resample::resample_spacing;
 use super::simulate::{KernelWidth, SimParams, Simulated, simulate_on};
@@ -105,10 +105,6 @@ pub fn sha256_file(path: &Path) -> Result<String, std::io::Error> {
     Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
-fn valid_id(id: &str) -> bool {
-    !id.is_empty() && id != "." && id != ".." && !id.contains(['/', '\\', '\0'])
-}
-
 /// Run the pipeline and write the folder `<out>/<id>/`.
 pub fn prepare(
     map_path: &Path,
@@ -122,12 +118,10 @@ pub fn prepare(
         return Err(EngineError::Input(format!("spacing {} Å: must be at least 0.1", p.spacing)));
     }
     let id = p.id.clone().unwrap_or_else(|| model_id(model_path));
-    if !valid_id(&id) {
-        return Err(EngineError::Input(format!("id {id:?} cannot name a folder")));
-    }
+    super::export::check_id(&id)?;
     let map = read_map(map_path)?;
     let mut warnings: Vec<String> = map.warnings.iter().map(|w| format!("{}: {w}", map_path.display())).collect();
-    let model = read_model(model_path)?;
+    let model = read_model_with(model_path, p.label.read_options())?;
     warnings.extend(model.warnings.iter().map(|w| format!("{}: {w}", model_path.display())));
     let (resolution, resolution_source) = match (p.resolution, super::simulate::model_resolution(&model)) {
         (Some(r), _) => (r, "argument"),
@@ -228,7 +222,8 @@ pub fn prepare(
             "map": { "path": map_path.display().to_string(), "sha256": hash(&hashes[0]),
                      "shape": map_grid.shape, "voxel": map_grid.voxel, "origin": map_grid.origin },
             "model": { "path": model_path.display().to_string(), "sha256": hash(&hashes[1]), "format": model.format,
-                       "atoms": model.atoms.len(), "atoms_per_model": model.atoms_per_model, "altlocs_dropped": model.altlocs_dropped },
+                       "atoms": model.atoms.len(), "atoms_per_model": model.atoms_per_model, "altlocs_dropped": model.altlocs_dropped,
+                       "altloc_rule": format!("{:?}", model.altloc_rule), "residues_dropped": model.residues_dropped },
         },
         "grid": { "shape": grid.shape, "voxel": grid.voxel, "origin": grid.origin,
                   "rule": "voxel 0 kept, n' = floor((n-1) v / s) + 1, trilinear" },

@@ -85,11 +85,12 @@ impl SkewedGrid {
         (lo, hi)
     }
 
-    /// The orthogonal grid a skewed map is resampled onto: the bounding box of its lattice
-    /// points (as ChimeraX's `volume resample` makes a new grid enclosing the map), cubic
-    /// voxels of `spacing` Å, default the smallest lattice step so no detail is lost; voxel 0
-    /// at the box's low corner and n = floor(span / spacing) + 1, so the grid stays inside
-    /// the box (the `standard_grid` rule).
+    /// The orthogonal grid a skewed map is resampled onto. ChimeraX's `volume resample` takes
+    /// the target grid as given (`onGrid`) and gemmi never builds one (it interpolates in
+    /// fractional coordinates over the periodic cell), so this is our choice: the bounding box
+    /// of the lattice points, cubic voxels of `spacing` Å, default the smallest lattice step
+    /// so no detail is lost; voxel 0 at the box's low corner and n = floor(span / spacing) + 1,
+    /// so the grid stays inside the box (the `standard_grid` rule).
     pub fn orthogonal_grid(&self, spacing: Option<f32>) -> Grid {
         let s = spacing.map(f64::from).unwrap_or_else(|| self.step.iter().copied().fold(f64::INFINITY, f64::min));
         let (lo, hi) = self.bounds();
@@ -166,7 +167,12 @@ mod tests {
     use super::*;
 
     fn monoclinic() -> SkewedGrid {
-        SkewedGrid { shape: [9, 7, 8], step: [0.45, 0.39, 0.46], angles: [90.0, 94.3, 90.0], origin: DVec3::new(1.0, -2.0, 3.0) }
+        SkewedGrid {
+            shape: [9, 7, 8],
+            step: [0.45, 0.39, 0.46],
+            angles: [90.0, 94.3, 90.0],
+            origin: DVec3::new(1.0, -2.0, 3.0),
+        }
     }
 
     #[test]

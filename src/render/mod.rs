@@ -10,7 +10,9 @@ pub mod slice;
 
 pub use histogram::Histogram;
 pub use slice::{Axis, SliceLayers, SliceStyle};
+pub mod atoms;
 pub mod camera;
 pub mod isosurface;
 pub mod pick;
 pub mod scene3d;
+mod scene3d_pipes;

@@ -38,3 +38,26 @@ pub const CONTOUR_COLOUR: Color32 = YELLOW;
 pub const CHANGED_COLOUR: Color32 = Color32::WHITE;
 /// Atom dots.
 pub const ATOM_COLOUR: Color32 = ORANGE;
+/// Unmodelled density outlines (label quality): magenta, apart from every other layer.
+pub const UNMODELLED_COLOUR: Color32 = Color32::from_rgb(0xFF, 0x40, 0xFF);
+
+/// Viridis (perceptually uniform, colour-blind safe; matplotlib's), `t` in 0..=1; used for
+/// Q-scores. Nine stops of the published table, linearly interpolated.
+pub fn viridis(t: f32) -> Color32 {
+    const STOPS: [[u8; 3]; 9] = [
+        [68, 1, 84],
+        [71, 44, 122],
+        [59, 81, 139],
+        [44, 113, 142],
+        [33, 144, 141],
+        [39, 173, 129],
+        [92, 200, 99],
+        [170, 220, 50],
+        [253, 231, 37],
+    ];
+    let t = if t.is_finite() { t.clamp(0.0, 1.0) } else { 0.0 } * (STOPS.len() - 1) as f32;
+    let i = (t.floor() as usize).min(STOPS.len() - 2);
+    let f = t - i as f32;
+    let c = |k: usize| (STOPS[i][k] as f32 + (STOPS[i + 1][k] as f32 - STOPS[i][k] as f32) * f).round() as u8;
+    Color32::from_rgb(c(0), c(1), c(2))
+}

@@ -43,9 +43,15 @@ pub fn ray_mesh(origin: Vec3, dir: Vec3, mesh: &Mesh) -> Option<f32> {
 
 /// Distance along the ray to the first sphere hit; spheres are [x, y, z, r, ...].
 pub fn ray_spheres(origin: Vec3, dir: Vec3, spheres: &[[f32; 8]]) -> Option<f32> {
-    let mut best: Option<f32> = None;
-    for s in spheres {
-        let (c, r) = (Vec3::new(s[0], s[1], s[2]), s[3]);
+    ray_spheres_index(origin, dir, spheres, 0.0).map(|(t, _)| t)
+}
+
+/// The first sphere hit, each sphere at least `min_radius` big (thin sticks' atoms stay easy to
+/// point at): distance along the ray and the sphere's index (an atom, for atoms).
+pub fn ray_spheres_index(origin: Vec3, dir: Vec3, spheres: &[[f32; 8]], min_radius: f32) -> Option<(f32, usize)> {
+    let mut best: Option<(f32, usize)> = None;
+    for (i, s) in spheres.iter().enumerate() {
+        let (c, r) = (Vec3::new(s[0], s[1], s[2]), s[3].max(min_radius));
         let oc = origin - c;
         let b = oc.dot(dir);
         let h = b * b - (oc.length_squared() - r * r);
@@ -53,8 +59,8 @@ pub fn ray_spheres(origin: Vec3, dir: Vec3, spheres: &[[f32; 8]]) -> Option<f32>
             continue;
         }
         let d = -b - h.sqrt();
-        if d > 0.0 && best.is_none_or(|x| d < x) {
-            best = Some(d);
+        if d > 0.0 && best.is_none_or(|x| d < x.0) {
+            best = Some((d, i));
         }
     }
     best
@@ -76,5 +82,7 @@ mod tests {
         assert!(ray_mesh(o, Vec3::Z, &m).is_none());
         let s = [[0.0, 0.0, 2.0, 1.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, -2.0, 1.0, 0.0, 0.0, 0.0, 0.0]];
         assert!((ray_spheres(Vec3::new(0.0, 0.0, 5.0), Vec3::NEG_Z, &s).unwrap() - 2.0).abs() < 1e-5);
+        assert_eq!(ray_spheres_index(Vec3::new(0.0, 0.0, -5.0), Vec3::Z, &s, 0.0).map(|h| h.1), Some(1));
+        assert_eq!(ray_spheres_index(Vec3::new(1.5, 0.0, 5.0), Vec3::NEG_Z, &s, 2.0).map(|h| h.1), Some(0));
     }
 }

@@ -1,11 +1,14 @@
-//! The 3-D scene on wgpu: isosurface meshes (surface or square-mesh style), sphere
-//! impostors for atoms, rendered into an offscreen colour+depth target and then copied into
-//! egui's render pass by a paint callback (or read back as an image for PNG export and tests).
+//! The 3-D scene on wgpu: isosurface meshes (surface or square-mesh style), sphere and stick
+//! impostors for atoms and bonds, rendered offscreen and then copied into egui's render pass by
+//! a paint callback (or read back as an image for PNG export and tests).
 //!
-//! Why offscreen: egui's pass has no depth buffer (and kittest's neither), and the same
-//! target gives a PNG of just the 3-D view. Transparency: opaque things first, then each
-//! transparent surface back to front (sorted by its nearest bounding-box corner) with a
-//! depth pre-pass, so each transparent surface shows its front layer only, as ChimeraX does.
+//! Passes (all offscreen, so egui's pass, which has no depth buffer, only gets a blit):
+//! 1. opaque: spheres, sticks, opaque surfaces and mesh-style lines, into colour + depth;
+//! 2. transparent depth: the nearest transparent surface, for silhouettes on it;
+//! 3. transparent colour: weighted blended order-independent transparency (McGuire & Bavoil
+//!    2013): sums and products only, so the image does not depend on the order surfaces come in;
+//! 4. post: screen-space ambient occlusion on the opaque image (lighting "soft"), the
+//!    transparent layer composited over it, and silhouette edges at depth steps.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -16,14 +19,21 @@ use glam::{Mat4, Vec3};
 
 use super::camera::Camera;
 use super::isosurface::Mesh;
-
-const COLOUR_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8Unorm;
-const DEPTH_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Depth32Float;
+use super::scene3d_pipes::{ACCUM_FORMAT, COLOUR_FORMAT, DEPTH_FORMAT, Pipelines, REVEAL_FORMAT};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Style {
     Surface,
     Mesh,
+}
+
+/// ChimeraX's lighting presets (`lighting simple | soft`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lighting {
+    /// Two directional lights and a little ambient: fastest.
+    Simple,
+    /// Mostly ambient light with ambient occlusion (crevices darken), a weaker key light.
+    Soft,
 }
 
 /// One surface to draw. `key` identifies the geometry: same key, no re-upload.
@@ -43,6 +53,13 @@ pub struct SceneSpheres {
     pub spheres: Arc<Vec<[f32; 8]>>,
 }
 
+/// Sticks (bonds): end a xyz + radius, end b xyz + 0, colour of a's half, colour of b's half.
+#[derive(Clone)]
+pub struct SceneSticks {
+    pub key: u64,
+    pub sticks: Arc<Vec<[f32; 16]>>,
+}
+
 /// Everything one frame draws.
 #[derive(Clone)]
 pub struct Frame {
@@ -51,6 +68,26 @@ pub struct Frame {
     pub background: [f32; 3],
     pub meshes: Vec<SceneMesh>,
     pub spheres: Vec<SceneSpheres>,
+    pub sticks: Vec<SceneSticks>,
+    pub lighting: Lighting,
+    /// Dark outlines where the depth steps (ChimeraX's `graphics silhouettes true`).
+    pub silhouettes: bool,
+}
+
+impl Frame {
+    /// An empty frame with the defaults: soft lighting, silhouettes on, black background.
+    pub fn new(camera: Camera, size: [u32; 2]) -> Self {
+        Frame {
+            camera,
+            size,
+            background: [0.0; 3],
+            meshes: Vec::new(),
+            spheres: Vec::new(),
+            sticks: Vec::new(),
+            lighting: Lighting::Soft,
+            silhouettes: true,
+        }
+    }
 }
 
 #[repr(C)]
@@ -63,229 +100,104 @@ struct Globals {
     params: [f32; 4],
 }
 
+#[repr(C)]
+#[derive(Clone, Copy, Pod, Zeroable)]
+struct PostUniform {
+    inv_proj: [[f32; 4]; 4],
+    proj: [[f32; 4]; 4],
+    params: [f32; 4],
+    size: [f32; 4],
+    edge: [f32; 4],
+}
+
 struct GpuMesh {
     vertices: wgpu::Buffer,
     triangles: wgpu::Buffer,
     n_triangles: u32,
     lines: Option<(wgpu::Buffer, u32)>,
-    bounds: (Vec3, Vec3),
     object: wgpu::Buffer,
     bind: wgpu::BindGroup,
 }
 
+/// The offscreen textures, remade when the view's size changes.
 struct Target {
     size: [u32; 2],
-    colour: wgpu::Texture,
+    scene: wgpu::TextureView,
     depth: wgpu::TextureView,
+    tdepth: wgpu::TextureView,
+    accum: wgpu::TextureView,
+    reveal: wgpu::TextureView,
+    /// The finished image: blitted into egui's pass, copied out for PNG files.
+    colour: wgpu::Texture,
+    colour_view: wgpu::TextureView,
+    post: wgpu::BindGroup,
     blit: wgpu::BindGroup,
 }
 
 /// GPU state of the 3-D view; lives in egui-wgpu's callback resources.
 pub struct Scene3dGpu {
+    pipes: Pipelines,
     globals: wgpu::Buffer,
     globals_bind: wgpu::BindGroup,
-    object_layout: wgpu::BindGroupLayout,
-    opaque: wgpu::RenderPipeline,
-    prepass: wgpu::RenderPipeline,
-    blend: wgpu::RenderPipeline,
-    lines: wgpu::RenderPipeline,
-    spheres: wgpu::RenderPipeline,
-    blit: wgpu::RenderPipeline,
-    blit_layout: wgpu::BindGroupLayout,
+    post_uniform: wgpu::Buffer,
     sampler: wgpu::Sampler,
     meshes: HashMap<u64, GpuMesh>,
     sphere_sets: HashMap<u64, (wgpu::Buffer, u32)>,
+    stick_sets: HashMap<u64, (wgpu::Buffer, u32)>,
     target: Option<Target>,
 }
 
-fn uniform_layout(device: &wgpu::Device, label: &str) -> wgpu::BindGroupLayout {
-    device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+fn colour_attachment(view: &wgpu::TextureView, clear: wgpu::Color) -> Option<wgpu::RenderPassColorAttachment<'_>> {
+    Some(wgpu::RenderPassColorAttachment {
+        view,
+        resolve_target: None,
+        depth_slice: None,
+        ops: wgpu::Operations { load: wgpu::LoadOp::Clear(clear), store: wgpu::StoreOp::Store },
+    })
+}
+
+fn depth_attachment(view: &wgpu::TextureView, clear: bool) -> Option<wgpu::RenderPassDepthStencilAttachment<'_>> {
+    let load = if clear { wgpu::LoadOp::Clear(1.0) } else { wgpu::LoadOp::Load };
+    Some(wgpu::RenderPassDepthStencilAttachment {
+        view,
+        depth_ops: Some(wgpu::Operations { load, store: wgpu::StoreOp::Store }),
+        stencil_ops: None,
+    })
+}
+
+fn begin<'e>(
+    encoder: &'e mut wgpu::CommandEncoder,
+    label: &str,
+    colour: &[Option<wgpu::RenderPassColorAttachment<'_>>],
+    depth: Option<wgpu::RenderPassDepthStencilAttachment<'_>>,
+) -> wgpu::RenderPass<'e> {
+    encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
         label: Some(label),
-        entries: &[wgpu::BindGroupLayoutEntry {
-            binding: 0,
-            visibility: wgpu::ShaderStages::VERTEX_FRAGMENT,
-            ty: wgpu::BindingType::Buffer {
-                ty: wgpu::BufferBindingType::Uniform,
-                has_dynamic_offset: false,
-                min_binding_size: None,
-            },
-            count: None,
-        }],
+        color_attachments: colour,
+        depth_stencil_attachment: depth,
+        timestamp_writes: None,
+        occlusion_query_set: None,
+        multiview_mask: None,
     })
 }
 
 impl Scene3dGpu {
     /// Build the pipelines; `target_format` is the format of the pass the view is blitted into.
     pub fn new(device: &wgpu::Device, target_format: wgpu::TextureFormat) -> Self {
-        let shader = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-            label: Some("scene3d"),
-            source: wgpu::ShaderSource::Wgsl(include_str!("scene3d.wgsl").into()),
-        });
-        let blit_shader = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-            label: Some("scene3d blit"),
-            source: wgpu::ShaderSource::Wgsl(include_str!("blit.wgsl").into()),
-        });
-        let globals_layout = uniform_layout(device, "scene3d globals");
-        let object_layout = uniform_layout(device, "scene3d object");
-        let layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-            label: Some("scene3d"),
-            bind_group_layouts: &[Some(&globals_layout), Some(&object_layout)],
-            immediate_size: 0,
-        });
-        // Spheres carry their colour per instance, so their layout has no object group.
-        let sphere_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-            label: Some("scene3d spheres"),
-            bind_group_layouts: &[Some(&globals_layout)],
-            immediate_size: 0,
-        });
-        let mesh_vertex = wgpu::VertexBufferLayout {
-            array_stride: 24,
-            step_mode: wgpu::VertexStepMode::Vertex,
-            attributes: &wgpu::vertex_attr_array![0 => Float32x3, 1 => Float32x3],
-        };
-        let sphere_instance = wgpu::VertexBufferLayout {
-            array_stride: 32,
-            step_mode: wgpu::VertexStepMode::Instance,
-            attributes: &wgpu::vertex_attr_array![0 => Float32x4, 1 => Float32x4],
-        };
-        let alpha_blend = wgpu::BlendState {
-            color: wgpu::BlendComponent {
-                src_factor: wgpu::BlendFactor::SrcAlpha,
-                dst_factor: wgpu::BlendFactor::OneMinusSrcAlpha,
-                operation: wgpu::BlendOperation::Add,
-            },
-            alpha: wgpu::BlendComponent::OVER,
-        };
-        let pipeline = |label: &str,
-                        layout: &wgpu::PipelineLayout,
-                        vs: &str,
-                        fs: &str,
-                        buffers: &[Option<wgpu::VertexBufferLayout>],
-                        topology: wgpu::PrimitiveTopology,
-                        write: bool,
-                        compare: wgpu::CompareFunction,
-                        colour: Option<wgpu::BlendState>,
-                        writes: wgpu::ColorWrites| {
-            device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
+        let pipes = Pipelines::new(device, target_format);
+        let uniform = |label: &str, size: usize| {
+            device.create_buffer(&wgpu::BufferDescriptor {
                 label: Some(label),
-                layout: Some(layout),
-                vertex: wgpu::VertexState {
-                    module: &shader,
-                    entry_point: Some(vs),
-                    compilation_options: Default::default(),
-                    buffers,
-                },
-                primitive: wgpu::PrimitiveState { topology, cull_mode: None, ..Default::default() },
-                depth_stencil: Some(wgpu::DepthStencilState {
-                    format: DEPTH_FORMAT,
-                    depth_write_enabled: Some(write),
-                    depth_compare: Some(compare),
-                    stencil: Default::default(),
-                    bias: Default::default(),
-                }),
-                multisample: Default::default(),
-                fragment: Some(wgpu::FragmentState {
-                    module: &shader,
-                    entry_point: Some(fs),
-                    compilation_options: Default::default(),
-                    targets: &[Some(wgpu::ColorTargetState {
-                        format: COLOUR_FORMAT,
-                        blend: colour,
-                        write_mask: writes,
-                    })],
-                }),
-                multiview_mask: None,
-                cache: None,
+                size: size as u64,
+                usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+                mapped_at_creation: false,
             })
         };
-        use wgpu::{ColorWrites as W, CompareFunction as C, PrimitiveTopology as T};
-        let mv = &[Some(mesh_vertex)][..];
-        let opaque =
-            pipeline("opaque", &layout, "vs_mesh", "fs_mesh", mv, T::TriangleList, true, C::Less, None, W::ALL);
-        let prepass =
-            pipeline("prepass", &layout, "vs_mesh", "fs_mesh", mv, T::TriangleList, true, C::Less, None, W::empty());
-        let blend = pipeline(
-            "blend",
-            &layout,
-            "vs_mesh",
-            "fs_mesh",
-            mv,
-            T::TriangleList,
-            false,
-            C::LessEqual,
-            Some(alpha_blend),
-            W::ALL,
-        );
-        let lines = pipeline("lines", &layout, "vs_mesh", "fs_lines", mv, T::LineList, true, C::Less, None, W::ALL);
-        let spheres = pipeline(
-            "spheres",
-            &sphere_layout,
-            "vs_sphere",
-            "fs_sphere",
-            &[Some(sphere_instance)],
-            T::TriangleList,
-            true,
-            C::Less,
-            None,
-            W::ALL,
-        );
-
-        let blit_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-            label: Some("scene3d blit"),
-            entries: &[
-                wgpu::BindGroupLayoutEntry {
-                    binding: 0,
-                    visibility: wgpu::ShaderStages::FRAGMENT,
-                    ty: wgpu::BindingType::Texture {
-                        sample_type: wgpu::TextureSampleType::Float { filterable: true },
-                        view_dimension: wgpu::TextureViewDimension::D2,
-                        multisampled: false,
-                    },
-                    count: None,
-                },
-                wgpu::BindGroupLayoutEntry {
-                    binding: 1,
-                    visibility: wgpu::ShaderStages::FRAGMENT,
-                    ty: wgpu::BindingType::Sampler(wgpu::SamplerBindingType::Filtering),
-                    count: None,
-                },
-            ],
-        });
-        let blit_pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-            label: Some("scene3d blit"),
-            bind_group_layouts: &[Some(&blit_layout)],
-            immediate_size: 0,
-        });
-        let blit = device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
-            label: Some("scene3d blit"),
-            layout: Some(&blit_pipeline_layout),
-            vertex: wgpu::VertexState {
-                module: &blit_shader,
-                entry_point: Some("vs_blit"),
-                compilation_options: Default::default(),
-                buffers: &[],
-            },
-            primitive: Default::default(),
-            depth_stencil: None,
-            multisample: Default::default(),
-            fragment: Some(wgpu::FragmentState {
-                module: &blit_shader,
-                entry_point: Some(if target_format.is_srgb() { "fs_blit_srgb" } else { "fs_blit" }),
-                compilation_options: Default::default(),
-                targets: &[Some(wgpu::ColorTargetState { format: target_format, blend: None, write_mask: W::ALL })],
-            }),
-            multiview_mask: None,
-            cache: None,
-        });
-        let globals = device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("scene3d globals"),
-            size: std::mem::size_of::<Globals>() as u64,
-            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
+        let globals = uniform("scene3d globals", std::mem::size_of::<Globals>());
+        let post_uniform = uniform("scene3d post", std::mem::size_of::<PostUniform>());
         let globals_bind = device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some("scene3d globals"),
-            layout: &globals_layout,
+            layout: &pipes.globals_layout,
             entries: &[wgpu::BindGroupEntry { binding: 0, resource: globals.as_entire_binding() }],
         });
         let sampler = device.create_sampler(&wgpu::SamplerDescriptor {
@@ -294,19 +206,14 @@ impl Scene3dGpu {
             ..Default::default()
         });
         Scene3dGpu {
+            pipes,
             globals,
             globals_bind,
-            object_layout,
-            opaque,
-            prepass,
-            blend,
-            lines,
-            spheres,
-            blit,
-            blit_layout,
+            post_uniform,
             sampler,
             meshes: HashMap::new(),
             sphere_sets: HashMap::new(),
+            stick_sets: HashMap::new(),
             target: None,
         }
     }
@@ -316,6 +223,8 @@ impl Scene3dGpu {
         self.meshes.retain(|k, _| keep.contains(k));
         let keep: std::collections::HashSet<u64> = frame.spheres.iter().map(|m| m.key).collect();
         self.sphere_sets.retain(|k, _| keep.contains(k));
+        let keep: std::collections::HashSet<u64> = frame.sticks.iter().map(|m| m.key).collect();
+        self.stick_sets.retain(|k, _| keep.contains(k));
         for m in &frame.meshes {
             if self.meshes.contains_key(&m.key) || m.mesh.is_empty() {
                 continue;
@@ -339,12 +248,11 @@ impl Scene3dGpu {
             let object = init("mesh object", &[0u8; 16], wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST);
             let bind = device.create_bind_group(&wgpu::BindGroupDescriptor {
                 label: Some("mesh object"),
-                layout: &self.object_layout,
+                layout: &self.pipes.object_layout,
                 entries: &[wgpu::BindGroupEntry { binding: 0, resource: object.as_entire_binding() }],
             });
-            let bounds = m.mesh.bounds().unwrap_or((Vec3::ZERO, Vec3::ZERO));
             let n_triangles = m.mesh.indices.len() as u32;
-            self.meshes.insert(m.key, GpuMesh { vertices, triangles, n_triangles, lines, bounds, object, bind });
+            self.meshes.insert(m.key, GpuMesh { vertices, triangles, n_triangles, lines, object, bind });
         }
         for s in &frame.spheres {
             if self.sphere_sets.contains_key(&s.key) || s.spheres.is_empty() {
@@ -356,6 +264,17 @@ impl Scene3dGpu {
                 usage: wgpu::BufferUsages::VERTEX,
             });
             self.sphere_sets.insert(s.key, (buf, s.spheres.len() as u32));
+        }
+        for s in &frame.sticks {
+            if self.stick_sets.contains_key(&s.key) || s.sticks.is_empty() {
+                continue;
+            }
+            let buf = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                label: Some("sticks"),
+                contents: bytemuck::cast_slice(s.sticks.as_slice()),
+                usage: wgpu::BufferUsages::VERTEX,
+            });
+            self.stick_sets.insert(s.key, (buf, s.sticks.len() as u32));
         }
     }
 
@@ -378,20 +297,76 @@ impl Scene3dGpu {
             })
         };
         use wgpu::TextureUsages as U;
-        let colour = texture(COLOUR_FORMAT, U::RENDER_ATTACHMENT | U::TEXTURE_BINDING | U::COPY_SRC);
-        let depth = texture(DEPTH_FORMAT, U::RENDER_ATTACHMENT).create_view(&Default::default());
+        let read = U::RENDER_ATTACHMENT | U::TEXTURE_BINDING;
+        let view = |t: wgpu::Texture| t.create_view(&Default::default());
+        let scene = view(texture(COLOUR_FORMAT, read));
+        let depth = view(texture(DEPTH_FORMAT, read));
+        let tdepth = view(texture(DEPTH_FORMAT, read));
+        let accum = view(texture(ACCUM_FORMAT, read));
+        let reveal = view(texture(REVEAL_FORMAT, read));
+        let colour = texture(COLOUR_FORMAT, read | U::COPY_SRC);
+        fn tex(binding: u32, v: &wgpu::TextureView) -> wgpu::BindGroupEntry<'_> {
+            wgpu::BindGroupEntry { binding, resource: wgpu::BindingResource::TextureView(v) }
+        }
+        let post = device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("scene3d post"),
+            layout: &self.pipes.post_layout,
+            entries: &[
+                wgpu::BindGroupEntry { binding: 0, resource: self.post_uniform.as_entire_binding() },
+                tex(1, &scene),
+                tex(2, &depth),
+                tex(3, &tdepth),
+                tex(4, &accum),
+                tex(5, &reveal),
+            ],
+        });
         let blit = device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some("scene3d blit"),
-            layout: &self.blit_layout,
+            layout: &self.pipes.blit_layout,
             entries: &[
-                wgpu::BindGroupEntry {
-                    binding: 0,
-                    resource: wgpu::BindingResource::TextureView(&colour.create_view(&Default::default())),
-                },
+                tex(0, &colour.create_view(&Default::default())),
                 wgpu::BindGroupEntry { binding: 1, resource: wgpu::BindingResource::Sampler(&self.sampler) },
             ],
         });
-        self.target = Some(Target { size, colour, depth, blit });
+        let colour_view = colour.create_view(&Default::default());
+        self.target = Some(Target { size, scene, depth, tdepth, accum, reveal, colour, colour_view, post, blit });
+    }
+
+    fn write_uniforms(&self, queue: &wgpu::Queue, frame: &Frame, size: [u32; 2]) {
+        let cam = &frame.camera;
+        let aspect = size[0] as f32 / size[1] as f32;
+        let proj = cam.projection(aspect);
+        let key = Vec3::new(-0.4, 0.6, 0.7).normalize();
+        let fill = Vec3::new(0.6, -0.3, 0.75).normalize();
+        // (ambient, key, fill, specular, ambient occlusion strength)
+        let (ambient, k, f, spec, ao) = match frame.lighting {
+            Lighting::Simple => (0.25, 0.65, 0.3, 0.3, 0.0),
+            Lighting::Soft => (0.55, 0.5, 0.15, 0.15, 0.9),
+        };
+        let g = Globals {
+            view: cam.view().to_cols_array_2d(),
+            proj: proj.to_cols_array_2d(),
+            light0: key.extend(k).into(),
+            light1: fill.extend(f).into(),
+            params: [ambient, if cam.perspective { 0.0 } else { 1.0 }, spec, 0.0],
+        };
+        queue.write_buffer(&self.globals, 0, bytemuck::bytes_of(&g));
+        let (near, far) = depth_range(&proj);
+        let range = (far - near).max(1e-3);
+        let post = PostUniform {
+            inv_proj: proj.inverse().to_cols_array_2d(),
+            proj: proj.to_cols_array_2d(),
+            // AO radius: a few Å, growing a little with the scene so big maps still shade.
+            params: [ao, (0.02 * range).clamp(2.5, 8.0), if frame.silhouettes { 0.03 } else { 0.0 }, 1.0],
+            size: [size[0] as f32, size[1] as f32, range, 0.0],
+            edge: [0.0, 0.0, 0.0, 1.0],
+        };
+        queue.write_buffer(&self.post_uniform, 0, bytemuck::bytes_of(&post));
+        for m in &frame.meshes {
+            if let Some(gm) = self.meshes.get(&m.key) {
+                queue.write_buffer(&gm.object, 0, bytemuck::cast_slice(&m.colour));
+            }
+        }
     }
 
     /// Record the frame into `encoder`, rendering into the offscreen target.
@@ -404,95 +379,83 @@ impl Scene3dGpu {
     ) {
         self.upload(device, frame);
         self.ensure_target(device, frame.size);
-        let Some(target) = &self.target else { return };
-        let cam = &frame.camera;
-        let view = cam.view();
-        let aspect = target.size[0] as f32 / target.size[1] as f32;
-        let key = Vec3::new(-0.4, 0.6, 0.7).normalize();
-        let fill = Vec3::new(0.6, -0.3, 0.75).normalize();
-        let g = Globals {
-            view: view.to_cols_array_2d(),
-            proj: cam.projection(aspect).to_cols_array_2d(),
-            light0: key.extend(0.65).into(),
-            light1: fill.extend(0.3).into(),
-            params: [0.25, if cam.perspective { 0.0 } else { 1.0 }, 0.0, 0.0],
-        };
-        queue.write_buffer(&self.globals, 0, bytemuck::bytes_of(&g));
-        for m in &frame.meshes {
-            if let Some(gm) = self.meshes.get(&m.key) {
-                queue.write_buffer(&gm.object, 0, bytemuck::cast_slice(&m.colour));
-            }
-        }
-        let [r, gr, b] = frame.background.map(|c| c as f64);
-        let colour_view = target.colour.create_view(&Default::default());
-        let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
-            label: Some("scene3d"),
-            color_attachments: &[Some(wgpu::RenderPassColorAttachment {
-                view: &colour_view,
-                resolve_target: None,
-                depth_slice: None,
-                ops: wgpu::Operations {
-                    load: wgpu::LoadOp::Clear(wgpu::Color { r, g: gr, b, a: 1.0 }),
-                    store: wgpu::StoreOp::Store,
-                },
-            })],
-            depth_stencil_attachment: Some(wgpu::RenderPassDepthStencilAttachment {
-                view: &target.depth,
-                depth_ops: Some(wgpu::Operations { load: wgpu::LoadOp::Clear(1.0), store: wgpu::StoreOp::Store }),
-                stencil_ops: None,
-            }),
-            timestamp_writes: None,
-            occlusion_query_set: None,
-            multiview_mask: None,
-        });
-        pass.set_bind_group(0, &self.globals_bind, &[]);
-        // Opaque: spheres, opaque surfaces, all meshes drawn as lines.
-        pass.set_pipeline(&self.spheres);
-        for s in &frame.spheres {
-            if let Some((buf, n)) = self.sphere_sets.get(&s.key) {
-                pass.set_vertex_buffer(0, buf.slice(..));
-                pass.draw(0..6, 0..*n);
-            }
-        }
+        let Some(t) = &self.target else { return };
+        self.write_uniforms(queue, frame, t.size);
+        let p = &self.pipes;
+        let [r, g, b] = frame.background.map(|c| c as f64);
         let mut transparent = Vec::new();
-        for m in &frame.meshes {
-            let Some(gm) = self.meshes.get(&m.key) else { continue };
-            pass.set_bind_group(1, &gm.bind, &[]);
-            pass.set_vertex_buffer(0, gm.vertices.slice(..));
-            match (m.style, m.colour[3] >= 0.999) {
-                (Style::Mesh, _) => {
-                    if let Some((buf, n)) = &gm.lines {
-                        pass.set_pipeline(&self.lines);
-                        pass.set_index_buffer(buf.slice(..), wgpu::IndexFormat::Uint32);
-                        pass.draw_indexed(0..*n, 0, 0..1);
+        {
+            let clear = wgpu::Color { r, g, b, a: 1.0 };
+            let mut pass = begin(encoder, "scene3d opaque", &[colour_attachment(&t.scene, clear)], depth_attachment(&t.depth, true));
+            pass.set_bind_group(0, &self.globals_bind, &[]);
+            pass.set_pipeline(&p.spheres);
+            for s in &frame.spheres {
+                if let Some((buf, n)) = self.sphere_sets.get(&s.key) {
+                    pass.set_vertex_buffer(0, buf.slice(..));
+                    pass.draw(0..6, 0..*n);
+                }
+            }
+            pass.set_pipeline(&p.sticks);
+            for s in &frame.sticks {
+                if let Some((buf, n)) = self.stick_sets.get(&s.key) {
+                    pass.set_vertex_buffer(0, buf.slice(..));
+                    pass.draw(0..36, 0..*n);
+                }
+            }
+            for m in &frame.meshes {
+                let Some(gm) = self.meshes.get(&m.key) else { continue };
+                pass.set_bind_group(1, &gm.bind, &[]);
+                pass.set_vertex_buffer(0, gm.vertices.slice(..));
+                match (m.style, m.colour[3] >= 0.999) {
+                    (Style::Mesh, _) => {
+                        if let Some((buf, n)) = &gm.lines {
+                            pass.set_pipeline(&p.lines);
+                            pass.set_index_buffer(buf.slice(..), wgpu::IndexFormat::Uint32);
+                            pass.draw_indexed(0..*n, 0, 0..1);
+                        }
                     }
+                    (Style::Surface, true) => {
+                        pass.set_pipeline(&p.opaque);
+                        pass.set_index_buffer(gm.triangles.slice(..), wgpu::IndexFormat::Uint32);
+                        pass.draw_indexed(0..gm.n_triangles, 0, 0..1);
+                    }
+                    (Style::Surface, false) => transparent.push(gm),
                 }
-                (Style::Surface, true) => {
-                    pass.set_pipeline(&self.opaque);
-                    pass.set_index_buffer(gm.triangles.slice(..), wgpu::IndexFormat::Uint32);
-                    pass.draw_indexed(0..gm.n_triangles, 0, 0..1);
-                }
-                (Style::Surface, false) => transparent.push((nearest_depth(&view, gm.bounds), gm)),
             }
         }
-        // Back to front: the surface whose nearest corner is farthest goes first, so a
-        // surface nested inside another is drawn before the one around it.
-        transparent.sort_by(|a, b| a.0.total_cmp(&b.0));
-        for (_, gm) in transparent {
-            pass.set_bind_group(1, &gm.bind, &[]);
-            pass.set_vertex_buffer(0, gm.vertices.slice(..));
-            pass.set_index_buffer(gm.triangles.slice(..), wgpu::IndexFormat::Uint32);
-            pass.set_pipeline(&self.prepass);
-            pass.draw_indexed(0..gm.n_triangles, 0, 0..1);
-            pass.set_pipeline(&self.blend);
-            pass.draw_indexed(0..gm.n_triangles, 0, 0..1);
-        }
+        // Transparent surfaces, in the order given: the result does not depend on it.
+        let draw_all = |pass: &mut wgpu::RenderPass<'_>, pipeline: &wgpu::RenderPipeline| {
+            pass.set_bind_group(0, &self.globals_bind, &[]);
+            pass.set_pipeline(pipeline);
+            for gm in &transparent {
+                pass.set_bind_group(1, &gm.bind, &[]);
+                pass.set_vertex_buffer(0, gm.vertices.slice(..));
+                pass.set_index_buffer(gm.triangles.slice(..), wgpu::IndexFormat::Uint32);
+                pass.draw_indexed(0..gm.n_triangles, 0, 0..1);
+            }
+        };
+        draw_all(&mut begin(encoder, "scene3d transparent depth", &[], depth_attachment(&t.tdepth, true)), &p.tdepth);
+        let zero = wgpu::Color::TRANSPARENT;
+        let one = wgpu::Color { r: 1.0, g: 1.0, b: 1.0, a: 1.0 };
+        draw_all(
+            &mut begin(
+                encoder,
+                "scene3d transparent",
+                &[colour_attachment(&t.accum, zero), colour_attachment(&t.reveal, one)],
+                depth_attachment(&t.depth, false),
+            ),
+            &p.oit,
+        );
+        let mut pass = begin(encoder, "scene3d post", &[colour_attachment(&t.colour_view, zero)], None);
+        pass.set_pipeline(&p.post);
+        pass.set_bind_group(0, &t.post, &[]);
+        pass.draw(0..3, 0..1);
     }
 
     /// Copy the offscreen image into egui's pass (the paint callback's viewport).
     pub fn paint(&self, pass: &mut wgpu::RenderPass<'static>) {
         if let Some(t) = &self.target {
-            pass.set_pipeline(&self.blit);
+            pass.set_pipeline(&self.pipes.blit);
             pass.set_bind_group(0, &t.blit, &[]);
             pass.draw(0..3, 0..1);
         }
@@ -543,17 +506,12 @@ impl Scene3dGpu {
     }
 }
 
-/// View-space distance to the nearest corner of a box (bigger = farther).
-fn nearest_depth(view: &Mat4, (lo, hi): (Vec3, Vec3)) -> f32 {
-    let mut best = f32::INFINITY;
-    for i in 0..8 {
-        let p = Vec3::new(
-            if i & 1 == 0 { lo.x } else { hi.x },
-            if i & 2 == 0 { lo.y } else { hi.y },
-            if i & 4 == 0 { lo.z } else { hi.z },
-        );
-        best = best.min(-view.transform_point3(p).z);
-    }
-    // Sort descending by distance: negate so an ascending sort draws far first.
-    -best
+/// Near and far clip distances of a projection (depth 0 and 1 on the view axis).
+fn depth_range(proj: &Mat4) -> (f32, f32) {
+    let inv = proj.inverse();
+    let z = |d: f32| {
+        let v = inv * glam::Vec4::new(0.0, 0.0, d, 1.0);
+        -v.z / v.w
+    };
+    (z(0.0), z(1.0))
 }

@@ -1,4 +1,6 @@
-// Meshes (surfaces and square-mesh lines), sphere impostors and the blit into egui's pass.
+// Geometry of the 3-D view: meshes (lit triangles, square-mesh lines), sphere and stick
+// impostors (ray-cast in the fragment shader, exact depth), and the transparent-surface
+// fragment for weighted blended order-independent transparency (McGuire & Bavoil 2013).
 // Colours are in display (sRGB-encoded) space like egui's, so layer colours look the same
 // in the slice view and in 3-D.
 
@@ -8,7 +10,7 @@ struct Globals {
     // xyz: direction towards the light in view space; w: strength.
     light0: vec4<f32>,
     light1: vec4<f32>,
-    // x: ambient, y: 1 for orthographic.
+    // x: ambient, y: 1 for orthographic, z: specular strength.
     params: vec4<f32>,
 };
 @group(0) @binding(0) var<uniform> g: Globals;
@@ -49,18 +51,62 @@ fn shade(n_in: vec3<f32>, vpos: vec3<f32>, base: vec3<f32>) -> vec3<f32> {
     let d0 = max(dot(n, g.light0.xyz), 0.0) * g.light0.w;
     let d1 = max(dot(n, g.light1.xyz), 0.0) * g.light1.w;
     let h = normalize(g.light0.xyz + e);
-    let spec = pow(max(dot(n, h), 0.0), 40.0) * 0.3;
+    let spec = pow(max(dot(n, h), 0.0), 40.0) * g.params.z;
     return min(base * (g.params.x + d0 + d1) + vec3<f32>(spec), vec3<f32>(1.0));
 }
 
 @fragment
 fn fs_mesh(in: MeshOut) -> @location(0) vec4<f32> {
-    return vec4<f32>(shade(in.normal, in.vpos, obj.colour.rgb), obj.colour.a);
+    return vec4<f32>(shade(in.normal, in.vpos, obj.colour.rgb), 1.0);
 }
 
 @fragment
 fn fs_lines(in: MeshOut) -> @location(0) vec4<f32> {
     return vec4<f32>(obj.colour.rgb, 1.0);
+}
+
+struct Oit {
+    @location(0) accum: vec4<f32>,
+    @location(1) reveal: vec4<f32>,
+};
+
+// Weighted blended OIT: accumulate premultiplied colour times a depth weight (added up in
+// any order) and the product of (1 - alpha) (multiplied in any order); the post pass
+// divides and composites. The weight favours nearer layers, as in the paper's eq. (9).
+@fragment
+fn fs_mesh_oit(in: MeshOut) -> Oit {
+    let a = obj.colour.a;
+    let c = shade(in.normal, in.vpos, obj.colour.rgb);
+    let w = a * clamp(10.0 * pow(1.0 - 0.9 * in.pos.z, 3.0), 0.01, 10.0);
+    var out: Oit;
+    out.accum = vec4<f32>(c * a, a) * w;
+    out.reveal = vec4<f32>(a);
+    return out;
+}
+
+struct ImpostorFrag {
+    @location(0) colour: vec4<f32>,
+    @builtin(frag_depth) depth: f32,
+};
+
+// The eye ray through a view-space point: origin and direction (orthographic or perspective).
+fn eye_ray(vpos: vec3<f32>) -> array<vec3<f32>, 2> {
+    if (g.params.y > 0.5) {
+        return array<vec3<f32>, 2>(vec3<f32>(vpos.xy, 0.0), vec3<f32>(0.0, 0.0, -1.0));
+    }
+    return array<vec3<f32>, 2>(vec3<f32>(0.0), normalize(vpos));
+}
+
+fn impostor(hit: vec3<f32>, n: vec3<f32>, colour: vec3<f32>) -> ImpostorFrag {
+    let clip = g.proj * vec4<f32>(hit, 1.0);
+    let depth = clip.z / clip.w;
+    if (depth < 0.0 || depth > 1.0) {
+        discard;
+    }
+    var out: ImpostorFrag;
+    out.colour = vec4<f32>(shade(n, hit, colour), 1.0);
+    out.depth = depth;
+    return out;
 }
 
 struct SphereOut {
@@ -96,19 +142,12 @@ fn vs_sphere(@builtin(vertex_index) vi: u32, @location(0) c_r: vec4<f32>, @locat
     return out;
 }
 
-struct SphereFrag {
-    @location(0) colour: vec4<f32>,
-    @builtin(frag_depth) depth: f32,
-};
-
 @fragment
-fn fs_sphere(in: SphereOut) -> SphereFrag {
-    var o = vec3<f32>(0.0);
-    var d = normalize(in.vpos);
-    if (g.params.y > 0.5) {
-        o = vec3<f32>(in.vpos.xy, in.vpos.z + in.radius);
-        d = vec3<f32>(0.0, 0.0, -1.0);
-    }
+fn fs_sphere(in: SphereOut) -> ImpostorFrag {
+    let ray = eye_ray(in.vpos);
+    // Start the ray beside the sphere so the quadratic is solved with small numbers.
+    let o = ray[0] + ray[1] * dot(in.centre - ray[0], ray[1]);
+    let d = ray[1];
     let oc = o - in.centre;
     let b = dot(oc, d);
     let h = b * b - (dot(oc, oc) - in.radius * in.radius);
@@ -116,14 +155,86 @@ fn fs_sphere(in: SphereOut) -> SphereFrag {
         discard;
     }
     let hit = o + d * (-b - sqrt(h));
-    let clip = g.proj * vec4<f32>(hit, 1.0);
-    let depth = clip.z / clip.w;
-    if (depth < 0.0 || depth > 1.0) {
-        discard;
+    return impostor(hit, hit - in.centre, in.colour.rgb);
+}
+
+struct StickOut {
+    @builtin(position) pos: vec4<f32>,
+    @location(0) vpos: vec3<f32>,
+    @location(1) a: vec3<f32>,
+    @location(2) b: vec3<f32>,
+    @location(3) radius: f32,
+    @location(4) ca: vec4<f32>,
+    @location(5) cb: vec4<f32>,
+};
+
+// One box (12 triangles) around each bond's cylinder; the fragment shader ray-casts the
+// exact cylinder. The ends are open: the atoms' spheres of the same radius close them.
+@vertex
+fn vs_stick(
+    @builtin(vertex_index) vi: u32,
+    @location(0) a_r: vec4<f32>,
+    @location(1) b_pad: vec4<f32>,
+    @location(2) ca: vec4<f32>,
+    @location(3) cb: vec4<f32>,
+) -> StickOut {
+    var corner = array<u32, 36>(
+        0u, 2u, 6u, 0u, 6u, 4u, 1u, 5u, 7u, 1u, 7u, 3u,
+        0u, 4u, 5u, 0u, 5u, 1u, 2u, 3u, 7u, 2u, 7u, 6u,
+        0u, 1u, 3u, 0u, 3u, 2u, 4u, 6u, 7u, 4u, 7u, 5u,
+    );
+    let k = corner[vi];
+    let a = (g.view * vec4<f32>(a_r.xyz, 1.0)).xyz;
+    let b = (g.view * vec4<f32>(b_pad.xyz, 1.0)).xyz;
+    let r = a_r.w;
+    let axis = b - a;
+    let u = normalize(axis);
+    var side = vec3<f32>(1.0, 0.0, 0.0);
+    if (abs(u.x) > 0.9) {
+        side = vec3<f32>(0.0, 1.0, 0.0);
     }
-    var out: SphereFrag;
-    out.colour = vec4<f32>(shade(hit - in.centre, hit, in.colour.rgb), 1.0);
-    out.depth = depth;
+    let p = normalize(cross(u, side));
+    let q = cross(u, p);
+    let s = vec3<f32>(f32(k & 1u), f32((k >> 1u) & 1u), f32((k >> 2u) & 1u)) * 2.0 - 1.0;
+    let v = a + axis * (s.z * 0.5 + 0.5) + (p * s.x + q * s.y) * r;
+    var out: StickOut;
+    out.pos = g.proj * vec4<f32>(v, 1.0);
+    out.vpos = v;
+    out.a = a;
+    out.b = b;
+    out.radius = r;
+    out.ca = ca;
+    out.cb = cb;
     return out;
 }
 
+@fragment
+fn fs_stick(in: StickOut) -> ImpostorFrag {
+    let ray = eye_ray(in.vpos);
+    let d = ray[1];
+    // Start the ray level with the bond so the quadratic is solved with small numbers.
+    let o = ray[0] + d * dot(in.a - ray[0], d);
+    let ba = in.b - in.a;
+    let oc = o - in.a;
+    let baba = dot(ba, ba);
+    let bard = dot(ba, d);
+    let baoc = dot(ba, oc);
+    let k2 = baba - bard * bard;
+    let k1 = baba * dot(oc, d) - baoc * bard;
+    let k0 = baba * dot(oc, oc) - baoc * baoc - in.radius * in.radius * baba;
+    let h = k1 * k1 - k2 * k0;
+    if (h < 0.0 || k2 < 1e-8 * baba) {
+        discard;
+    }
+    let t = (-k1 - sqrt(h)) / k2;
+    let y = baoc + t * bard;
+    if (y < 0.0 || y > baba) {
+        discard;
+    }
+    let n = (oc + t * d - ba * (y / baba)) / in.radius;
+    var c = in.ca.rgb;
+    if (y > 0.5 * baba) {
+        c = in.cb.rgb;
+    }
+    return impostor(o + d * t, n, c);
+}

@@ -18,16 +18,46 @@ pub fn run(args: &[&str]) -> (bool, String, String) {
     (o.status.success(), String::from_utf8_lossy(&o.stdout).into(), String::from_utf8_lossy(&o.stderr).into())
 }
 
-/// Whether python3 can import mrcfile, gemmi and numpy. Outside CI a test may skip without
-/// them (it says so); in CI they must be there, since .ci/run pip-installs them.
-pub fn python_readers() -> bool {
-    let ok = Command::new("python3").args(["-c", "import mrcfile, gemmi, numpy"]).status().is_ok_and(|s| s.success());
-    if !ok {
-        assert!(std::env::var_os("CI").is_none(), "CI must pip-install mrcfile gemmi numpy (.ci/run does)");
-        eprintln!("skipped: python3 with mrcfile, gemmi and numpy not available");
+/// Whether a test's prerequisite (a Python package, Xvfb, a wgpu adapter) is `present`.
+/// Outside CI a test may skip without it, saying so; in CI (`CI` set) its absence FAILS the
+/// test, since .ci/run installs everything the tests need: a skip there would hide a check.
+pub fn prerequisite(present: bool, what: &str) -> bool {
+    if !present {
+        assert!(std::env::var_os("CI").is_none(), "CI must provide {what} (.ci/run installs it); not skipping");
+        eprintln!("skipped: {what} not available");
     }
-    ok
+    present
+}
+
+/// Whether python3 can import these modules (comma-separated), as a [`prerequisite`].
+pub fn python_with(modules: &str) -> bool {
+    let ok = Command::new("python3").args(["-c", &format!("import {modules}")]).status().is_ok_and(|s| s.success());
+    prerequisite(ok, &format!("python3 with {modules}"))
+}
+
+/// Whether python3 can import mrcfile, gemmi and numpy (pip-installed by .ci/run).
+pub fn python_readers() -> bool {
+    python_with("mrcfile, gemmi, numpy")
 }
 
 /// The script that checks label files with mrcfile and gemmi (tests/python/check_outputs.py).
 pub const CHECK_OUTPUTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/check_outputs.py");
+
+/// Whether python3 can import every module in `modules` (e.g. "gemmi", "Bio"). Outside CI a
+/// test may skip without them (it says so); in CI it fails, since .ci/run pip-installs them.
+pub fn python_has(modules: &[&str]) -> bool {
+    let ok = Command::new("python3")
+        .args(["-c", &format!("import {}", modules.join(", "))])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        assert!(std::env::var_os("CI").is_none(), "CI must pip-install the python modules {modules:?} (.ci/run does)");
+        eprintln!("skipped: python3 cannot import {modules:?}");
+    }
+    ok
+}
+
+/// The shared data folder itself (real/ and interop/ are under it).
+pub fn shared_data() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data"))
+}

@@ -30,7 +30,8 @@ pub struct BatchParams {
     pub prepare: PrepareParams,
     /// Entries run at once (at least 1).
     pub jobs: usize,
-    /// Also compute the map-model FSC of each entry (into fsc.json and metadata.csv).
+    /// Also compute the map-model FSC and the label-quality summary (mean Q, unmodelled
+    /// fraction, unsupported atoms) of each entry (into fsc.json and metadata.csv).
     pub fsc: bool,
     /// Names the tables `metadata.shard-I-of-N.csv`, so array tasks sharing `out` never collide.
     pub shard: Option<(usize, usize)>,
@@ -158,7 +159,8 @@ pub fn stale_reason(out: &Path, e: &Entry, p: &PrepareParams) -> Option<String> 
     None
 }
 
-/// Compute and store the map-model FSC of a finished entry folder (from its own files).
+/// Compute and store the map-model FSC and the label-quality summary of a finished entry
+/// folder (from its own files).
 pub fn entry_fsc(dir: &Path, id: &str) -> Result<FscFigures, DatasetError> {
     let t = Instant::now();
     let d = dir.join(id);
@@ -171,7 +173,15 @@ pub fn entry_fsc(dir: &Path, id: &str) -> Result<FscFigures, DatasetError> {
     let model_path = model_path.ok_or_else(|| DatasetError::Invalid(d.clone(), "no model file".into()))?;
     let model = read_model(&model_path).map_err(crate::engine::EngineError::from)?;
     let curve = crate::engine::fsc::map_model_fsc(&map.volume, &model.atoms, res as f32, false);
-    let f = FscFigures { fsc05_a: curve.d05(), fsc0143_a: curve.d0143(), seconds: t.elapsed().as_secs_f64() };
+    let q = crate::engine::quality::assess(&map.volume, &model, &crate::engine::quality::QualityParams::new(res as f32), None)?;
+    let f = FscFigures {
+        fsc05_a: curve.d05(),
+        fsc0143_a: curve.d0143(),
+        seconds: t.elapsed().as_secs_f64(),
+        mean_q: Some(q.summary.mean_q),
+        unmodelled_fraction: Some(q.summary.unmodelled_fraction),
+        unsupported_atoms: Some(q.summary.unsupported_atoms),
+    };
     let text = serde_json::to_string_pretty(&f).map_err(|e| DatasetError::Input(e.to_string()))?;
     write_text(&d.join("fsc.json"), &text)?;
     Ok(f)

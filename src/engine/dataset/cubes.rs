@@ -8,17 +8,19 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use super::npy::{NpyValue, to_npy};
-use super::{DatasetError, csv_quote, write_text};
+use super::{DatasetError, write_text};
 use crate::engine::export::label_file_names;
 use crate::engine::grid::Volume;
 use crate::engine::mapio::{read_map, write_atomic};
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct CubeParams {
     pub size: usize,
     pub stride: usize,
     /// Keep cubes whose classification is all background.
     pub keep_empty: bool,
+    /// Cut only these ids (the label-quality filters of `cubes`); None = every entry.
+    pub only: Option<Vec<String>>,
 }
 
 /// Window starts along an axis of `n` voxels: 0, stride, ... and a last one at n - size.
@@ -51,18 +53,25 @@ pub struct Cube {
     pub stem: String,
 }
 
-pub const INDEX_COLUMNS: &str = "id,i,j,k,x_A,y_A,z_A,background,atom,neighbour,stem";
+pub const INDEX_COLUMNS: &[&str] =
+    &["id", "i", "j", "k", "x_A", "y_A", "z_A", "background", "atom", "neighbour", "stem"];
 pub const PARTS: [&str; 4] = ["map", "regression", "classification", "types"];
 
 fn window<T: Copy + Default>(v: &Volume<T>, o: [usize; 3], s: usize) -> Vec<T> {
-    let n = v.grid.shape;
+    window_of(&v.data, v.grid.shape, o, s)
+}
+
+/// The s^3 window at voxel `o` of x-fastest `data` of `shape`, (z, y, x) order, zero past the
+/// end. Public for the Python package's CubeDataset, which cuts the same windows from
+/// memory-mapped files.
+pub fn window_of<T: Copy + Default>(data: &[T], n: [usize; 3], o: [usize; 3], s: usize) -> Vec<T> {
     let mut out = vec![T::default(); s * s * s];
     for z in 0..s.min(n[2].saturating_sub(o[2])) {
         for y in 0..s.min(n[1].saturating_sub(o[1])) {
             let w = s.min(n[0].saturating_sub(o[0]));
-            let src = v.grid.offset([o[0], o[1] + y, o[2] + z]);
+            let src = o[0] + n[0] * (o[1] + y + n[1] * (o[2] + z));
             let dst = (z * s + y) * s;
-            out[dst..dst + w].copy_from_slice(&v.data[src..src + w]);
+            out[dst..dst + w].copy_from_slice(&data[src..src + w]);
         }
     }
     out
@@ -71,6 +80,33 @@ fn window<T: Copy + Default>(v: &Volume<T>, o: [usize; 3], s: usize) -> Vec<T> {
 fn write_npy<T: NpyValue>(path: &Path, data: &[T], s: usize) -> Result<(), DatasetError> {
     let bytes = to_npy(data, &[s, s, s]);
     write_atomic(path, |f| std::io::Write::write_all(f, &bytes)).map_err(DatasetError::from)
+}
+
+/// Every window origin (i, j, k) of a grid of `shape`, x fastest then y then z: the order of
+/// the cubes in index.csv and in the Python CubeDataset.
+pub fn cube_origins(shape: [usize; 3], size: usize, stride: usize) -> Vec<[usize; 3]> {
+    let [xs, ys, zs] = [0, 1, 2].map(|a| starts(shape[a], size, stride));
+    let mut origins: Vec<[usize; 3]> = Vec::with_capacity(xs.len() * ys.len() * zs.len());
+    for &k in &zs {
+        for &j in &ys {
+            origins.extend(xs.iter().map(|&i| [i, j, k]));
+        }
+    }
+    origins
+}
+
+/// Voxels per class 0, 1, 2 of a classification window at `o` (padding not counted); a cube
+/// with no class 1 or 2 is empty and `cubes` drops it unless asked to keep it.
+pub fn class_counts(c: &[i16], shape: [usize; 3], o: [usize; 3], s: usize) -> [usize; 3] {
+    let inside = (0..3).map(|a| s.min(shape[a] - o[a])).product::<usize>();
+    let mut counts = [0usize; 3];
+    for &v in c {
+        if (1..=2).contains(&v) {
+            counts[v as usize] += 1;
+        }
+    }
+    counts[0] = inside - counts[1] - counts[2];
+    counts
 }
 
 /// Cut one entry of a data-set folder into cubes under `<out>/<id>/`.
@@ -97,25 +133,12 @@ pub fn cube_entry(dataset: &Path, id: &str, out: &Path, p: &CubeParams) -> Resul
     std::fs::create_dir_all(&dir).map_err(|e| DatasetError::Write(dir.clone(), e))?;
     let s = p.size;
     let g = map.grid;
-    let [xs, ys, zs] = [0, 1, 2].map(|a| starts(g.shape[a], s, p.stride));
-    let mut origins: Vec<[usize; 3]> = Vec::with_capacity(xs.len() * ys.len() * zs.len());
-    for &k in &zs {
-        for &j in &ys {
-            origins.extend(xs.iter().map(|&i| [i, j, k]));
-        }
-    }
+    let origins = cube_origins(g.shape, s, p.stride);
     let cubes: Vec<Option<Cube>> = origins
         .par_iter()
         .map(|&o| -> Result<Option<Cube>, DatasetError> {
             let c = window(&cls, o, s);
-            let inside = (0..3).map(|a| s.min(g.shape[a] - o[a])).product::<usize>();
-            let mut counts = [0usize; 3];
-            for &v in &c {
-                if (1..=2).contains(&v) {
-                    counts[v as usize] += 1;
-                }
-            }
-            counts[0] = inside - counts[1] - counts[2];
+            let counts = class_counts(&c, g.shape, o, s);
             if counts[1] + counts[2] == 0 && !p.keep_empty {
                 return Ok(None);
             }
@@ -153,22 +176,18 @@ pub fn make_cubes(
     on_entry: &dyn Fn(&str, usize),
 ) -> Result<(Vec<Cube>, PathBuf), DatasetError> {
     let mut all = Vec::new();
-    for id in dataset_ids(dataset)? {
+    for id in dataset_ids(dataset)?.into_iter().filter(|id| p.only.as_ref().is_none_or(|o| o.contains(id))) {
         let c = cube_entry(dataset, &id, out, p)?;
         on_entry(&id, c.len());
         all.extend(c);
     }
-    let mut text = format!("{INDEX_COLUMNS}\n");
-    for c in &all {
+    let rows = all.iter().map(|c| {
         let [i, j, k] = c.origin;
-        let [x, y, z] = c.world;
+        let [x, y, z] = c.world.map(|v| format!("{v:.4}"));
         let [b, a, n] = c.class_counts;
-        text.push_str(&format!(
-            "{},{i},{j},{k},{x:.4},{y:.4},{z:.4},{b},{a},{n},{}\n",
-            csv_quote(&c.id),
-            csv_quote(&c.stem)
-        ));
-    }
+        (&c.id, i, j, k, x, y, z, b, a, n, &c.stem)
+    });
+    let text = crate::engine::table::serialize(INDEX_COLUMNS, rows);
     let index = out.join("index.csv");
     write_text(&index, &text)?;
     Ok((all, index))

@@ -3,8 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{DatasetError, csv_fields};
+use super::DatasetError;
+use crate::engine::archive::ids::{self, Accession, Slot};
 use crate::engine::formats::{self, Kind};
+use crate::engine::table::{self, ReadOptions};
 
 /// One data-set entry to prepare.
 #[derive(Clone, Debug, PartialEq)]
@@ -25,40 +27,62 @@ pub struct Failure {
     pub reason: String,
 }
 
-/// Read a manifest: a header row naming `id`, `map`, `model` and optionally `resolution`
-/// (any order, other columns ignored); `#` lines and blank lines skipped. Relative paths are
-/// resolved against the manifest's folder, so a manifest travels with its data.
+/// Read a manifest: a header row naming `id`, `map` (or `emdb`), `model` (or `pdb`) and
+/// optionally `resolution` (any order, other columns ignored); `#` lines and blank lines
+/// skipped. Relative paths are resolved against the manifest's folder, so a manifest travels
+/// with its data; ids (emdb:3488, EMD-3488, 3488 in an `emdb` column; pdb:5me2, 5me2) are kept
+/// as typed for the caller to fetch. An EMDB id's model may be left empty (its first fitted one).
 pub fn read_manifest(path: &Path) -> Result<Vec<Entry>, DatasetError> {
-    let text = std::fs::read_to_string(path).map_err(|e| DatasetError::Read(path.to_path_buf(), e))?;
     let base = path.parent().unwrap_or(Path::new("."));
     let bad = |m: String| DatasetError::Invalid(path.to_path_buf(), m);
-    let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'));
-    let (_, head) = lines.next().ok_or_else(|| bad("empty manifest".into()))?;
-    let head: Vec<String> = csv_fields(head).into_iter().map(|h| h.to_ascii_lowercase()).collect();
-    let col = |name: &str| head.iter().position(|h| h == name);
-    let (Some(ci), Some(cm), Some(cmo)) = (col("id"), col("map"), col("model")) else {
-        return Err(bad(format!("the header must name id, map and model (optionally resolution); it has {head:?}")));
+    let o = ReadOptions { trim: true, comments: true, lowercase_head: true, flexible: true };
+    let t = table::read(path, o)?;
+    if t.head.iter().all(|h| h.is_empty()) {
+        return Err(bad("empty manifest".into()));
+    }
+    let (Some(ci), Some(cm), Some(cmo)) =
+        (t.column("id"), t.column("map").or(t.column("emdb")), t.column("model").or(t.column("pdb")))
+    else {
+        return Err(bad(format!(
+            "the header must name id, map and model (or id, emdb and pdb; optionally resolution); it has {:?}",
+            t.head
+        )));
     };
-    let cr = col("resolution");
-    let mut out: Vec<Entry> = Vec::new();
-    for (n, line) in lines {
-        let f = csv_fields(line);
-        let get = |c: usize| f.get(c).map(String::as_str).unwrap_or("");
-        let (id, map, model) = (get(ci), get(cm), get(cmo));
-        if id.is_empty() || map.is_empty() || model.is_empty() {
-            return Err(bad(format!("line {}: id, map and model must all be given", n + 1)));
+    let emdb_column = t.column("map").is_none();
+    // an id stays as typed (the CLI fetches it); anything else is a path against the manifest
+    let word = |v: &str| {
+        if emdb_column && !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) {
+            format!("emdb:{v}")
+        } else {
+            v.into()
         }
-        let resolution = match cr.map(get).filter(|s| !s.is_empty()) {
-            None => None,
-            Some(s) => match s.parse::<f64>() {
+    };
+    let locate = |v: &str, slot: Slot| {
+        if ids::classify(v, slot, base).is_some() { PathBuf::from(v) } else { base.join(v) }
+    };
+    let cr = t.column("resolution");
+    let mut out: Vec<Entry> = Vec::new();
+    for (row, &n) in t.rows.iter().zip(&t.lines) {
+        let get = |c: usize| row.get(c).cloned().unwrap_or_default();
+        let (id, map, model, resolution) = (get(ci), word(&get(cm)), get(cmo), cr.map(get).unwrap_or_default());
+        let emdb_alone =
+            model.is_empty() && matches!(ids::classify(&map, Slot::Map, base), Some(Accession::Emdb(_)));
+        if id.is_empty() || map.is_empty() || (model.is_empty() && !emdb_alone) {
+            return Err(bad(format!("line {n}: id, map and model must all be given")));
+        }
+        let resolution = match resolution.as_str() {
+            "" => None,
+            s => match s.parse::<f64>() {
                 Ok(r) if r.is_finite() && r > 0.0 => Some(r),
-                _ => return Err(bad(format!("line {}: resolution {s:?} is not a positive number", n + 1))),
+                _ => return Err(bad(format!("line {n}: resolution {s:?} is not a positive number"))),
             },
         };
+        crate::engine::export::check_id(&id).map_err(|e| bad(format!("line {n}: {e}")))?;
         if out.iter().any(|e| e.id == id) {
-            return Err(bad(format!("line {}: id {id:?} appears twice", n + 1)));
+            return Err(bad(format!("line {n}: id {id:?} appears twice")));
         }
-        out.push(Entry { id: id.to_string(), map: base.join(map), model: base.join(model), resolution });
+        let model = if model.is_empty() { PathBuf::new() } else { locate(&model, Slot::Model) };
+        out.push(Entry { map: locate(&map, Slot::Map), model, id, resolution });
     }
     Ok(out)
 }
@@ -89,7 +113,9 @@ pub fn scan_input(dir: &Path) -> Result<(Vec<Entry>, Vec<Failure>), DatasetError
             .collect();
         files.sort();
         let kinds: Vec<Option<Kind>> = files.iter().map(|p| kind_of(p)).collect();
-        let of = |k: Kind| -> Vec<&PathBuf> { files.iter().zip(&kinds).filter(|(_, kk)| **kk == Some(k)).map(|(p, _)| p).collect() };
+        let of = |k: Kind| -> Vec<&PathBuf> {
+            files.iter().zip(&kinds).filter(|(_, kk)| **kk == Some(k)).map(|(p, _)| p).collect()
+        };
         let (maps, models) = (of(Kind::Map), of(Kind::Model));
         let names = |v: &[&PathBuf]| v.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(";");
         if maps.len() == 1 && models.len() == 1 {
@@ -177,6 +203,9 @@ mod tests {
         assert_eq!((e[0].resolution, e[1].resolution), (Some(3.2), None));
         std::fs::write(&m, "id,map\na,b\n").unwrap();
         assert!(read_manifest(&m).is_err());
+        std::fs::write(&m, "ID, Map ,model,resolution\n\"a,1\",\"b\nc.mrc\", c \n").unwrap();
+        let e = read_manifest(&m).unwrap();
+        assert_eq!((e[0].id.as_str(), &e[0].map, e[0].resolution), ("a,1", &dir.path().join("b\nc.mrc"), None));
         std::fs::write(&m, "id,map,model,resolution\na,b,c,-1\n").unwrap();
         assert!(read_manifest(&m).is_err());
     }

@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use super::manifest::Failure;
-use super::{DatasetError, csv_fields, csv_quote, write_text};
+use super::{DatasetError, write_text};
+use crate::engine::table::{self, ReadOptions};
 
 /// metadata.csv columns. Columns starting `t_` are timings (seconds, or MB/s for the write rate)
 /// and differ run to run.
@@ -28,6 +29,9 @@ pub const COLUMNS: &[&str] = &[
     "voxels_neighbour",
     "fsc05_A",
     "fsc0143_A",
+    "mean_q",
+    "unmodelled_fraction",
+    "unsupported_atoms",
     "t_read_s",
     "t_resample_s",
     "t_simulate_s",
@@ -54,6 +58,14 @@ pub struct FscFigures {
     pub fsc05_a: Option<f64>,
     pub fsc0143_a: Option<f64>,
     pub seconds: f64,
+    /// Label quality (engine::quality, default contour): mean Q-score, unmodelled fraction,
+    /// unsupported atoms. Absent in fsc.json files written before they existed.
+    #[serde(default)]
+    pub mean_q: Option<f64>,
+    #[serde(default)]
+    pub unmodelled_fraction: Option<f64>,
+    #[serde(default)]
+    pub unsupported_atoms: Option<usize>,
 }
 
 pub fn read_json(path: &Path) -> Result<Value, DatasetError> {
@@ -99,6 +111,9 @@ pub fn entry_row(dir: &Path, id: &str) -> Result<Vec<String>, DatasetError> {
         num(&l["class_counts"][2]),
         opt(fsc.and_then(|f| f.fsc05_a)),
         opt(fsc.and_then(|f| f.fsc0143_a)),
+        fsc.and_then(|f| f.mean_q).map(|x| format!("{x:.4}")).unwrap_or_default(),
+        fsc.and_then(|f| f.unmodelled_fraction).map(|x| format!("{x:.4}")).unwrap_or_default(),
+        fsc.and_then(|f| f.unsupported_atoms).map(|x| x.to_string()).unwrap_or_default(),
     ];
     row.extend(["read", "resample", "simulate", "label", "write"].iter().map(|k| f3(&t[k])));
     row.push(fsc.map(|f| format!("{:.4}", f.seconds)).unwrap_or_default());
@@ -113,36 +128,18 @@ pub fn entry_row(dir: &Path, id: &str) -> Result<Vec<String>, DatasetError> {
 
 /// A table as CSV text, header first.
 pub fn to_csv(columns: &[&str], rows: &[Vec<String>]) -> String {
-    let mut s = columns.join(",");
-    s.push('\n');
-    for r in rows {
-        s.push_str(&r.iter().map(|f| csv_quote(f)).collect::<Vec<_>>().join(","));
-        s.push('\n');
-    }
-    s
+    table::to_csv(columns, rows)
 }
 
 pub fn failure_rows(f: &[Failure]) -> Vec<Vec<String>> {
     f.iter().map(|f| vec![f.id.clone(), f.map.clone(), f.model.clone(), f.reason.clone()]).collect()
 }
 
-/// Read a CSV table: (header, rows). Rows with a field count other than the header's are refused.
+/// Read one of our tables: (header, rows), fields exactly as written. Rows with a field count
+/// other than the header's are refused.
 pub fn read_csv(path: &Path) -> Result<(Vec<String>, Vec<Vec<String>>), DatasetError> {
-    let text = std::fs::read_to_string(path).map_err(|e| DatasetError::Read(path.to_path_buf(), e))?;
-    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
-    let head = lines.next().map(csv_fields).unwrap_or_default();
-    let mut rows = Vec::new();
-    for (n, l) in lines.enumerate() {
-        let r = csv_fields(l);
-        if r.len() != head.len() {
-            return Err(DatasetError::Invalid(
-                path.to_path_buf(),
-                format!("row {} has {} fields, the header {}", n + 2, r.len(), head.len()),
-            ));
-        }
-        rows.push(r);
-    }
-    Ok((head, rows))
+    let t = table::read(path, ReadOptions::default())?;
+    Ok((t.head, t.rows))
 }
 
 /// What `merge` did.
@@ -218,5 +215,35 @@ fn same_dir(a: &Path, b: &Path) -> bool {
     match (a.canonicalize(), b.canonicalize()) {
         (Ok(a), Ok(b)) => a == b,
         _ => a == b,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A failure reason is free text (an error message, a path): commas, quotes and newlines
+    /// must come through `merge` whole, in the right column.
+    #[test]
+    fn merge_keeps_reasons_with_commas_quotes_and_newlines() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+        let reason = |i: usize| format!("e{i}.mrc: truncated, the header needs 10 bytes\nsecond \"line\", here");
+        for (k, d) in [&a, &b].into_iter().enumerate() {
+            std::fs::create_dir_all(d).unwrap();
+            let f = [Failure { id: format!("e{k}"), map: "m,1.mrc".into(), model: "x.pdb".into(), reason: reason(k) }];
+            let (_, fname) = table_names(Some((k, 2)));
+            write_text(&d.join(fname), &to_csv(FAILURE_COLUMNS, &failure_rows(&f))).unwrap();
+            write_text(&d.join(table_names(Some((k, 2))).0), &to_csv(COLUMNS, &[])).unwrap();
+        }
+        let out = dir.path().join("out");
+        let m = merge(&[a, b], &out, false).unwrap();
+        assert_eq!((m.entries, m.failures, m.tables_read.len()), (0, 2, 4));
+        let (head, rows) = read_csv(&out.join("failures.csv")).unwrap();
+        assert_eq!(head, FAILURE_COLUMNS);
+        assert_eq!(
+            rows,
+            (0..2).map(|i| vec![format!("e{i}"), "m,1.mrc".into(), "x.pdb".into(), reason(i)]).collect::<Vec<_>>()
+        );
     }
 }

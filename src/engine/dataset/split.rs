@@ -3,6 +3,11 @@
 //! Reproducible: ids are sorted, then shuffled per bin by a seeded SplitMix64 written here
 //! (a crate's RNG could change its stream between versions and silently change the split).
 
+use std::path::Path;
+
+use super::DatasetError;
+use super::metadata::read_csv;
+
 /// Fractions for train, validation and test (normalised to sum 1).
 #[derive(Clone, Copy, Debug)]
 pub struct Fractions(pub f64, pub f64, pub f64);
@@ -82,6 +87,25 @@ pub fn split(items: &[(String, f64)], edges: &[f64], f: Fractions, seed: u64) ->
     }
     out.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(out)
+}
+
+/// The (id, resolution) rows of `<dataset>/metadata.csv` (written by `batch` or `merge`): what
+/// [`split`] takes, for the CLI's `split` and the Python package's `CubeDataset.split` alike.
+pub fn split_items(dataset: &Path) -> Result<Vec<(String, f64)>, DatasetError> {
+    let meta = dataset.join("metadata.csv");
+    let (head, rows) = read_csv(&meta)?;
+    let (Some(ci), Some(cr)) = (head.iter().position(|h| h == "id"), head.iter().position(|h| h == "resolution"))
+    else {
+        return Err(DatasetError::Invalid(meta, "no id and resolution columns".into()));
+    };
+    let mut items = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let res: f64 = r[cr].parse().map_err(|e| {
+            DatasetError::Invalid(meta.clone(), format!("entry {}: resolution {:?}: {e}", r[ci], r[cr]))
+        })?;
+        items.push((r[ci].clone(), res));
+    }
+    Ok(items)
 }
 
 #[cfg(test)]

@@ -1,0 +1,385 @@
+//! One position per atom and one residue per position: the two rules a reading can follow.
+//!
+//! `AltlocRule::Biopython` is what the published pipeline saw: Biopython's `PDBParser` /
+//! `MMCIFParser` (PERMISSIVE) building its hierarchy, then `get_atoms()`. Its structure builder
+//! is re-enacted step for step (`biopython`), because its choices are not one simple rule:
+//! at a microheterogeneous position the residue read *last* is the one kept (whatever the
+//! occupancies), a residue moved into a `DisorderedResidue` goes to the end of its chain, a
+//! hetero residue whose id repeats further down is dropped, an atom name repeated without
+//! altloc is dropped, and atoms come out grouped by chain and residue, not in file order.
+//!
+//! `AltlocRule::HighestOccupancy` (the `precise` preset) keeps file order, at a
+//! microheterogeneous position the residue with the highest occupancy, and of each atom the
+//! altloc with the highest occupancy (the first on a tie).
+
+use std::collections::HashMap;
+
+use super::model::{Model, RawAtom};
+
+/// How alternative conformations and microheterogeneity are resolved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum AltlocRule {
+    /// Exactly what Biopython's readers + `get_atoms()` yield (the `denoisecryodata` preset).
+    #[default]
+    Biopython,
+    /// The residue, then the altloc, with the highest occupancy (the `precise` preset).
+    HighestOccupancy,
+}
+
+/// Turn raw records into a model under `rule`.
+pub(crate) fn assemble(raw: Vec<RawAtom>, format: &'static str, rule: AltlocRule) -> Model {
+    let (order, drops) = match rule {
+        AltlocRule::Biopython => biopython(&raw),
+        AltlocRule::HighestOccupancy => highest_occupancy(&raw),
+    };
+    let mut model = Model { format, ..Default::default() };
+    model.altlocs_dropped = drops.altlocs;
+    model.residues_dropped = drops.residues;
+    model.residue_atoms_dropped = drops.residue_atoms;
+    model.duplicates_dropped = drops.duplicates;
+    let groups = drops.groups;
+    let mut slots: Vec<Option<RawAtom>> = raw.into_iter().map(Some).collect();
+    model.atoms = order.into_iter().map(|i| slots[i].take().expect("each atom once").atom).collect();
+    let mut chains: std::collections::HashSet<(u32, &str)> = Default::default();
+    let mut residues: std::collections::HashSet<(u32, &str, isize, Option<char>, u32)> = Default::default();
+    let mut per_model: Vec<usize> = Vec::new();
+    let mut last = None;
+    for (a, g) in model.atoms.iter().zip(groups.iter()) {
+        // atoms of a residue come together: hash only where the residue changes
+        let res = (a.model, a.chain.as_str(), a.res_seq, a.ins_code, *g);
+        if last != Some(res) {
+            last = Some(res);
+            chains.insert((a.model, a.chain.as_str()));
+            residues.insert(res);
+        }
+        if per_model.len() <= a.model as usize {
+            per_model.resize(a.model as usize + 1, 0);
+        }
+        per_model[a.model as usize] += 1;
+    }
+    model.chains = chains.len();
+    model.residues = residues.len();
+    model.atoms_per_model = per_model;
+    model
+}
+
+#[derive(Default)]
+struct Drops {
+    altlocs: usize,
+    residues: usize,
+    residue_atoms: usize,
+    duplicates: usize,
+    /// For each kept atom (in output order), its unnumbered-residue group.
+    groups: Vec<u32>,
+}
+
+/// Residue position, without the residue name.
+type Pos<'a> = (u32, &'a str, isize, Option<char>, u32);
+
+fn pos(r: &RawAtom) -> Pos<'_> {
+    (r.atom.model, r.atom.chain.as_str(), r.atom.res_seq, r.atom.ins_code, r.group)
+}
+
+/// The `precise` rule; file order is kept.
+fn highest_occupancy(raw: &[RawAtom]) -> (Vec<usize>, Drops) {
+    let mut d = Drops::default();
+    if raw.iter().all(|r| r.altloc == ' ') {
+        // nothing to choose: no altlocs, and no microheterogeneity (it needs altlocs)
+        d.groups = raw.iter().map(|r| r.group).collect();
+        return ((0..raw.len()).collect(), d);
+    }
+    // positions held by more than one residue name (rare: only these get the occupancy sums)
+    let mut first: HashMap<Pos, (&str, bool)> = HashMap::new();
+    let mut last = None;
+    for r in raw {
+        if last == Some((pos(r), r.atom.res_name.as_str())) {
+            continue;
+        }
+        last = Some((pos(r), r.atom.res_name.as_str()));
+        let e = first.entry(pos(r)).or_insert((r.atom.res_name.as_str(), false));
+        e.1 |= e.0 != r.atom.res_name;
+    }
+    // per residue name at such a position: per altloc id the highest atom occupancy, summed
+    // over the residue's altloc ids (the fraction of molecules it covers), and whether every
+    // one of its atoms has an altloc (else the file is malformed and both residues are kept)
+    let mut at: HashMap<Pos, Vec<(&str, Vec<(char, f32)>, bool)>> = HashMap::new();
+    for r in raw.iter().filter(|r| first[&pos(r)].1) {
+        let names = at.entry(pos(r)).or_default();
+        let k = match names.iter().position(|(n, _, _)| *n == r.atom.res_name) {
+            Some(k) => k,
+            None => {
+                names.push((r.atom.res_name.as_str(), Vec::new(), true));
+                names.len() - 1
+            }
+        };
+        let (_, occ, all_alt) = &mut names[k];
+        *all_alt &= r.altloc != ' ';
+        match occ.iter_mut().find(|(c, _)| *c == r.altloc) {
+            Some((_, o)) => *o = o.max(r.atom.occupancy),
+            None => occ.push((r.altloc, r.atom.occupancy)),
+        }
+    }
+    let mut chosen: HashMap<Pos, &str> = HashMap::new();
+    for (p, names) in &at {
+        if names.iter().all(|(_, _, all_alt)| *all_alt) {
+            let total = |occ: &Vec<(char, f32)>| occ.iter().map(|(_, o)| o).sum::<f32>();
+            let mut best = 0;
+            for (k, (_, occ, _)) in names.iter().enumerate() {
+                if total(occ) > total(&names[best].1) {
+                    best = k;
+                }
+            }
+            chosen.insert(*p, names[best].0);
+            d.residues += names.len() - 1;
+        }
+    }
+    let mut index: HashMap<(Pos, &str, &str), usize> = HashMap::new();
+    let mut order: Vec<usize> = Vec::with_capacity(raw.len());
+    for (i, r) in raw.iter().enumerate() {
+        let p = pos(r);
+        if chosen.get(&p).is_some_and(|n| *n != r.atom.res_name) {
+            d.residue_atoms += 1;
+            continue;
+        }
+        let key = (p, r.atom.res_name.as_str(), r.atom.name.as_str());
+        match index.get(&key) {
+            Some(&k) if r.altloc != ' ' => {
+                d.altlocs += 1;
+                if r.atom.occupancy > raw[order[k]].atom.occupancy {
+                    order[k] = i;
+                }
+            }
+            _ => {
+                index.insert(key, order.len());
+                order.push(i);
+            }
+        }
+    }
+    d.groups = order.iter().map(|&i| raw[i].group).collect();
+    (order, d)
+}
+
+/// An atom name in a Biopython residue: one atom, or a `DisorderedAtom` of altlocs.
+enum AtomSlot {
+    Removed,
+    One(usize),
+    /// Raw index per altloc; the selected one; Biopython's `last_occupancy`.
+    Alts(Vec<usize>, usize, f32),
+}
+
+impl AtomSlot {
+    /// Atom records held.
+    fn records(&self) -> usize {
+        match self {
+            AtomSlot::Removed => 0,
+            AtomSlot::One(_) => 1,
+            AtomSlot::Alts(alts, _, _) => alts.len(),
+        }
+    }
+}
+
+struct BioResidue<'a> {
+    name: &'a str,
+    atoms: Vec<(&'a str, AtomSlot)>,
+}
+
+enum ResSlot<'a> {
+    Removed,
+    One(BioResidue<'a>),
+    /// A `DisorderedResidue`: one child per residue name, and the selected one.
+    Alts(Vec<BioResidue<'a>>, usize),
+}
+
+#[derive(Default)]
+struct BioChain<'a> {
+    residues: Vec<ResSlot<'a>>,
+    /// (hetero field, het name or "", seq, ins code) -> slot
+    index: HashMap<(u8, &'a str, isize, Option<char>, u32), usize>,
+}
+
+/// Where atoms go: a residue (chain, slot), or nowhere (Biopython's orphan residue, or none).
+#[derive(Clone, Copy, PartialEq)]
+enum Cur {
+    Nowhere,
+    At(usize, usize),
+}
+
+/// Biopython's hetero field: b' ' for ATOM, b'W' for HOH/WAT HETATM, b'H' for other HETATM.
+fn field(r: &RawAtom) -> u8 {
+    match (r.atom.hetero, r.atom.res_name.as_str()) {
+        (false, _) => b' ',
+        (true, "HOH" | "WAT") => b'W',
+        (true, _) => b'H',
+    }
+}
+
+/// Re-enact Biopython's `StructureBuilder` (PERMISSIVE) and `get_atoms()`.
+fn biopython(raw: &[RawAtom]) -> (Vec<usize>, Drops) {
+    let mut d = Drops::default();
+    let mut models: Vec<(Vec<BioChain>, HashMap<&str, usize>)> = Vec::new();
+    let mut cur_model: Option<u32> = None;
+    let mut cur_chain: Option<&str> = None;
+    let mut cur_res: Option<(u8, isize, Option<char>, u32, &str)> = None;
+    let mut cur = Cur::Nowhere;
+    for (i, r) in raw.iter().enumerate() {
+        let a = &r.atom;
+        if cur_model != Some(a.model) {
+            cur_model = Some(a.model);
+            models.push((Vec::new(), HashMap::new()));
+            cur_chain = None;
+        }
+        let (chains, by_id) = models.last_mut().expect("a model");
+        let f = field(r);
+        let res_id = (f, a.res_seq, a.ins_code, r.group, a.res_name.as_str());
+        let new_chain = cur_chain != Some(a.chain.as_str());
+        if new_chain {
+            cur_chain = Some(a.chain.as_str());
+        }
+        if new_chain || cur_res != Some(res_id) {
+            cur_res = Some(res_id);
+            let c = *by_id.entry(a.chain.as_str()).or_insert_with(|| {
+                chains.push(BioChain::default());
+                chains.len() - 1
+            });
+            cur = init_residue(&mut chains[c], c, r, f);
+        }
+        let Cur::At(c, s) = cur else {
+            continue;
+        };
+        let res = match &mut chains[c].residues[s] {
+            ResSlot::One(res) => res,
+            ResSlot::Alts(children, sel) => &mut children[*sel],
+            ResSlot::Removed => unreachable!("current residue is never detached"),
+        };
+        init_atom(res, raw, i);
+    }
+    let mut order = Vec::with_capacity(raw.len());
+    for (chains, _) in &models {
+        for ch in chains {
+            for slot in &ch.residues {
+                let res = match slot {
+                    ResSlot::Removed => continue,
+                    ResSlot::One(res) => res,
+                    ResSlot::Alts(children, sel) => {
+                        d.residues += children.len() - 1;
+                        d.residue_atoms += children
+                            .iter()
+                            .enumerate()
+                            .filter(|(k, _)| k != sel)
+                            .map(|(_, ch)| ch.atoms.iter().map(|(_, a)| a.records()).sum::<usize>())
+                            .sum::<usize>();
+                        &children[*sel]
+                    }
+                };
+                for (_, a) in &res.atoms {
+                    match a {
+                        AtomSlot::Removed => {}
+                        AtomSlot::One(j) => order.push(*j),
+                        AtomSlot::Alts(alts, sel, _) => {
+                            order.push(alts[*sel]);
+                            d.altlocs += alts.len() - 1;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    // what is neither an altloc nor a dropped residue: repeated names, orphaned residues
+    d.duplicates = raw.len() - order.len() - d.altlocs - d.residue_atoms;
+    d.groups = order.iter().map(|&i| raw[i].group).collect();
+    (order, d)
+}
+
+/// `StructureBuilder.init_residue`, with PERMISSIVE's handling of its exceptions.
+fn init_residue<'a>(chain: &mut BioChain<'a>, c: usize, r: &'a RawAtom, f: u8) -> Cur {
+    let a = &r.atom;
+    let het_name = if f == b'H' { a.res_name.as_str() } else { "" };
+    let id = (f, het_name, a.res_seq, a.ins_code, r.group);
+    let fresh = || BioResidue { name: a.res_name.as_str(), atoms: Vec::new() };
+    let Some(&s) = chain.index.get(&id) else {
+        chain.residues.push(ResSlot::One(fresh()));
+        chain.index.insert(id, chain.residues.len() - 1);
+        return Cur::At(c, chain.residues.len() - 1);
+    };
+    if f != b' ' {
+        // chain.add raises "Residue ... already defined": its atoms go to an orphan residue
+        return Cur::Nowhere;
+    }
+    match &mut chain.residues[s] {
+        ResSlot::Alts(children, sel) => match children.iter().position(|ch| ch.name == a.res_name) {
+            Some(k) => {
+                // disordered_select, then (no return in Biopython) chain.add raises: orphan
+                *sel = k;
+                Cur::Nowhere
+            }
+            None => {
+                children.push(fresh());
+                *sel = children.len() - 1;
+                Cur::At(c, s)
+            }
+        },
+        ResSlot::One(res) if res.name == a.res_name => Cur::At(c, s),
+        ResSlot::One(res) => {
+            let all_alt = res.atoms.iter().all(|(_, x)| matches!(x, AtomSlot::Alts(..) | AtomSlot::Removed));
+            if !all_alt {
+                // "Blank altlocs in duplicate residue": the residue is None, its atoms skipped
+                return Cur::Nowhere;
+            }
+            let ResSlot::One(old) = std::mem::replace(&mut chain.residues[s], ResSlot::Removed) else { unreachable!() };
+            chain.residues.push(ResSlot::Alts(vec![old, fresh()], 1));
+            chain.index.insert(id, chain.residues.len() - 1);
+            Cur::At(c, chain.residues.len() - 1)
+        }
+        ResSlot::Removed => unreachable!("the index never points at a detached slot"),
+    }
+}
+
+/// `StructureBuilder.init_atom`.
+fn init_atom<'a>(res: &mut BioResidue<'a>, raw: &'a [RawAtom], i: usize) {
+    let r = &raw[i];
+    let find = |res: &BioResidue, name: &str| {
+        res.atoms.iter().position(|(n, s)| *n == name && !matches!(s, AtomSlot::Removed))
+    };
+    let mut name = r.atom.name.as_str();
+    let mut found = find(res, name);
+    if let Some(k) = found {
+        // "Atom names differ only in spaces": the new atom goes by its name with the spaces
+        let other = match &res.atoms[k].1 {
+            AtomSlot::One(j) => *j,
+            AtomSlot::Alts(alts, sel, _) => alts[*sel],
+            AtomSlot::Removed => unreachable!(),
+        };
+        if raw[other].name_field != r.name_field {
+            name = std::str::from_utf8(&r.name_field).unwrap_or(name);
+            found = find(res, name);
+        }
+    }
+    if r.altloc == ' ' {
+        if found.is_none() {
+            res.atoms.push((name, AtomSlot::One(i)));
+        } // else "Atom defined twice": dropped
+        return;
+    }
+    let occ = r.atom.occupancy;
+    match found {
+        None => res.atoms.push((name, AtomSlot::Alts(vec![i], 0, occ))),
+        Some(k) => match &mut res.atoms[k].1 {
+            AtomSlot::Alts(alts, sel, last) => {
+                alts.push(i);
+                if occ > *last {
+                    *last = occ;
+                    *sel = alts.len() - 1;
+                }
+            }
+            AtomSlot::One(j) => {
+                // blank altloc first: detach it, re-add both (this atom first) at the end
+                let j = *j;
+                res.atoms[k].1 = AtomSlot::Removed;
+                let jo = raw[j].atom.occupancy;
+                let (sel, last) = if jo > occ { (1, jo) } else { (0, occ) };
+                res.atoms.push((name, AtomSlot::Alts(vec![i, j], sel, last)));
+            }
+            AtomSlot::Removed => unreachable!(),
+        },
+    }
+}

@@ -1,0 +1,177 @@
+//! PDB fixed-column ATOM/HETATM records, every MODEL.
+//!
+//! Written by hand rather than with pdbtbx 0.12: at every strictness level pdbtbx refuses
+//! real inputs of this data set (RCSB assembly files: "Atoms in Models not corresponding";
+//! cropped models: "Could not find a bond partner"), panics on unknown space groups, and
+//! regroups atoms by chain, losing the file order the published atom-type rule depends on.
+
+use std::path::Path;
+
+use glam::Vec3;
+
+use super::error::ModelError;
+use super::model::{Atom, RawAtom, element_from_name};
+
+/// Whether `line` is an atom record, and whether a hetero one. Besides the standard
+/// `ATOM  `/`HETATM`, serials of six decimal digits (`ATOM 100000`, `HETATM100000`, as
+/// written past 99,999 atoms by some programs) push into the record name: the other fields
+/// keep their columns.
+fn atom_record(line: &str) -> Option<bool> {
+    let b = line.as_bytes();
+    if b.starts_with(b"HETATM") {
+        return Some(true);
+    }
+    if b.starts_with(b"ATOM  ") || (b.starts_with(b"ATOM ") && b.get(5).is_some_and(u8::is_ascii_digit)) {
+        return Some(false);
+    }
+    None
+}
+
+/// Lines that look like atom records but are not read (counted, never dropped silently).
+fn atom_like(line: &str) -> bool {
+    let b = line.as_bytes();
+    b.len() >= 4 && (b[..4].eq_ignore_ascii_case(b"ATOM") || b.len() >= 6 && b[..6].eq_ignore_ascii_case(b"HETATM"))
+}
+
+/// Atom records, the stated resolution, and warnings.
+pub(crate) fn parse(text: &str, path: &Path) -> Result<(Vec<RawAtom>, Option<f32>, Vec<String>), ModelError> {
+    let mut raw = Vec::new();
+    let mut model_no: u32 = 0;
+    let mut seen_model = false;
+    let mut skipped: Vec<usize> = Vec::new();
+    for (ln, line) in text.lines().enumerate() {
+        if line.starts_with("MODEL") {
+            if seen_model {
+                model_no += 1;
+            }
+            seen_model = true;
+            continue;
+        }
+        // ENDMDL: a following MODEL increments; atoms after ENDMDL without MODEL stay in this one
+        let Some(hetero) = atom_record(line) else {
+            if atom_like(line) {
+                skipped.push(ln + 1);
+            }
+            continue;
+        };
+        raw.push(atom(line, ln, hetero, model_no, path)?);
+    }
+    let mut warnings = Vec::new();
+    if !skipped.is_empty() {
+        warnings.push(format!(
+            "{} ATOM/HETATM-like line(s) not read as atom records (first at line {})",
+            skipped.len(),
+            skipped[0]
+        ));
+    }
+    Ok((raw, resolution(text), warnings))
+}
+
+fn atom(line: &str, ln: usize, hetero: bool, model: u32, path: &Path) -> Result<RawAtom, ModelError> {
+    let col = |a: usize, b: usize| line.get(a..b.min(line.len())).unwrap_or("");
+    let bad = |what: &str| ModelError::Parse(path.to_path_buf(), format!("line {}: {what}: {line:?}", ln + 1));
+    let coord = |a: usize, b: usize, what: &str| -> Result<f32, ModelError> {
+        let v: f64 = col(a, b).trim().parse().map_err(|_| bad(&format!("unreadable {what} coordinate")))?;
+        if !v.is_finite() {
+            return Err(bad(&format!("non-finite {what} coordinate")));
+        }
+        Ok(v as f32)
+    };
+    let pos = Vec3::new(coord(30, 38, "x")?, coord(38, 46, "y")?, coord(46, 54, "z")?);
+    let name_field = col(12, 16);
+    let res_name = col(17, 20).trim();
+    let element = {
+        let e = col(76, 78).trim();
+        if !e.is_empty() && e.chars().all(|c| c.is_ascii_alphabetic()) {
+            e.to_ascii_uppercase()
+        } else {
+            element_from_name(name_field, res_name)
+        }
+    };
+    Ok(RawAtom {
+        atom: Atom {
+            pos,
+            name: name_field.trim().to_string(),
+            element,
+            res_name: res_name.to_string(),
+            // two-character chain ids occupy columns 21-22 (gemmi writes them past 62 chains)
+            chain: col(20, 22).trim().to_string(),
+            res_seq: parse_hybrid36(col(22, 26).trim()).unwrap_or(0),
+            ins_code: col(26, 27).chars().next().filter(|c| !c.is_whitespace()),
+            hetero,
+            occupancy: col(54, 60).trim().parse().unwrap_or(1.0),
+            b_factor: col(60, 66).trim().parse().unwrap_or(0.0),
+            model,
+        },
+        altloc: col(16, 17).chars().next().unwrap_or(' '),
+        group: 0,
+        name_field: {
+            let mut f = [b' '; 4];
+            for (d, c) in f.iter_mut().zip(name_field.bytes()) {
+                *d = c;
+            }
+            f
+        },
+    })
+}
+
+/// Residue numbers beyond 9999 use hybrid-36 ("A000" = 10000).
+pub(crate) fn parse_hybrid36(s: &str) -> Option<isize> {
+    if let Ok(v) = s.parse::<isize>() {
+        return Some(v);
+    }
+    let first = s.chars().next()?;
+    let v = isize::from_str_radix(s, 36).ok()?;
+    let width = s.len() as u32;
+    let base = 10isize.pow(width);
+    let span = 26 * 36isize.pow(width - 1);
+    if first.is_ascii_uppercase() {
+        Some(v - 10 * 36isize.pow(width - 1) + base)
+    } else if first.is_ascii_lowercase() {
+        Some(v - 10 * 36isize.pow(width - 1) + base + span)
+    } else {
+        None
+    }
+}
+
+/// REMARK 2 `RESOLUTION.`, else REMARK 3 `RESOLUTION RANGE HIGH (ANGSTROMS)` (PDB-REDO files
+/// have no REMARK 2).
+fn resolution(text: &str) -> Option<f32> {
+    let after = |prefix: &str| {
+        text.lines().filter_map(|l| l.strip_prefix(prefix)).find_map(|rest| {
+            let v = rest.trim_start_matches([' ', ':']).split_whitespace().next()?;
+            v.parse::<f32>().ok().filter(|r| r.is_finite() && *r > 0.0)
+        })
+    };
+    after("REMARK   2 RESOLUTION.").or_else(|| after("REMARK   3   RESOLUTION RANGE HIGH (ANGSTROMS)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hybrid36_residue_numbers() {
+        assert_eq!(parse_hybrid36("9999"), Some(9999));
+        assert_eq!(parse_hybrid36("A000"), Some(10000));
+        assert_eq!(parse_hybrid36("-12"), Some(-12));
+    }
+
+    #[test]
+    fn record_names() {
+        assert_eq!(atom_record("ATOM      1  N"), Some(false));
+        assert_eq!(atom_record("ATOM 100000  N"), Some(false));
+        assert_eq!(atom_record("HETATM100000 FE"), Some(true));
+        assert_eq!(atom_record("ATOMS"), None);
+        assert!(atom_like("atom      1"));
+    }
+
+    #[test]
+    fn remark_3_resolution() {
+        let t =
+            "REMARK   3   RESOLUTION RANGE HIGH (ANGSTROMS) :   3.29\nREMARK   3   BIN RESOLUTION RANGE HIGH : 3.291\n";
+        assert_eq!(resolution(t), Some(3.29));
+        assert_eq!(resolution("REMARK   2 RESOLUTION.    1.54 ANGSTROMS.\n"), Some(1.54));
+        assert_eq!(resolution("REMARK   2 RESOLUTION. NOT APPLICABLE.\n"), None);
+    }
+}
