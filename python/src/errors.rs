@@ -16,7 +16,7 @@ fn io(kind: ErrorKind, msg: String) -> PyErr {
 pub fn map(e: MapError) -> PyErr {
     let msg = e.to_string();
     match e {
-        MapError::Io(_, io_err) => io(io_err.kind(), msg),
+        MapError::Io(_, io_err) | MapError::Write(_, io_err) => io(io_err.kind(), msg),
         _ => PyValueError::new_err(msg),
     }
 }
@@ -46,7 +46,9 @@ pub fn dataset(e: DatasetError) -> PyErr {
         DatasetError::Read(ref _p, ref io_err) | DatasetError::Write(ref _p, ref io_err) => {
             io(io_err.kind(), e.to_string())
         }
-        DatasetError::Invalid(..) | DatasetError::Input(_) => PyValueError::new_err(e.to_string()),
+        DatasetError::Invalid(..) | DatasetError::Input(_) | DatasetError::Table(_) => {
+            PyValueError::new_err(e.to_string())
+        }
     }
 }
 
