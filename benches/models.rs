@@ -4,24 +4,13 @@
 //! alone: file to atoms, like with like). Run with
 //! `cargo bench --bench models --no-default-features`; the ratios are the figures to watch.
 
+mod common;
+use common::best;
 use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, Instant};
 
 use cryolabel::engine::model::read_model_with;
 use cryolabel::engine::{AltlocRule, ReadOptions, modelwrite::to_mmcif, read_model, tiling::tile};
-
-fn best<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, T) {
-    let mut best = Duration::MAX;
-    let mut last = None;
-    for _ in 0..runs {
-        let t = Instant::now();
-        let r = f();
-        best = best.min(t.elapsed());
-        last = Some(r);
-    }
-    (best, last.unwrap())
-}
 
 /// Seconds a Python reader takes (best of `runs`), or None without the module.
 fn python(reader: &str, path: &Path, runs: usize) -> Option<f64> {

@@ -8,9 +8,11 @@
 //! 2. 35,744 atoms: 5me2 tiled 2x2x2 at 80 Å (shared/tools/make_tiled_case.py's recipe, via
 //!    engine::tiling) on a 180³ 1 Å map (its own model map plus Gaussian-like noise).
 
+mod common;
+use common::best;
 use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use cryolabel::engine::quality::{QualityParams, assess};
 use cryolabel::engine::{Grid, SimParams, read_model, simulate, tiling::tile};
@@ -19,18 +21,6 @@ const CCTBX_REFERENCE_S: f64 = 6.0;
 
 fn data(rel: &str) -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/real").join(rel)
-}
-
-fn best<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, T) {
-    let mut best = Duration::MAX;
-    let mut last = None;
-    for _ in 0..runs {
-        let t = Instant::now();
-        let r = f();
-        best = best.min(t.elapsed());
-        last = Some(r);
-    }
-    (best, last.unwrap())
 }
 
 /// cctbx's whole process on 5ni1, seconds; None without python3 + cctbx.

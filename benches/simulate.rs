@@ -4,8 +4,9 @@
 //! (single thread, whole kernel box) measured in the same run, and their ratio.
 //! Reference figures on a 2-core machine: pdb2vol 0.21 s, gemmi 0.18 s.
 
+mod common;
+use common::best;
 use std::path::Path;
-use std::time::{Duration, Instant};
 
 use cryolabel::engine::{Grid, SimParams, read_model, simulate, tiling::tile};
 
@@ -13,18 +14,6 @@ fn tiled() -> cryolabel::engine::Model {
     let path = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/real/5ni1/5me2.pdb"));
     let m = read_model(path).expect("read 5me2.pdb");
     tile(&m, [2, 2, 2], 80.0)
-}
-
-fn best<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, T) {
-    let mut best = Duration::MAX;
-    let mut last = None;
-    for _ in 0..runs {
-        let t = Instant::now();
-        let r = f();
-        best = best.min(t.elapsed());
-        last = Some(r);
-    }
-    (best, last.unwrap())
 }
 
 fn main() {

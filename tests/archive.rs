@@ -487,23 +487,11 @@ fn viewer_open_accession_uses_the_authors_contour() {
 #[cfg(feature = "gui")]
 #[test]
 fn view_by_id_in_the_window() {
-    use std::process::Stdio;
-    if Command::new("Xvfb").arg("-help").stderr(Stdio::null()).stdout(Stdio::null()).status().is_err() {
-        assert!(std::env::var_os("CI").is_none(), "CI must install Xvfb (.ci/run does)");
-        eprintln!("skipped: Xvfb is not installed");
-        return;
-    }
+    let display = format!(":{}", 50 + std::process::id() % 100);
+    let Some(xvfb) = common::xvfb(&display) else { return };
     let server = serve(|_| {});
     let dir = tempfile::tempdir().unwrap();
     let cache = dir.path().join("cache");
-    let display = format!(":{}", 50 + std::process::id() % 100);
-    let mut xvfb = Command::new("Xvfb")
-        .args([display.as_str(), "-screen", "0", "1400x900x24", "-nolisten", "tcp"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start Xvfb");
-    std::thread::sleep(Duration::from_millis(800));
     for (k, words) in [["emdb:3488", ""], ["EMD-3488", "5me2"]].iter().enumerate() {
         let shot = dir.path().join(format!("shot{k}.png"));
         let mut c = cryolabel(&server, &cache);
@@ -516,6 +504,5 @@ fn view_by_id_in_the_window() {
         assert!(err.contains("pdb:5me2 model:"), "{err}");
         assert!(image::open(&shot).is_ok(), "a PNG was written");
     }
-    let _ = xvfb.kill();
-    let _ = xvfb.wait();
+    drop(xvfb);
 }

@@ -8,18 +8,8 @@ use std::time::{Duration, Instant};
 
 #[test]
 fn screenshot_flag_writes_a_png_and_exits() {
-    let xvfb = Command::new("Xvfb").arg("-help").stderr(Stdio::null()).stdout(Stdio::null()).status().is_ok();
-    if !common::prerequisite(xvfb, "Xvfb") {
-        return;
-    }
     let display = format!(":{}", 150 + std::process::id() % 100);
-    let mut xvfb = Command::new("Xvfb")
-        .args([display.as_str(), "-screen", "0", "1400x900x24", "-nolisten", "tcp"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start Xvfb");
-    std::thread::sleep(Duration::from_millis(800));
+    let Some(xvfb) = common::xvfb(&display) else { return };
     let dir = tempfile::tempdir().unwrap();
     let shot = dir.path().join("shot.png");
     let mut child = Command::new(env!("CARGO_BIN_EXE_cryolabel"))
@@ -43,8 +33,7 @@ fn screenshot_flag_writes_a_png_and_exits() {
         }
         std::thread::sleep(Duration::from_millis(100));
     };
-    let _ = xvfb.kill();
-    let _ = xvfb.wait();
+    drop(xvfb);
     let status = status.expect("cryolabel exits after the screenshot");
     assert!(status.success(), "exit status {status:?}");
     let img = image::open(&shot).expect("a PNG was written").to_rgba8();

@@ -14,4 +14,17 @@ pub fn best_of(runs: usize, mut f: impl FnMut()) -> Duration {
         .min()
         .unwrap()
 }
+/// The fastest of `runs` calls and the last call's result (to check or print).
+pub fn best<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, T) {
+    let mut best = Duration::MAX;
+    let mut last = None;
+    for _ in 0..runs {
+        let t = Instant::now();
+        let r = f();
+        best = best.min(t.elapsed());
+        last = Some(r);
+    }
+    (best, last.unwrap())
+}
+
 pub mod process;

@@ -157,8 +157,10 @@ def read_map(path: PathLike) -> Map:
 def write_map(path: PathLike, array: npt.ArrayLike, like: Map, label: str = "cryolabel python") -> None:
     """Write an (nz, ny, nx) float32 or int16 array on like's grid as MRC (other dtypes as float32)."""
 
-def read_model(path: PathLike) -> Model:
-    """Read a model (PDB, mmCIF, assembly file, optionally .gz)."""
+def read_model(path: PathLike, preset: str = "denoisecryodata") -> Model:
+    """Read a model (PDB, mmCIF, assembly file, optionally .gz) as the labeling preset reads it:
+    "denoisecryodata" yields Biopython's atoms in Biopython's order, "precise" file order with
+    the highest-occupancy residue and altloc."""
 
 def simulate(
     model: Model, like: Optional[Map] = None, resolution: Optional[float] = None, spacing: float = 1.0

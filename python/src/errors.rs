@@ -5,6 +5,7 @@
 use std::io::ErrorKind;
 
 use cryolabel::engine::dataset::DatasetError;
+use cryolabel::engine::table::TableError;
 use cryolabel::engine::{EngineError, MapError, ModelError};
 use pyo3::PyErr;
 use pyo3::exceptions::{PyFileNotFoundError, PyOSError, PyRuntimeError, PyValueError};
@@ -46,6 +47,7 @@ pub fn dataset(e: DatasetError) -> PyErr {
         DatasetError::Read(ref _p, ref io_err) | DatasetError::Write(ref _p, ref io_err) => {
             io(io_err.kind(), e.to_string())
         }
+        DatasetError::Table(TableError::Read(ref _p, ref io_err)) => io(io_err.kind(), e.to_string()),
         DatasetError::Invalid(..) | DatasetError::Input(_) | DatasetError::Table(_) => {
             PyValueError::new_err(e.to_string())
         }

@@ -107,7 +107,7 @@ impl Labels {
     }
 }
 
-fn choice<T: ValueEnum>(what: &str, v: Option<&str>) -> PyResult<Option<T>> {
+pub(crate) fn choice<T: ValueEnum>(what: &str, v: Option<&str>) -> PyResult<Option<T>> {
     v.map(|s| {
         T::from_str(s, true).map_err(|_| {
             let names: Vec<String> = T::value_variants()

@@ -92,11 +92,17 @@ impl Model {
 }
 
 /// Read a model (PDB, mmCIF or an assembly file such as .pdb1, optionally gzipped) with the
-/// engine's readers. FileNotFoundError for a missing file, ValueError for one that holds no
+/// engine's readers, as the labeling `preset` reads it: "denoisecryodata" (default) yields
+/// exactly Biopython's atoms in Biopython's order (the published script's reader; a hetero
+/// residue joins its chain), "precise" keeps file order and the residue/altloc with the
+/// highest occupancy. FileNotFoundError for a missing file, ValueError for one that holds no
 /// readable atoms; both name the file.
 #[pyfunction]
-pub fn read_model(py: Python<'_>, path: PathBuf) -> PyResult<Model> {
-    let m = py.detach(|| engine::read_model(&path)).map_err(errors::model)?;
+#[pyo3(signature = (path, preset = "denoisecryodata"))]
+pub fn read_model(py: Python<'_>, path: PathBuf, preset: &str) -> PyResult<Model> {
+    let preset: cryolabel::cli::PresetArg = crate::label::choice("preset", Some(preset))?.expect("given");
+    let opts = engine::LabelParams::preset(preset.into()).read_options();
+    let m = py.detach(|| engine::read_model_with(&path, opts)).map_err(errors::model)?;
     let n = m.atoms.len();
     let xyz: Vec<f32> = m.atoms.iter().flat_map(|a| [a.pos.x, a.pos.y, a.pos.z]).collect();
     let positions = PyArray2::from_owned_array(py, Array2::from_shape_vec((n, 3), xyz).expect("3 per atom")).unbind();

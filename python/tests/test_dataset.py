@@ -58,7 +58,7 @@ def test_cubes_equal_the_cli_cubes(dataset, cli, tmp_path):
 
 
 def test_split_follows_the_cli(dataset, cli, tmp_path):
-    cli("split", "--dataset", dataset, "--out", tmp_path / "s.csv", "--seed", 3, "--fractions", 0.5, 0.5, 0)
+    cli("split", "--dataset", dataset, "--out", tmp_path / "s.csv", "--seed", 3, "--fractions", "0.5,0.5,0")
     with open(tmp_path / "s.csv") as f:
         want = {r["id"]: r["split"] for r in csv.DictReader(f)}
     ds = cl.CubeDataset(dataset, size=SIZE, stride=STRIDE)

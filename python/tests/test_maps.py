@@ -49,16 +49,16 @@ def test_read_map_agrees_with_mrcfile_on_every_map(mrcfile, cli, tmp_path):
             continue
         data, vox, origin, angles = want
         orthogonal = np.all((np.abs(angles - 90) < 0.01) | (angles == 0))
-        if not orthogonal or path.name.endswith(".bz2"):
-            # the engine refuses non-orthogonal cells and bzip2 (EMDB ships gzip), with the CLI's
-            # message naming the file
-            with pytest.raises(ValueError) as e:
-                cl.read_map(path)
-            assert str(path) in str(e.value)
-            assert "non-orthogonal" in str(e.value) if not orthogonal else "not all positive" in str(e.value)
-            p = cli("resample", "--map", path, "--spacing", 2, "--out", tmp_path / "r.mrc", check=False)
-            assert p.returncode != 0 and str(e.value) in p.stderr, p.stderr
-            refused.append(path.name)
+        if not orthogonal:
+            # a non-orthogonal lattice is resampled onto an orthogonal grid (trilinear in the
+            # skewed lattice, 0 outside: tests/real_maps.rs checks the values against gemmi's
+            # fractional coordinates); here: it reads, and the values stay within the lattice's
+            m = cl.read_map(path)
+            finite = data[np.isfinite(data)]
+            lo, hi = min(float(finite.min()), 0.0), max(float(finite.max()), 0.0)
+            assert m.data.ndim == 3 and np.count_nonzero(m.data) > 0, path
+            assert float(np.nanmin(m.data)) >= lo - 1e-4 and float(np.nanmax(m.data)) <= hi + 1e-4, path
+            refused.append(path.name)  # not compared voxel for voxel with mrcfile's raw lattice
             continue
         m = cl.read_map(path)
         assert m.data.dtype == np.float32 and m.data.shape == data.shape, (path, m.data.shape, data.shape)
@@ -68,7 +68,7 @@ def test_read_map_agrees_with_mrcfile_on_every_map(mrcfile, cli, tmp_path):
         compared.append(path.name)
     print("compared", compared, "refused", refused)
     assert "emd_3488.mrc" in compared and "emd_5168.map" in compared and len(compared) >= 6, compared
-    assert "EMD-3001.map" in refused and "EMD-3197.map.bz2" in refused, refused
+    assert "EMD-3001.map" in refused and "EMD-3197.map.bz2" in compared, (compared, refused)
 
 
 def test_map_data_is_the_engines_buffer(real):

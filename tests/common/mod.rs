@@ -29,6 +29,34 @@ pub fn prerequisite(present: bool, what: &str) -> bool {
     present
 }
 
+/// An Xvfb server for a real-window test, stopped when dropped. None where Xvfb is not
+/// installed (a [`prerequisite`]: a failure under CI). `display` is ":N"; each test binary picks
+/// its own N (from the process id) so parallel test binaries do not collide.
+pub fn xvfb(display: &str) -> Option<Xvfb> {
+    use std::process::Stdio;
+    let there = Command::new("Xvfb").arg("-help").stderr(Stdio::null()).stdout(Stdio::null()).status().is_ok();
+    if !prerequisite(there, "Xvfb") {
+        return None;
+    }
+    let child = Command::new("Xvfb")
+        .args([display, "-screen", "0", "1400x900x24", "-nolisten", "tcp"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start Xvfb");
+    std::thread::sleep(std::time::Duration::from_millis(800));
+    Some(Xvfb(child))
+}
+
+pub struct Xvfb(std::process::Child);
+
+impl Drop for Xvfb {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Whether python3 can import these modules (comma-separated), as a [`prerequisite`].
 pub fn python_with(modules: &str) -> bool {
     let ok = Command::new("python3").args(["-c", &format!("import {modules}")]).status().is_ok_and(|s| s.success());
