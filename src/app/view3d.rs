@@ -136,6 +136,27 @@ impl View3d {
                 .on_hover_text("ChimeraX's element colours: C tan, N blue, O red, S yellow");
             ui.selectable_value(&mut o.colour_by, ColourBy::AtomTypeLabel, "atom type")
                 .on_hover_text("The atom-type label at each atom, in the slices' palette (grey: none)");
+            // Q-score colouring: the Label quality panel's per-atom Q, while it describes the data
+            let is_q = matches!(o.colour_by, ColourBy::Scalar { .. });
+            if s.quality_current() {
+                let q = ui
+                    .selectable_label(is_q, "Q-score")
+                    .on_hover_text("Per-atom Q-score from the Label quality panel: viridis from 0 to 1, grey = not scored");
+                if q.clicked()
+                    && !is_q
+                    && let Some(values) = s.atom_q()
+                {
+                    o.colour_by =
+                        ColourBy::Scalar { name: "Q".into(), values: std::sync::Arc::new(values), range: [0.0, 1.0] };
+                }
+            } else {
+                if is_q {
+                    o.colour_by = ColourBy::Element;
+                }
+                ui.add_enabled_ui(false, |ui| ui.selectable_label(false, "Q-score"))
+                    .response
+                    .on_disabled_hover_text("Compute the Label quality panel first");
+            }
             if let Some(sel) = &o.selection {
                 ui.label(format!("selected {} {} {}", sel.chain, sel.name, sel.seq));
                 if ui.small_button("clear").clicked() {
