@@ -319,8 +319,34 @@ fn label_quality_panel_computes_in_the_background_and_goes_stale() {
     h.get_by_label_contains("Out of date: the data or the contour");
 }
 
-/// Writes docs/screenshot-quality.png when CRYOLABEL_SHOTS names a folder (not a check).
+/// In 3-D, atoms can be coloured by the panel's per-atom Q once it is computed; a stale
+/// result gives back the element colours.
 #[test]
+fn three_d_atoms_take_their_colour_from_q() {
+    use cryolabel::render::atoms::ColourBy;
+    let mut h = harness();
+    wait_for_labels(&mut h);
+    compute_quality(&mut h);
+    h.get_by_label("3D").click();
+    h.run_steps(3);
+    h.get_by_label("Q-score").click();
+    h.run_steps(3);
+    match &h.state().view3d.options.colour_by {
+        ColourBy::Scalar { values, range, .. } => {
+            assert_eq!(values.len(), h.state().session.model.as_ref().unwrap().atoms.len());
+            assert_eq!(*range, [0.0, 1.0]);
+        }
+        other => panic!("atoms coloured by {other:?}, not Q"),
+    }
+    h.state_mut().session.view.contour_level *= 1.5;
+    h.run_steps(3);
+    assert_eq!(h.state().view3d.options.colour_by, ColourBy::Element, "stale Q is not shown");
+}
+
+/// A tool, not a check: writes docs/screenshot-quality.png into the folder CRYOLABEL_SHOTS names
+/// (`CRYOLABEL_SHOTS=docs cargo test --test viewer docs_screenshot_quality -- --ignored`).
+#[test]
+#[ignore]
 fn docs_screenshot_quality() {
     let Some(dir) = std::env::var_os("CRYOLABEL_SHOTS") else { return };
     let dir = std::path::PathBuf::from(dir);
