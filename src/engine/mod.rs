@@ -14,6 +14,7 @@ pub mod fsc;
 pub mod grid;
 pub mod label;
 pub mod mapio;
+mod mapwrite;
 pub mod mmcif;
 pub mod model;
 pub mod modelmap;
