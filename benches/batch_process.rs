@@ -38,7 +38,11 @@ fn stage_sums(csv: &Path) -> Vec<(String, f64)> {
             *sum += v.parse::<f64>().unwrap_or(0.0);
         }
     }
-    head.iter().zip(sums).filter(|(h, _)| h.starts_with("t_") && h.ends_with("_s")).map(|(h, s)| (h.to_string(), s)).collect()
+    head.iter()
+        .zip(sums)
+        .filter(|(h, _)| h.starts_with("t_") && h.ends_with("_s"))
+        .map(|(h, s)| (h.to_string(), s))
+        .collect()
 }
 
 fn main() {

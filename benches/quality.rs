@@ -52,7 +52,8 @@ fn whole_5ni1(dir: &Path) -> f64 {
         json: None,
     };
     let (t, q) = best(5, || {
-        let (q, model) = cryolabel::cli::quality::assess_files(&args.map, &args.model, None, args.contour, 3.0).unwrap();
+        let (q, model) =
+            cryolabel::cli::quality::assess_files(&args.map, &args.model, None, args.contour, 3.0).unwrap();
         cryolabel::cli::quality::write_tables(&q, &model, &args).unwrap();
         q
     });

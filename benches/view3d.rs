@@ -6,8 +6,10 @@
 //! - big: a synthetic 395^3 map (like the data set's 403^3 entry), 1 Å voxels, with 5ME2 tiled 4x4x4 (285,952 atoms) and a
 //!   Gaussian density around every atom, contoured at auto step 2 (as the app does over 300^3).
 //!
-//! Each scene is timed with the defaults and, as the baseline in the same run, with the old
-//! look's cost (simple lighting, no silhouettes); the ratio is the price of the new look.
+//! Each scene is timed still (the defaults at full size), moving (the interactive frames the
+//! view draws while the camera moves: half size, fewer ambient-occlusion samples) and, as the
+//! baseline in the same run, with the old look (simple lighting, no silhouettes, full size);
+//! each prints its ratio to the baseline.
 //!
 //! WGPU_BACKEND=vulkan cargo bench --profile dev --config 'profile.dev.package.cryolabel.opt-level=3' --bench view3d
 //! (add `-- 5ni1` to skip the big scene)
@@ -98,6 +100,7 @@ fn orbit(gpu: &mut Scene3dGpu, device: &wgpu::Device, queue: &wgpu::Queue, frame
 
 fn report(name: &str, gpu: &mut Scene3dGpu, device: &wgpu::Device, queue: &wgpu::Queue, frame: &Frame) {
     let defaults = orbit(gpu, device, queue, frame);
+    let moving = orbit(gpu, device, queue, &Frame { interactive: true, ..frame.clone() });
     let simple = Frame { lighting: Lighting::Simple, silhouettes: false, ..frame.clone() };
     let base = orbit(gpu, device, queue, &simple);
     let empty = Frame { meshes: Vec::new(), spheres: Vec::new(), sticks: Vec::new(), ..frame.clone() };
@@ -105,12 +108,18 @@ fn report(name: &str, gpu: &mut Scene3dGpu, device: &wgpu::Device, queue: &wgpu:
     let small = Frame { size: [640, 400], ..frame.clone() };
     let quarter = orbit(gpu, device, queue, &small);
     println!("  {name}: empty frame (passes and clears only) {fixed:.1} ms; the scene at 640x400 {quarter:.1} ms");
+    let fps = |ms: f64| 1e3 / ms;
     println!(
-        "{name}: defaults (soft + silhouettes + OIT) {defaults:.1} ms/frame = {:.1} fps; simple, no silhouettes {base:.1} ms = {:.1} fps; ratio {:.2}x",
-        1e3 / defaults,
-        1e3 / base,
+        "{name}: still (defaults: soft + silhouettes + OIT, full size) {defaults:.1} ms/frame = {:.1} fps, {:.2}x the baseline",
+        fps(defaults),
         defaults / base
     );
+    println!(
+        "{name}: moving (interactive: half size, 8 AO samples) {moving:.1} ms/frame = {:.1} fps, {:.2}x the baseline",
+        fps(moving),
+        moving / base
+    );
+    println!("{name}: baseline (simple lighting, no silhouettes, full size) {base:.1} ms/frame = {:.1} fps", fps(base));
 }
 
 /// 5ME2 tiled n x n x n at `spacing` Å, on an (n * spacing)-Å 1 Å map with a Gaussian per atom.
@@ -164,7 +173,12 @@ fn main() {
     if !only_small {
         let t = Instant::now();
         let (volume, atoms) = big_scene(4, 98.0);
-        println!("big: {}^3 map, {} atoms (built in {:.1} s)", volume.grid.shape[0], atoms.len(), t.elapsed().as_secs_f64());
+        println!(
+            "big: {}^3 map, {} atoms (built in {:.1} s)",
+            volume.grid.shape[0],
+            atoms.len(),
+            t.elapsed().as_secs_f64()
+        );
         let level = Histogram::of(&volume.data, 256).level_enclosing(0.01);
         report("big", &mut gpu, &device, &queue, &scene(&volume, level, &atoms));
     }

@@ -26,10 +26,8 @@ fn s(p: &Path) -> &str {
 fn read_csv(p: &Path) -> (Vec<String>, Vec<HashMap<String, String>>) {
     let mut r = csv::Reader::from_path(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
     let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
-    let rows = r
-        .records()
-        .map(|rec| header.iter().cloned().zip(rec.unwrap().iter().map(String::from)).collect())
-        .collect();
+    let rows =
+        r.records().map(|rec| header.iter().cloned().zip(rec.unwrap().iter().map(String::from)).collect()).collect();
     (header, rows)
 }
 
@@ -71,8 +69,11 @@ fn per_residue_q_agrees_with_cctbx_on_5ni1_and_6vyb() {
         let summary: serde_json::Value = serde_json::from_slice(&std::fs::read(out("summary.json")).unwrap()).unwrap();
         let mean_q = summary["mean_q"].as_f64().unwrap();
         let (_, ours) = read_csv(&out("residues.csv"));
-        let (_, theirs) = read_csv(&Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/data/qscore/cctbx_{case}_residues.csv")));
-        let ours: HashMap<_, f64> = ours.iter().filter(|r| !r["q"].is_empty()).map(|r| (key(r), r["q"].parse().unwrap())).collect();
+        let (_, theirs) = read_csv(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/data/qscore/cctbx_{case}_residues.csv")),
+        );
+        let ours: HashMap<_, f64> =
+            ours.iter().filter(|r| !r["q"].is_empty()).map(|r| (key(r), r["q"].parse().unwrap())).collect();
         let (mut a, mut b) = (Vec::new(), Vec::new());
         for r in &theirs {
             if let Some(q) = ours.get(&key(r)) {
@@ -80,7 +81,12 @@ fn per_residue_q_agrees_with_cctbx_on_5ni1_and_6vyb() {
                 b.push(r["q"].parse::<f64>().unwrap());
             }
         }
-        assert!(a.len() as f64 >= 0.98 * theirs.len() as f64, "{case}: {} of {} residues matched", a.len(), theirs.len());
+        assert!(
+            a.len() as f64 >= 0.98 * theirs.len() as f64,
+            "{case}: {} of {} residues matched",
+            a.len(),
+            theirs.len()
+        );
         let r = pearson(&a, &b);
         eprintln!("{case}: mean Q {mean_q:.4} (cctbx {cctbx_mean}), per-residue r {r:.4} over {} residues", a.len());
         assert!(r >= 0.95, "{case}: per-residue Pearson r {r}");
@@ -122,8 +128,15 @@ fn tables_have_the_documented_columns() {
 
 #[test]
 fn bad_contour_and_missing_files_are_refused_with_their_names() {
-    let (ok, _, err) =
-        run(&["quality", "--map", s(&data("5ni1/emd_3488.mrc")), "--model", s(&data("5ni1/5me2.pdb")), "--contour", "lots"]);
+    let (ok, _, err) = run(&[
+        "quality",
+        "--map",
+        s(&data("5ni1/emd_3488.mrc")),
+        "--model",
+        s(&data("5ni1/5me2.pdb")),
+        "--contour",
+        "lots",
+    ]);
     assert!(!ok && err.contains("lots"), "{err}");
     let (ok, _, err) = run(&["quality", "--map", "/nonexistent/m.mrc", "--model", s(&data("5ni1/5me2.pdb"))]);
     assert!(!ok && err.contains("/nonexistent/m.mrc"), "{err}");
@@ -160,7 +173,13 @@ fn readme_fragment_commands_run() {
         if c.trim().is_empty() || c.trim_start().starts_with('#') {
             continue;
         }
-        let o = std::process::Command::new("bash").arg("-c").arg(&c).current_dir(dir.path()).env("PATH", &path).output().unwrap();
+        let o = std::process::Command::new("bash")
+            .arg("-c")
+            .arg(&c)
+            .current_dir(dir.path())
+            .env("PATH", &path)
+            .output()
+            .unwrap();
         assert!(o.status.success(), "{c}\n{}", String::from_utf8_lossy(&o.stderr));
         n += 1;
     }
@@ -198,17 +217,8 @@ fn split_filters_entries_by_mean_q_and_unmodelled_fraction() {
     }
     std::fs::write(dir.path().join("metadata.csv"), meta).unwrap();
     let out = dir.path().join("split.csv");
-    let (ok, stdout, err) = run(&[
-        "split",
-        "--dataset",
-        s(dir.path()),
-        "--out",
-        s(&out),
-        "--min-q",
-        "0.4",
-        "--max-unmodelled",
-        "0.2",
-    ]);
+    let (ok, stdout, err) =
+        run(&["split", "--dataset", s(dir.path()), "--out", s(&out), "--min-q", "0.4", "--max-unmodelled", "0.2"]);
     assert!(ok, "{err}");
     assert_eq!(stdout.lines().filter(|l| l.starts_with("left out")).count(), 20, "{stdout}");
     let (_, rows) = read_csv(&out);

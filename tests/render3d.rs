@@ -72,20 +72,70 @@ fn sticks_are_drawn_between_bonded_atoms_in_each_atoms_colour() {
         sticks: vec![SceneSticks { key: 2, sticks: Arc::new(vec![stick]) }],
         ..Frame::new(camera, [240, 200])
     };
+    // Still, and moving (interactive: half the size in each direction, what the view shows
+    // scaled up while the camera moves).
+    for interactive in [false, true] {
+        let frame = Frame { interactive, ..frame.clone() };
+        let img = gpu.render_image(&device, &queue, &frame).expect("image");
+        assert_eq!([img.width(), img.height()], frame.render_size());
+        assert_eq!(frame.render_size(), if interactive { [120, 100] } else { [240, 200] });
+        keep(&img, if interactive { "sticks-moving" } else { "sticks" });
+        let px = |p: Vec3| to_px(&camera, [img.width(), img.height()], p);
+        for (t, want_red) in [(0.2f32, true), (0.35, true), (0.65, false), (0.8, false)] {
+            let (x, y) = px(a.lerp(b, t));
+            let p = img.get_pixel(x, y).0;
+            if want_red {
+                assert!(p[0] > 80 && p[2] < 40, "red half of the stick at t={t} ({interactive}): {p:?}");
+            } else {
+                assert!(p[2] > 80 && p[0] < 40, "blue half of the stick at t={t} ({interactive}): {p:?}");
+            }
+        }
+        // Off the segment: background.
+        let (x, y) = px(Vec3::new(0.0, 6.0, 0.0));
+        assert_eq!(&img.get_pixel(x, y).0[..3], &[0, 0, 0]);
+    }
+}
+
+/// In perspective, close up: a stick across the view and one steeply along it, off-centre.
+/// The quad each is drawn on covers the whole cylinder: points just inside its rim are lit.
+#[test]
+fn stick_quads_cover_the_cylinder_in_perspective() {
+    let Some((device, queue)) = device() else { panic!("no wgpu adapter (install mesa-vulkan-drivers)") };
+    let mut gpu = Scene3dGpu::new(&device, wgpu::TextureFormat::Rgba8Unorm);
+    let mut camera = fitted_camera();
+    camera.perspective = true;
+    camera.zoom(3.0);
+    let size = [200, 200];
+    let r = 1.0;
+    let stick = |a: Vec3, b: Vec3| [a.x, a.y, a.z, r, b.x, b.y, b.z, 0.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0];
+    let (x, y) = to_px(&camera, size, Vec3::new(4.0, 3.0, 0.0));
+    let (_, d) = camera.ray(x as f32, y as f32, size[0] as f32, size[1] as f32);
+    let steep = (d + d.any_orthonormal_vector() * 0.6).normalize();
+    let ends = [
+        (Vec3::new(-6.0, -5.0, 2.0), Vec3::new(6.0, -1.0, -2.0)),
+        (Vec3::new(4.0, 3.0, 0.0) - steep * 4.0, Vec3::new(4.0, 3.0, 0.0) + steep * 4.0),
+    ];
+    let frame = Frame {
+        sticks: vec![SceneSticks { key: 1, sticks: Arc::new(ends.iter().map(|&(a, b)| stick(a, b)).collect()) }],
+        lighting: Lighting::Simple,
+        silhouettes: false,
+        ..Frame::new(camera, size)
+    };
     let img = gpu.render_image(&device, &queue, &frame).expect("image");
-    keep(&img, "sticks");
-    for (t, want_red) in [(0.2f32, true), (0.35, true), (0.65, false), (0.8, false)] {
-        let (x, y) = to_px(&camera, frame.size, a.lerp(b, t));
-        let p = img.get_pixel(x, y).0;
-        if want_red {
-            assert!(p[0] > 80 && p[2] < 40, "red half of the stick at t={t}: {p:?}");
-        } else {
-            assert!(p[2] > 80 && p[0] < 40, "blue half of the stick at t={t}: {p:?}");
+    keep(&img, "stick-quads");
+    for (a, b) in ends {
+        for t in [0.15f32, 0.5, 0.85] {
+            let m = a.lerp(b, t);
+            let (x, y) = to_px(&camera, size, m);
+            let to_eye = -camera.ray(x as f32, y as f32, size[0] as f32, size[1] as f32).1;
+            let side = to_eye.cross(b - a).normalize() * 0.8 * r;
+            for p in [m + side, m - side] {
+                let (x, y) = to_px(&camera, size, p);
+                let c = img.get_pixel(x, y).0;
+                assert!(c[0] > 40, "stick {a}-{b} at t={t}, near its rim: {c:?}");
+            }
         }
     }
-    // Off the segment: background.
-    let (x, y) = to_px(&camera, frame.size, Vec3::new(0.0, 6.0, 0.0));
-    assert_eq!(&img.get_pixel(x, y).0[..3], &[0, 0, 0]);
 }
 
 #[test]

@@ -357,20 +357,23 @@ impl Jobs {
         self.quality_generation += 1;
         self.quality_running = true;
         let generation = self.quality_generation;
-        self.spawn(move || {
-            let t0 = Instant::now();
-            let QualityInputs { map, atoms, path, params, revision } = inputs;
-            let model = engine::simulate::model_of(atoms.as_ref().clone(), &path);
-            let result = engine::quality::assess(&map, &model, &params, Some(&*cancel))
-                .map(|q| QualityResult {
-                    quality: Arc::new(q),
-                    params,
-                    revision,
-                    wall_ms: t0.elapsed().as_secs_f64() * 1e3,
-                })
-                .map_err(JobError::from);
-            Done::Quality { generation, result }
-        }, move |m| Done::Quality { generation, result: Err(JobError::Failed(format!("label quality crashed: {m}"))) });
+        self.spawn(
+            move || {
+                let t0 = Instant::now();
+                let QualityInputs { map, atoms, path, params, revision } = inputs;
+                let model = engine::simulate::model_of(atoms.as_ref().clone(), &path);
+                let result = engine::quality::assess(&map, &model, &params, Some(&*cancel))
+                    .map(|q| QualityResult {
+                        quality: Arc::new(q),
+                        params,
+                        revision,
+                        wall_ms: t0.elapsed().as_secs_f64() * 1e3,
+                    })
+                    .map_err(JobError::from);
+                Done::Quality { generation, result }
+            },
+            move |m| Done::Quality { generation, result: Err(JobError::Failed(format!("label quality crashed: {m}"))) },
+        );
     }
 
     /// Drop the label-quality job in flight, if any.
@@ -418,20 +421,24 @@ impl Jobs {
     /// through the same `engine::archive::resolve` as the command line. `settings` None: from
     /// the environment (CRYOLABEL_EMDB_URL, CRYOLABEL_CACHE, …).
     pub fn fetch_accession(&mut self, text: String, settings: Option<engine::archive::Settings>) {
-        self.spawn(move || {
-            Done::Accession((|| {
-                use engine::archive::{Input, Slot, quiet, resolve};
-                let s = match settings {
-                    Some(s) => s,
-                    None => engine::archive::Settings::from_env(None, false).map_err(|e| e.to_string())?,
-                };
-                let words: Vec<Input> = text.split_whitespace().map(|word| Input { word, slot: Slot::Id }).collect();
-                if words.is_empty() {
-                    return Err("type an id, e.g. emdb:3488 pdb:5me2".to_string());
-                }
-                resolve(&words, Path::new("."), true, &s, &quiet).map_err(|e| e.to_string())
-            })())
-        }, |m| Done::Accession(Err(format!("fetching the accession crashed: {m}"))));
+        self.spawn(
+            move || {
+                Done::Accession((|| {
+                    use engine::archive::{Input, Slot, quiet, resolve};
+                    let s = match settings {
+                        Some(s) => s,
+                        None => engine::archive::Settings::from_env(None, false).map_err(|e| e.to_string())?,
+                    };
+                    let words: Vec<Input> =
+                        text.split_whitespace().map(|word| Input { word, slot: Slot::Id }).collect();
+                    if words.is_empty() {
+                        return Err("type an id, e.g. emdb:3488 pdb:5me2".to_string());
+                    }
+                    resolve(&words, Path::new("."), true, &s, &quiet).map_err(|e| e.to_string())
+                })())
+            },
+            |m| Done::Accession(Err(format!("fetching the accession crashed: {m}"))),
+        );
     }
 
     pub fn pick_folder(&mut self) {

@@ -112,10 +112,13 @@ impl QualityPanel {
                 }
             });
         });
-        let rows: Vec<&ResidueQuality> = q.residues.iter().filter(|r| r.residue.chain == chain && r.q.is_finite()).collect();
+        let rows: Vec<&ResidueQuality> =
+            q.residues.iter().filter(|r| r.residue.chain == chain && r.q.is_finite()).collect();
         let bars: Vec<Bar> = rows
             .iter()
-            .map(|r| Bar::new(r.residue.res_seq as f64, r.q as f64).width(0.9).fill(viridis(r.q)).name(r.residue.label()))
+            .map(|r| {
+                Bar::new(r.residue.res_seq as f64, r.q as f64).width(0.9).fill(viridis(r.q)).name(r.residue.label())
+            })
             .collect();
         let resp = Plot::new("quality-density-fit")
             .height(110.0)
@@ -155,9 +158,12 @@ impl QualityPanel {
         let mut go = None;
         egui::Grid::new("quality-worst").num_columns(5).striped(true).show(ui, |ui| {
             ui.strong("Residue");
-            for (name, by) in [("Q", SortBy::Q), ("main", SortBy::MainChain), ("side", SortBy::SideChain), ("CC", SortBy::Cc)] {
+            for (name, by) in
+                [("Q", SortBy::Q), ("main", SortBy::MainChain), ("side", SortBy::SideChain), ("CC", SortBy::Cc)]
+            {
                 let arrow = if self.sort == by { if self.descending { " v" } else { " ^" } } else { "" };
-                if ui.button(format!("{name}{arrow}")).on_hover_text("Sort by this column; again to reverse").clicked() {
+                if ui.button(format!("{name}{arrow}")).on_hover_text("Sort by this column; again to reverse").clicked()
+                {
                     if self.sort == by {
                         self.descending = !self.descending;
                     } else {

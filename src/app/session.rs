@@ -290,7 +290,9 @@ impl Session {
             Done::Accession(Err(e)) => self.error = Some(e),
             Done::Quality { result: Ok(r), .. } => self.quality = Some(r),
             Done::Quality { result: Err(JobError::Cancelled), .. } => {}
-            Done::Quality { result: Err(JobError::Failed(e)), .. } => self.error = Some(format!("label quality failed: {e}")),
+            Done::Quality { result: Err(JobError::Failed(e)), .. } => {
+                self.error = Some(format!("label quality failed: {e}"))
+            }
         }
     }
 

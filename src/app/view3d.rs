@@ -28,7 +28,8 @@ const HELP: &str = "Mouse (as in ChimeraX)\n\
 Toolbar\n\
   Map surface/mesh style, opacity, step (auto for big maps), zone: map within R Å of the\n\
   selection (of all atoms if none); label surfaces (smooth, or exact voxels); atom colours;\n\
-  slice plane; lighting simple/soft, silhouettes; near/far clip; projection; Save PNG\n\n\
+  slice plane; lighting simple/soft, silhouettes;\n\
+  fast moving: half resolution while the camera moves; near/far clip; projection; Save PNG\n\n\
 Layers, colours and opacities come from the Layers panel; the map contour level from the\n\
 Contour panel (or +/- keys).";
 
@@ -46,6 +47,8 @@ pub struct View3d {
     last_size: [u32; 2],
     /// What the pointer is over (an atom and its labels), shown at the view's foot.
     pub hover: Option<String>,
+    /// The camera moved this frame: draw an interactive frame, then a full one.
+    moving: bool,
 }
 
 impl View3d {
@@ -55,10 +58,12 @@ impl View3d {
             let gpu = Scene3dGpu::new(&rs.device, rs.target_format);
             rs.renderer.write().callback_resources.insert(gpu);
         }
+        // A software GPU (llvmpipe) cannot draw full frames at an interactive rate.
+        let cpu = render_state.as_ref().is_some_and(|rs| rs.adapter.get_info().device_type == wgpu::DeviceType::Cpu);
         View3d {
             active,
             camera: Camera::default(),
-            options: Options3d::default(),
+            options: Options3d { interactive: cpu, ..Options3d::default() },
             white_background: false,
             cache: SceneCache::default(),
             fitted: None,
@@ -67,6 +72,7 @@ impl View3d {
             png_path: "cryolabel-3d.png".into(),
             last_size: [1, 1],
             hover: None,
+            moving: false,
         }
     }
 
@@ -139,9 +145,9 @@ impl View3d {
             // Q-score colouring: the Label quality panel's per-atom Q, while it describes the data
             let is_q = matches!(o.colour_by, ColourBy::Scalar { .. });
             if s.quality_current() {
-                let q = ui
-                    .selectable_label(is_q, "Q-score")
-                    .on_hover_text("Per-atom Q-score from the Label quality panel: viridis from 0 to 1, grey = not scored");
+                let q = ui.selectable_label(is_q, "Q-score").on_hover_text(
+                    "Per-atom Q-score from the Label quality panel: viridis from 0 to 1, grey = not scored",
+                );
                 if q.clicked()
                     && !is_q
                     && let Some(values) = s.atom_q()
@@ -170,10 +176,15 @@ impl View3d {
             ui.selectable_value(&mut o.plane, Plane::Filled, "filled").on_hover_text("The current slice as a plane");
             ui.separator();
             ui.label("Lighting");
-            ui.selectable_value(&mut o.lighting, Lighting::Simple, "simple").on_hover_text("Directional lights: fastest");
+            ui.selectable_value(&mut o.lighting, Lighting::Simple, "simple")
+                .on_hover_text("Directional lights: fastest");
             ui.selectable_value(&mut o.lighting, Lighting::Soft, "soft")
                 .on_hover_text("Ambient occlusion: crevices darken (ChimeraX's lighting soft)");
             ui.checkbox(&mut o.silhouettes, "silhouettes").on_hover_text("Dark edges where the depth steps");
+            ui.checkbox(&mut o.interactive, "fast moving").on_hover_text(
+                "While the camera moves, render at half resolution with fewer ambient-occlusion samples; \
+                 full quality when it stops (on by default on a software GPU)",
+            );
         });
         ui.horizontal_wrapped(|ui| {
             let c = &mut self.camera;
@@ -226,6 +237,7 @@ impl View3d {
             sticks: scene.sticks,
             lighting: self.options.lighting,
             silhouettes: self.options.silhouettes,
+            interactive: self.options.interactive && self.moving,
             ..Frame::new(self.camera, size)
         }
     }
@@ -233,7 +245,8 @@ impl View3d {
     /// Render the current view offscreen and write it as PNG.
     pub fn save_png(&mut self, s: &Session, path: &std::path::Path) -> Result<(), String> {
         let rs = self.render_state.clone().ok_or("no wgpu renderer")?;
-        let frame = self.frame(s, self.last_size);
+        let mut frame = self.frame(s, self.last_size);
+        frame.interactive = false;
         let mut r = rs.renderer.write();
         let gpu = r.callback_resources.get_mut::<Scene3dGpu>().ok_or("3-D view not set up")?;
         let img = gpu.render_image(&rs.device, &rs.queue, &frame).ok_or("could not read the image back")?;
@@ -269,7 +282,13 @@ impl View3d {
         }
         let rect = ui.available_rect_before_wrap();
         let resp = ui.allocate_rect(rect, Sense::click_and_drag());
+        let before = self.camera;
         self.input(ui, &resp, rect, s, &grid);
+        self.moving = self.camera != before;
+        if self.moving && self.options.interactive {
+            // The next frame, if the camera stops, is drawn at full quality.
+            ui.ctx().request_repaint();
+        }
         let ppp = ui.ctx().pixels_per_point();
         let size = [(rect.width() * ppp).round().max(1.0) as u32, (rect.height() * ppp).round().max(1.0) as u32];
         self.last_size = size;
@@ -281,13 +300,14 @@ impl View3d {
         ui.painter().add(egui_wgpu::Callback::new_paint_callback(rect, Paint(frame)));
         if let Some(text) = &self.hover {
             let at = egui::pos2(rect.min.x + 8.0, rect.max.y - 8.0);
-            let galley = ui.painter().layout_no_wrap(text.clone(), egui::FontId::proportional(13.0), egui::Color32::WHITE);
+            let galley =
+                ui.painter().layout_no_wrap(text.clone(), egui::FontId::proportional(13.0), egui::Color32::WHITE);
             let r = Rect::from_min_size(at - egui::vec2(0.0, galley.size().y), galley.size()).expand(4.0);
             ui.painter().rect_filled(r, 4.0, egui::Color32::from_black_alpha(190));
             ui.painter().galley(r.min + egui::vec2(4.0, 4.0), galley, egui::Color32::WHITE);
         }
         if self.help {
-            let r = Rect::from_min_size(rect.min + egui::vec2(10.0, 10.0), egui::vec2(520.0, 230.0));
+            let r = Rect::from_min_size(rect.min + egui::vec2(10.0, 10.0), egui::vec2(520.0, 250.0));
             ui.painter().rect_filled(r, 6.0, egui::Color32::from_black_alpha(200));
             ui.painter().text(
                 r.min + egui::vec2(10.0, 10.0),

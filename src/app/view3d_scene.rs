@@ -68,6 +68,9 @@ pub struct Options3d {
     pub stick_radius: f32,
     pub lighting: Lighting,
     pub silhouettes: bool,
+    /// While the camera moves, render at half size with fewer ambient-occlusion samples (one
+    /// full frame follows when it stops). On by default on a CPU (software) GPU.
+    pub interactive: bool,
     /// The selected residue (click an atom), highlighted and used by the zone.
     pub selection: Option<Residue>,
 }
@@ -91,6 +94,7 @@ impl Default for Options3d {
             stick_radius: 0.2,
             lighting: Lighting::Soft,
             silhouettes: true,
+            interactive: false,
             selection: None,
         }
     }

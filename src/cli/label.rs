@@ -178,7 +178,12 @@ pub fn run(args: &LabelArgs) -> Result<()> {
 
 /// Drop the atoms whose Q-score (engine::quality) is below `min_q`; atoms without a Q
 /// (hydrogens, outside the map) stay. Returns how many were dropped.
-fn leave_out_low_q(map: &engine::Volume<f32>, model: &mut engine::Model, min_q: f32, o: &LabelOptions) -> Result<usize> {
+fn leave_out_low_q(
+    map: &engine::Volume<f32>,
+    model: &mut engine::Model,
+    min_q: f32,
+    o: &LabelOptions,
+) -> Result<usize> {
     if o.preset != super::PresetArg::Precise {
         bail!("--min-q belongs to the precise preset (add --preset precise)");
     }

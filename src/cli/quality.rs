@@ -171,7 +171,11 @@ pub fn write_tables(q: &Quality, model: &Model, args: &QualityArgs) -> Result<()
 /// The terminal summary: mean Q, share below the threshold, unmodelled fraction, worst residues.
 pub fn print_summary(q: &Quality, out: &mut impl Write) -> std::io::Result<()> {
     let s = &q.summary;
-    writeln!(out, "atoms         {} ({} scored, {} hydrogens skipped, {} unscored)", s.atoms, s.atoms_scored, s.hydrogens_skipped, s.atoms_unscored)?;
+    writeln!(
+        out,
+        "atoms         {} ({} scored, {} hydrogens skipped, {} unscored)",
+        s.atoms, s.atoms_scored, s.hydrogens_skipped, s.atoms_unscored
+    )?;
     writeln!(out, "mean Q        {:.3}", s.mean_q)?;
     writeln!(out, "Q < {:.1}       {:.1}% of scored atoms", s.low_q, 100.0 * s.low_q_fraction)?;
     writeln!(out, "mean CC       {:.3} (per residue, model map vs map)", s.mean_cc)?;
@@ -189,18 +193,35 @@ pub fn print_summary(q: &Quality, out: &mut impl Write) -> std::io::Result<()> {
     )?;
     writeln!(out, "worst residues (mean Q, main chain, side chain, CC):")?;
     for r in q.worst_residues(10) {
-        writeln!(out, "  {:<16} {:>7} {:>7} {:>7} {:>7}", r.residue.label(), num(r.q), num(r.q_main), num(r.q_side), num(r.cc))?;
+        writeln!(
+            out,
+            "  {:<16} {:>7} {:>7} {:>7} {:>7}",
+            r.residue.label(),
+            num(r.q),
+            num(r.q_main),
+            num(r.q_side),
+            num(r.cc)
+        )?;
     }
     Ok(())
 }
 
 /// Read, assess: what `quality`, `report` and batch share.
-pub fn assess_files(map_path: &Path, model_path: &Path, resolution: Option<f32>, contour: Contour, distance: f32) -> Result<(Quality, Model)> {
+pub fn assess_files(
+    map_path: &Path,
+    model_path: &Path,
+    resolution: Option<f32>,
+    contour: Contour,
+    distance: f32,
+) -> Result<(Quality, Model)> {
     let map = engine::read_map(map_path)?.volume;
     let model = engine::read_model(model_path)?;
     let mut p = QualityParams::new(model_resolution(resolution, &model)?);
     p.contour = contour;
-    anyhow::ensure!(distance.is_finite() && distance >= 0.0, "--distance {distance} must be a non-negative number of Å");
+    anyhow::ensure!(
+        distance.is_finite() && distance >= 0.0,
+        "--distance {distance} must be a non-negative number of Å"
+    );
     p.blob_distance = distance;
     let q = assess(&map, &model, &p, None)
         .with_context(|| format!("assessing {} against {}", model_path.display(), map_path.display()))?;

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
 
-use crate::engine::dataset::split::{DEFAULT_EDGES, Fractions, split, split_items};
 use crate::engine::dataset::metadata::read_csv;
+use crate::engine::dataset::split::{DEFAULT_EDGES, Fractions, split, split_items};
 use crate::engine::dataset::write_text;
 use crate::engine::table;
 
@@ -61,7 +61,11 @@ impl QualityFilter {
             let get = |name: &str| -> Result<f64> {
                 let v = col(name).and_then(|c| r.get(c)).map(|v| v.trim()).unwrap_or("");
                 v.parse().with_context(|| {
-                    format!("{}: entry {} has no {name} (run `cryolabel batch --fsc` to compute it)", meta.display(), r[ci])
+                    format!(
+                        "{}: entry {} has no {name} (run `cryolabel batch --fsc` to compute it)",
+                        meta.display(),
+                        r[ci]
+                    )
                 })
             };
             let mut why = None;

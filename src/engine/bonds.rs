@@ -252,7 +252,7 @@ mod tests {
             at("C2", "C", "LIG", 1, [1.9, 0.0, 0.0]), // 1.9 <= 0.76*2 + 0.4 = 1.92: bonded
             at("C3", "C", "LIG", 1, [1.9, 1.95, 0.0]), // 1.95 > 1.92: not bonded
             at("ZN", "ZN", "ZN", 2, [0.0, 1.0, 0.0]), // metal: never bonded
-            at("O", "O", "HOH", 3, [3.2, 0.0, 0.0]), // water near C2 (1.3 Å): other residue, not bonded
+            at("O", "O", "HOH", 3, [3.2, 0.0, 0.0]),  // water near C2 (1.3 Å): other residue, not bonded
         ];
         let b = bonds(&atoms);
         assert_eq!(b.pairs, vec![[0, 1]]);

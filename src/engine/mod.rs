@@ -2,9 +2,9 @@
 //! labeling. Pure library code: no GUI types, usable from the CLI, the viewer and batch.
 
 pub mod altloc;
-pub mod cif;
-pub mod bonds;
 pub mod archive;
+pub mod bonds;
+pub mod cif;
 pub mod dataset;
 pub mod error;
 pub mod export;

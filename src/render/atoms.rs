@@ -106,9 +106,7 @@ pub fn stick_instances(
         bonded[i] = true;
         bonded[j] = true;
         let (ca, cb) = (colours.get(i).copied().unwrap_or(UNLABELLED), colours.get(j).copied().unwrap_or(UNLABELLED));
-        sticks.push([
-            a.x, a.y, a.z, stick, b.x, b.y, b.z, 0.0, ca[0], ca[1], ca[2], 1.0, cb[0], cb[1], cb[2], 1.0,
-        ]);
+        sticks.push([a.x, a.y, a.z, stick, b.x, b.y, b.z, 0.0, ca[0], ca[1], ca[2], 1.0, cb[0], cb[1], cb[2], 1.0]);
     }
     let spheres = positions
         .iter()

@@ -178,7 +178,8 @@ impl Field {
                 self.data.par_chunks_mut(nx * ny).enumerate().for_each(|(z, plane)| {
                     let lines = if axis == 0 { ny } else { nx };
                     for l in 0..lines {
-                        let (start, off) = if axis == 0 { (z * nx * ny + l * nx, l * nx) } else { (z * nx * ny + l, l) };
+                        let (start, off) =
+                            if axis == 0 { (z * nx * ny + l * nx, l * nx) } else { (z * nx * ny + l, l) };
                         blur_line(start, &mut plane[off..], stride);
                     }
                 });

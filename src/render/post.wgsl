@@ -9,17 +9,24 @@ struct Post {
     // x: AO strength (0: off), y: AO radius (view units, Å), z: silhouette depth jump as a
     // fraction of the depth range (0: off), w: silhouette width in pixels.
     params: vec4<f32>,
-    // xy: image size in pixels, z: depth range (far - near, Å).
+    // xy: image size in pixels, z: depth range (far - near, Å), w: ambient occlusion samples.
     size: vec4<f32>,
     // rgb: silhouette colour.
     edge: vec4<f32>,
 };
 @group(0) @binding(0) var<uniform> p: Post;
+// Pipeline constants: what this variant of the pass does. Work a frame does not need is not
+// compiled in (the CPU driver, lavapipe, pays for every texture read of every pixel).
+override AO: bool = true;
+override EDGES: bool = true;
+override OIT: bool = true;
 @group(0) @binding(1) var colour_tex: texture_2d<f32>;
 @group(0) @binding(2) var depth_tex: texture_depth_2d;
 @group(0) @binding(3) var tdepth_tex: texture_depth_2d;
 @group(0) @binding(4) var accum_tex: texture_2d<f32>;
 @group(0) @binding(5) var reveal_tex: texture_2d<f32>;
+// Ambient light reaching each opaque pixel (the ambient-occlusion pass's output; 1 elsewhere).
+@group(0) @binding(6) var ao_tex: texture_2d<f32>;
 
 @vertex
 fn vs_post(@builtin(vertex_index) vi: u32) -> @builtin(position) vec4<f32> {
@@ -37,6 +44,9 @@ fn opaque_depth(px: vec2<i32>) -> f32 {
 
 fn nearest_depth(px: vec2<i32>) -> f32 {
     let q = clamp_px(px);
+    if (!OIT) {
+        return textureLoad(depth_tex, q, 0);
+    }
     return min(textureLoad(depth_tex, q, 0), textureLoad(tdepth_tex, q, 0));
 }
 
@@ -44,6 +54,15 @@ fn view_pos(px: vec2<i32>, d: f32) -> vec3<f32> {
     let uv = (vec2<f32>(px) + 0.5) / p.size.xy;
     let v = p.inv_proj * vec4<f32>(uv.x * 2.0 - 1.0, 1.0 - uv.y * 2.0, d, 1.0);
     return v.xyz / v.w;
+}
+
+// Distance in front of the eye (Å) of a depth-buffer value: for perspective and orthographic
+// projections the view z depends on the depth alone, so two multiply-adds and a division
+// instead of a whole inverse-projection product (this runs several times for every pixel).
+fn eye_depth(d: f32) -> f32 {
+    let z = p.inv_proj[2].z * d + p.inv_proj[3].z;
+    let w = p.inv_proj[2].w * d + p.inv_proj[3].w;
+    return -z / w;
 }
 
 // Fraction of ambient light reaching the opaque point at `px`: 16 samples in the hemisphere
@@ -71,9 +90,10 @@ fn ambient(px: vec2<i32>, d: f32) -> f32 {
     let b = cross(n, t);
     let rot = f32((px.x & 3) * 4 + (px.y & 3)) * 0.3927;
     let radius = p.params.y;
+    let n_samples = i32(p.size.w);
     var occluded = 0.0;
-    for (var i = 0; i < 16; i++) {
-        let f = (f32(i) + 0.5) / 16.0;
+    for (var i = 0; i < n_samples; i++) {
+        let f = (f32(i) + 0.5) / f32(n_samples);
         let phi = f32(i) * 2.39996 + rot;
         let ring = sqrt(f);
         let dir = t * (ring * cos(phi)) + b * (ring * sin(phi)) + n * sqrt(1.0 - f);
@@ -85,41 +105,55 @@ fn ambient(px: vec2<i32>, d: f32) -> f32 {
         if (any(q < vec2<i32>(0)) || any(q >= vec2<i32>(p.size.xy))) {
             continue;
         }
-        let scene = view_pos(q, opaque_depth(q)).z;
+        let scene = -eye_depth(opaque_depth(q));
         if (scene > s.z + 0.02 * radius) {
             occluded += smoothstep(0.0, 1.0, radius / abs(pos.z - scene));
         }
     }
-    return 1.0 - p.params.x * occluded / 16.0;
+    return 1.0 - p.params.x * occluded / f32(n_samples);
+}
+
+// The ambient-occlusion pass: a full-screen triangle at the far plane, depth-tested (greater)
+// against the opaque depth buffer, so only pixels with something opaque on them run the
+// shader. (In the post pass a branch would not save the work: lavapipe runs both sides of a
+// branch for all pixels of a block, masked.)
+@vertex
+fn vs_ao(@builtin(vertex_index) vi: u32) -> @builtin(position) vec4<f32> {
+    let xy = vec2<f32>(f32((vi << 1u) & 2u), f32(vi & 2u)) * 2.0 - 1.0;
+    return vec4<f32>(xy, 1.0, 1.0);
+}
+
+@fragment
+fn fs_ao(@builtin(position) frag: vec4<f32>) -> @location(0) vec4<f32> {
+    let px = vec2<i32>(frag.xy);
+    return vec4<f32>(ambient(px, textureLoad(depth_tex, px, 0)));
 }
 
 @fragment
 fn fs_post(@builtin(position) frag: vec4<f32>) -> @location(0) vec4<f32> {
     let px = vec2<i32>(frag.xy);
     var c = textureLoad(colour_tex, px, 0).rgb;
-    let d = textureLoad(depth_tex, px, 0);
-    if (p.params.x > 0.0 && d < 1.0) {
-        c = c * ambient(px, d);
+    if (AO) {
+        c = c * textureLoad(ao_tex, px, 0).r;
     }
-    let acc = textureLoad(accum_tex, px, 0);
-    let reveal = textureLoad(reveal_tex, px, 0).r;
-    if (acc.a > 1e-6) {
-        let t = acc.rgb / clamp(acc.a, 1e-4, 5e4);
-        c = c * reveal + t * (1.0 - reveal);
+    if (OIT) {
+        let acc = textureLoad(accum_tex, px, 0);
+        let reveal = textureLoad(reveal_tex, px, 0).r;
+        if (acc.a > 1e-6) {
+            let t = acc.rgb / clamp(acc.a, 1e-4, 5e4);
+            c = c * reveal + t * (1.0 - reveal);
+        }
     }
-    if (p.params.z > 0.0) {
-        let here = -view_pos(px, nearest_depth(px)).z;
+    if (EDGES) {
+        let here = eye_depth(nearest_depth(px));
         let w = i32(max(p.params.w, 1.0));
         let jump = p.params.z * p.size.z;
-        var edge = false;
-        var offsets = array<vec2<i32>, 4>(vec2<i32>(w, 0), vec2<i32>(-w, 0), vec2<i32>(0, w), vec2<i32>(0, -w));
-        for (var k = 0; k < 4; k++) {
-            let q = px + offsets[k];
-            let there = -view_pos(q, nearest_depth(q)).z;
-            if (here - there > jump) {
-                edge = true;
-            }
-        }
+        // Unrolled: lavapipe keeps a dynamically indexed local array in memory.
+        let far = here - jump;
+        let edge = eye_depth(nearest_depth(px + vec2<i32>(w, 0))) < far
+            | eye_depth(nearest_depth(px - vec2<i32>(w, 0))) < far
+            | eye_depth(nearest_depth(px + vec2<i32>(0, w))) < far
+            | eye_depth(nearest_depth(px - vec2<i32>(0, w))) < far;
         if (edge) {
             c = p.edge.rgb;
         }

@@ -19,7 +19,7 @@ use glam::{Mat4, Vec3};
 
 use super::camera::Camera;
 use super::isosurface::Mesh;
-use super::scene3d_pipes::{ACCUM_FORMAT, COLOUR_FORMAT, DEPTH_FORMAT, Pipelines, REVEAL_FORMAT};
+use super::scene3d_pipes::{ACCUM_FORMAT, AO_FORMAT, COLOUR_FORMAT, DEPTH_FORMAT, Pipelines, REVEAL_FORMAT};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Style {
@@ -72,6 +72,10 @@ pub struct Frame {
     pub lighting: Lighting,
     /// Dark outlines where the depth steps (ChimeraX's `graphics silhouettes true`).
     pub silhouettes: bool,
+    /// The camera is moving: render at half the size in each direction (the blit scales it
+    /// up) with half the ambient-occlusion samples, so a slow (CPU) GPU keeps up; the view
+    /// renders one full frame when the camera stops.
+    pub interactive: bool,
 }
 
 impl Frame {
@@ -86,7 +90,15 @@ impl Frame {
             sticks: Vec::new(),
             lighting: Lighting::Soft,
             silhouettes: true,
+            interactive: false,
         }
+    }
+
+    /// The size the frame is rendered at: half in each direction while interactive.
+    pub fn render_size(&self) -> [u32; 2] {
+        let [w, h] = self.size;
+        let s = if self.interactive { [w.div_ceil(2), h.div_ceil(2)] } else { [w, h] };
+        s.map(|x| x.clamp(1, 8192))
     }
 }
 
@@ -127,6 +139,8 @@ struct Target {
     tdepth: wgpu::TextureView,
     accum: wgpu::TextureView,
     reveal: wgpu::TextureView,
+    ao: wgpu::TextureView,
+    ao_bind: wgpu::BindGroup,
     /// The finished image: blitted into egui's pass, copied out for PNG files.
     colour: wgpu::Texture,
     colour_view: wgpu::TextureView,
@@ -144,7 +158,11 @@ pub struct Scene3dGpu {
     meshes: HashMap<u64, GpuMesh>,
     sphere_sets: HashMap<u64, (wgpu::Buffer, u32)>,
     stick_sets: HashMap<u64, (wgpu::Buffer, u32)>,
-    target: Option<Target>,
+    /// The targets of the last two sizes rendered, the last used first: moving (half size)
+    /// and still (full size) frames alternate without remaking textures.
+    targets: Vec<Target>,
+    /// Post-pass variants by [ambient occlusion, silhouettes, transparency].
+    post: HashMap<[bool; 3], wgpu::RenderPipeline>,
 }
 
 fn colour_attachment(view: &wgpu::TextureView, clear: wgpu::Color) -> Option<wgpu::RenderPassColorAttachment<'_>> {
@@ -214,7 +232,8 @@ impl Scene3dGpu {
             meshes: HashMap::new(),
             sphere_sets: HashMap::new(),
             stick_sets: HashMap::new(),
-            target: None,
+            targets: Vec::new(),
+            post: HashMap::new(),
         }
     }
 
@@ -278,9 +297,11 @@ impl Scene3dGpu {
         }
     }
 
+    /// Make the target of `size` the first of `targets`, creating it if it is not kept.
     fn ensure_target(&mut self, device: &wgpu::Device, size: [u32; 2]) {
-        let size = [size[0].clamp(1, 8192), size[1].clamp(1, 8192)];
-        if self.target.as_ref().is_some_and(|t| t.size == size) {
+        if let Some(i) = self.targets.iter().position(|t| t.size == size) {
+            let t = self.targets.remove(i);
+            self.targets.insert(0, t);
             return;
         }
         let extent = wgpu::Extent3d { width: size[0], height: size[1], depth_or_array_layers: 1 };
@@ -304,6 +325,7 @@ impl Scene3dGpu {
         let tdepth = view(texture(DEPTH_FORMAT, read));
         let accum = view(texture(ACCUM_FORMAT, read));
         let reveal = view(texture(REVEAL_FORMAT, read));
+        let ao = view(texture(AO_FORMAT, read));
         let colour = texture(COLOUR_FORMAT, read | U::COPY_SRC);
         fn tex(binding: u32, v: &wgpu::TextureView) -> wgpu::BindGroupEntry<'_> {
             wgpu::BindGroupEntry { binding, resource: wgpu::BindingResource::TextureView(v) }
@@ -318,6 +340,15 @@ impl Scene3dGpu {
                 tex(3, &tdepth),
                 tex(4, &accum),
                 tex(5, &reveal),
+                tex(6, &ao),
+            ],
+        });
+        let ao_bind = device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("scene3d ao"),
+            layout: &self.pipes.ao_layout,
+            entries: &[
+                wgpu::BindGroupEntry { binding: 0, resource: self.post_uniform.as_entire_binding() },
+                tex(2, &depth),
             ],
         });
         let blit = device.create_bind_group(&wgpu::BindGroupDescriptor {
@@ -329,7 +360,11 @@ impl Scene3dGpu {
             ],
         });
         let colour_view = colour.create_view(&Default::default());
-        self.target = Some(Target { size, scene, depth, tdepth, accum, reveal, colour, colour_view, post, blit });
+        self.targets.insert(
+            0,
+            Target { size, scene, depth, tdepth, accum, reveal, ao, ao_bind, colour, colour_view, post, blit },
+        );
+        self.targets.truncate(2);
     }
 
     fn write_uniforms(&self, queue: &wgpu::Queue, frame: &Frame, size: [u32; 2]) {
@@ -358,7 +393,7 @@ impl Scene3dGpu {
             proj: proj.to_cols_array_2d(),
             // AO radius: a few Å, growing a little with the scene so big maps still shade.
             params: [ao, (0.02 * range).clamp(2.5, 8.0), if frame.silhouettes { 0.03 } else { 0.0 }, 1.0],
-            size: [size[0] as f32, size[1] as f32, range, 0.0],
+            size: [size[0] as f32, size[1] as f32, range, if frame.interactive { 8.0 } else { 16.0 }],
             edge: [0.0, 0.0, 0.0, 1.0],
         };
         queue.write_buffer(&self.post_uniform, 0, bytemuck::bytes_of(&post));
@@ -378,15 +413,29 @@ impl Scene3dGpu {
         frame: &Frame,
     ) {
         self.upload(device, frame);
-        self.ensure_target(device, frame.size);
-        let Some(t) = &self.target else { return };
+        self.ensure_target(device, frame.render_size());
+        let has_transparent = frame
+            .meshes
+            .iter()
+            .any(|m| m.style == Style::Surface && m.colour[3] < 0.999 && self.meshes.contains_key(&m.key));
+        let variant = [frame.lighting != Lighting::Simple, frame.silhouettes, has_transparent];
+        if !self.post.contains_key(&variant) {
+            let pipeline = self.pipes.post(device, variant);
+            self.post.insert(variant, pipeline);
+        }
+        let t = &self.targets[0];
         self.write_uniforms(queue, frame, t.size);
         let p = &self.pipes;
         let [r, g, b] = frame.background.map(|c| c as f64);
         let mut transparent = Vec::new();
         {
             let clear = wgpu::Color { r, g, b, a: 1.0 };
-            let mut pass = begin(encoder, "scene3d opaque", &[colour_attachment(&t.scene, clear)], depth_attachment(&t.depth, true));
+            let mut pass = begin(
+                encoder,
+                "scene3d opaque",
+                &[colour_attachment(&t.scene, clear)],
+                depth_attachment(&t.depth, true),
+            );
             pass.set_bind_group(0, &self.globals_bind, &[]);
             pass.set_pipeline(&p.spheres);
             for s in &frame.spheres {
@@ -399,7 +448,7 @@ impl Scene3dGpu {
             for s in &frame.sticks {
                 if let Some((buf, n)) = self.stick_sets.get(&s.key) {
                     pass.set_vertex_buffer(0, buf.slice(..));
-                    pass.draw(0..36, 0..*n);
+                    pass.draw(0..6, 0..*n);
                 }
             }
             for m in &frame.meshes {
@@ -423,7 +472,17 @@ impl Scene3dGpu {
                 }
             }
         }
-        // Transparent surfaces, in the order given: the result does not depend on it.
+        if variant[0] {
+            let white = wgpu::Color::WHITE;
+            let read_only =
+                Some(wgpu::RenderPassDepthStencilAttachment { view: &t.depth, depth_ops: None, stencil_ops: None });
+            let mut pass = begin(encoder, "scene3d ao", &[colour_attachment(&t.ao, white)], read_only);
+            pass.set_pipeline(&p.ao);
+            pass.set_bind_group(0, &t.ao_bind, &[]);
+            pass.draw(0..3, 0..1);
+        }
+        // Transparent surfaces, in the order given: the result does not depend on it. Without
+        // any, their passes are skipped and the post pass reads no transparency target.
         let draw_all = |pass: &mut wgpu::RenderPass<'_>, pipeline: &wgpu::RenderPipeline| {
             pass.set_bind_group(0, &self.globals_bind, &[]);
             pass.set_pipeline(pipeline);
@@ -434,27 +493,35 @@ impl Scene3dGpu {
                 pass.draw_indexed(0..gm.n_triangles, 0, 0..1);
             }
         };
-        draw_all(&mut begin(encoder, "scene3d transparent depth", &[], depth_attachment(&t.tdepth, true)), &p.tdepth);
         let zero = wgpu::Color::TRANSPARENT;
-        let one = wgpu::Color { r: 1.0, g: 1.0, b: 1.0, a: 1.0 };
-        draw_all(
-            &mut begin(
-                encoder,
-                "scene3d transparent",
-                &[colour_attachment(&t.accum, zero), colour_attachment(&t.reveal, one)],
-                depth_attachment(&t.depth, false),
-            ),
-            &p.oit,
-        );
+        if !transparent.is_empty() {
+            // Their nearest depth only serves the silhouettes; the post pass reads it only then.
+            if frame.silhouettes {
+                draw_all(
+                    &mut begin(encoder, "scene3d transparent depth", &[], depth_attachment(&t.tdepth, true)),
+                    &p.tdepth,
+                );
+            }
+            let one = wgpu::Color { r: 1.0, g: 1.0, b: 1.0, a: 1.0 };
+            draw_all(
+                &mut begin(
+                    encoder,
+                    "scene3d transparent",
+                    &[colour_attachment(&t.accum, zero), colour_attachment(&t.reveal, one)],
+                    depth_attachment(&t.depth, false),
+                ),
+                &p.oit,
+            );
+        }
         let mut pass = begin(encoder, "scene3d post", &[colour_attachment(&t.colour_view, zero)], None);
-        pass.set_pipeline(&p.post);
+        pass.set_pipeline(&self.post[&variant]);
         pass.set_bind_group(0, &t.post, &[]);
         pass.draw(0..3, 0..1);
     }
 
     /// Copy the offscreen image into egui's pass (the paint callback's viewport).
     pub fn paint(&self, pass: &mut wgpu::RenderPass<'static>) {
-        if let Some(t) = &self.target {
+        if let Some(t) = self.targets.first() {
             pass.set_pipeline(&self.pipes.blit);
             pass.set_bind_group(0, &t.blit, &[]);
             pass.draw(0..3, 0..1);
@@ -470,7 +537,7 @@ impl Scene3dGpu {
     ) -> Option<image::RgbaImage> {
         let mut encoder = device.create_command_encoder(&Default::default());
         self.render(device, queue, &mut encoder, frame);
-        let t = self.target.as_ref()?;
+        let t = self.targets.first()?;
         let [w, h] = t.size;
         let row = (w * 4).div_ceil(256) * 256;
         let buffer = device.create_buffer(&wgpu::BufferDescriptor {

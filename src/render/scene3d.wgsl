@@ -168,8 +168,11 @@ struct StickOut {
     @location(5) cb: vec4<f32>,
 };
 
-// One box (12 triangles) around each bond's cylinder; the fragment shader ray-casts the
-// exact cylinder. The ends are open: the atoms' spheres of the same radius close them.
+// One screen-aligned quad per bond (2 triangles; a box took 12, and vertex work and triangle
+// set-up are most of a CPU driver's cost for thousands of bonds), covering the discs that
+// bound the two end spheres' silhouettes, at the depth of the bond's front. The fragment
+// shader ray-casts the exact cylinder. The ends are open: the atoms' spheres of the same
+// radius close them.
 @vertex
 fn vs_stick(
     @builtin(vertex_index) vi: u32,
@@ -178,25 +181,44 @@ fn vs_stick(
     @location(2) ca: vec4<f32>,
     @location(3) cb: vec4<f32>,
 ) -> StickOut {
-    var corner = array<u32, 36>(
-        0u, 2u, 6u, 0u, 6u, 4u, 1u, 5u, 7u, 1u, 7u, 3u,
-        0u, 4u, 5u, 0u, 5u, 1u, 2u, 3u, 7u, 2u, 7u, 6u,
-        0u, 1u, 3u, 0u, 3u, 2u, 4u, 6u, 7u, 4u, 7u, 5u,
+    // x: 0 at end a, 1 at end b; y: side.
+    var corners = array<vec2<f32>, 6>(
+        vec2<f32>(0.0, -1.0), vec2<f32>(1.0, -1.0), vec2<f32>(1.0, 1.0),
+        vec2<f32>(0.0, -1.0), vec2<f32>(1.0, 1.0), vec2<f32>(0.0, 1.0),
     );
-    let k = corner[vi];
+    let k = corners[vi];
     let a = (g.view * vec4<f32>(a_r.xyz, 1.0)).xyz;
     let b = (g.view * vec4<f32>(b_pad.xyz, 1.0)).xyz;
     let r = a_r.w;
-    let axis = b - a;
-    let u = normalize(axis);
-    var side = vec3<f32>(1.0, 0.0, 0.0);
-    if (abs(u.x) > 0.9) {
-        side = vec3<f32>(0.0, 1.0, 0.0);
+    let persp = g.params.y < 0.5;
+    // The ends and the radius in the view plane: x/-z, y/-z for perspective (a near sphere's
+    // silhouette is wider than its radius, as for the sphere quads).
+    var sa = a.xy;
+    var sb = b.xy;
+    var big = r;
+    if (persp) {
+        let da = max(-a.z - r, 1e-3);
+        let db = max(-b.z - r, 1e-3);
+        sa = a.xy / max(-a.z, 1e-3);
+        sb = b.xy / max(-b.z, 1e-3);
+        let ra = r * (1.0 + 2.0 * r / max(da, r)) / da;
+        let rb = r * (1.0 + 2.0 * r / max(db, r)) / db;
+        big = max(ra, rb);
     }
-    let p = normalize(cross(u, side));
-    let q = cross(u, p);
-    let s = vec3<f32>(f32(k & 1u), f32((k >> 1u) & 1u), f32((k >> 2u) & 1u)) * 2.0 - 1.0;
-    let v = a + axis * (s.z * 0.5 + 0.5) + (p * s.x + q * s.y) * r;
+    big = big * 1.05;
+    var dir = vec2<f32>(1.0, 0.0);
+    let len = length(sb - sa);
+    if (len > 1e-6 * big) {
+        dir = (sb - sa) / len;
+    }
+    let perp = vec2<f32>(-dir.y, dir.x);
+    let end = select(sa - dir * big, sb + dir * big, k.x > 0.5);
+    let s = end + perp * (k.y * big);
+    let zf = max(a.z, b.z) + r;
+    var v = vec3<f32>(s, zf);
+    if (persp) {
+        v = vec3<f32>(s * -zf, zf);
+    }
     var out: StickOut;
     out.pos = g.proj * vec4<f32>(v, 1.0);
     out.vpos = v;

@@ -4,8 +4,11 @@ use eframe::wgpu;
 
 pub(super) const COLOUR_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8Unorm;
 pub(super) const DEPTH_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Depth32Float;
+/// Ambient light per pixel from the ambient-occlusion pass.
+pub(super) const AO_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::R8Unorm;
 /// Weighted-blended OIT targets: summed premultiplied colour and weight, and the product of
-/// (1 - alpha). Half floats: enough range for the weights, blendable everywhere (lavapipe too).
+/// (1 - alpha). Half floats: enough range for the weights, blendable everywhere (lavapipe too;
+/// 32-bit floats measured no faster there).
 pub(super) const ACCUM_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba16Float;
 pub(super) const REVEAL_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::R16Float;
 
@@ -13,6 +16,10 @@ pub(super) struct Pipelines {
     pub globals_layout: wgpu::BindGroupLayout,
     pub object_layout: wgpu::BindGroupLayout,
     pub post_layout: wgpu::BindGroupLayout,
+    /// The ambient-occlusion pass: the post uniform and the opaque depth.
+    pub ao_layout: wgpu::BindGroupLayout,
+    pub ao: wgpu::RenderPipeline,
+    post_shader: wgpu::ShaderModule,
     pub blit_layout: wgpu::BindGroupLayout,
     pub opaque: wgpu::RenderPipeline,
     pub lines: wgpu::RenderPipeline,
@@ -21,7 +28,6 @@ pub(super) struct Pipelines {
     /// Transparent surfaces' nearest depth (for silhouettes on them).
     pub tdepth: wgpu::RenderPipeline,
     pub oit: wgpu::RenderPipeline,
-    pub post: wgpu::RenderPipeline,
     pub blit: wgpu::RenderPipeline,
 }
 
@@ -107,6 +113,7 @@ fn fullscreen(
     layout: &wgpu::BindGroupLayout,
     (vs, fs): (&str, &str),
     format: wgpu::TextureFormat,
+    constants: &[(&str, f64)],
 ) -> wgpu::RenderPipeline {
     let pl = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
         label: Some(label),
@@ -128,8 +135,53 @@ fn fullscreen(
         fragment: Some(wgpu::FragmentState {
             module: shader,
             entry_point: Some(fs),
-            compilation_options: Default::default(),
+            compilation_options: wgpu::PipelineCompilationOptions { constants, ..Default::default() },
             targets: &[Some(wgpu::ColorTargetState { format, blend: None, write_mask: wgpu::ColorWrites::ALL })],
+        }),
+        multiview_mask: None,
+        cache: None,
+    })
+}
+
+/// The ambient-occlusion pass: a far-plane triangle that passes the depth test (greater, no
+/// writes) only where something opaque is, so empty pixels cost no shading.
+fn ao_pipeline(
+    device: &wgpu::Device,
+    shader: &wgpu::ShaderModule,
+    layout: &wgpu::BindGroupLayout,
+) -> wgpu::RenderPipeline {
+    let pl = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+        label: Some("scene3d ao"),
+        bind_group_layouts: &[Some(layout)],
+        immediate_size: 0,
+    });
+    device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
+        label: Some("scene3d ao"),
+        layout: Some(&pl),
+        vertex: wgpu::VertexState {
+            module: shader,
+            entry_point: Some("vs_ao"),
+            compilation_options: Default::default(),
+            buffers: &[],
+        },
+        primitive: Default::default(),
+        depth_stencil: Some(wgpu::DepthStencilState {
+            format: DEPTH_FORMAT,
+            depth_write_enabled: Some(false),
+            depth_compare: Some(wgpu::CompareFunction::Greater),
+            stencil: Default::default(),
+            bias: Default::default(),
+        }),
+        multisample: Default::default(),
+        fragment: Some(wgpu::FragmentState {
+            module: shader,
+            entry_point: Some("fs_ao"),
+            compilation_options: Default::default(),
+            targets: &[Some(wgpu::ColorTargetState {
+                format: AO_FORMAT,
+                blend: None,
+                write_mask: wgpu::ColorWrites::ALL,
+            })],
         }),
         multiview_mask: None,
         cache: None,
@@ -176,11 +228,8 @@ impl Pipelines {
             step_mode: wgpu::VertexStepMode::Instance,
             attributes: &wgpu::vertex_attr_array![0 => Float32x4, 1 => Float32x4, 2 => Float32x4, 3 => Float32x4],
         })];
-        let colour = [Some(wgpu::ColorTargetState {
-            format: COLOUR_FORMAT,
-            blend: None,
-            write_mask: wgpu::ColorWrites::ALL,
-        })];
+        let colour =
+            [Some(wgpu::ColorTargetState { format: COLOUR_FORMAT, blend: None, write_mask: wgpu::ColorWrites::ALL })];
         let add = wgpu::BlendComponent {
             src_factor: wgpu::BlendFactor::One,
             dst_factor: wgpu::BlendFactor::One,
@@ -216,12 +265,21 @@ impl Pipelines {
         };
         let opaque = geo("opaque", &layout, "vs_mesh", Some("fs_mesh"), &mesh_vertex, T::TriangleList, true, &colour);
         let lines = geo("lines", &layout, "vs_mesh", Some("fs_lines"), &mesh_vertex, T::LineList, true, &colour);
-        let spheres =
-            geo("spheres", &instanced, "vs_sphere", Some("fs_sphere"), &sphere_instance, T::TriangleList, true, &colour);
+        let spheres = geo(
+            "spheres",
+            &instanced,
+            "vs_sphere",
+            Some("fs_sphere"),
+            &sphere_instance,
+            T::TriangleList,
+            true,
+            &colour,
+        );
         let sticks =
             geo("sticks", &instanced, "vs_stick", Some("fs_stick"), &stick_instance, T::TriangleList, true, &colour);
         let tdepth = geo("transparent depth", &layout, "vs_mesh", None, &mesh_vertex, T::TriangleList, true, &[]);
-        let oit = geo("oit", &layout, "vs_mesh", Some("fs_mesh_oit"), &mesh_vertex, T::TriangleList, false, &oit_targets);
+        let oit =
+            geo("oit", &layout, "vs_mesh", Some("fs_mesh_oit"), &mesh_vertex, T::TriangleList, false, &oit_targets);
 
         use wgpu::TextureSampleType as S;
         let unfiltered = S::Float { filterable: false };
@@ -234,9 +292,14 @@ impl Pipelines {
                 texture_entry(3, S::Depth),
                 texture_entry(4, unfiltered),
                 texture_entry(5, unfiltered),
+                texture_entry(6, unfiltered),
             ],
         });
-        let post = fullscreen(device, "scene3d post", &post_shader, &post_layout, ("vs_post", "fs_post"), COLOUR_FORMAT);
+        let ao_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("scene3d ao"),
+            entries: &[uniform_entry(0, wgpu::ShaderStages::FRAGMENT), texture_entry(2, S::Depth)],
+        });
+        let ao = ao_pipeline(device, &post_shader, &ao_layout);
         let blit_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("scene3d blit"),
             entries: &[
@@ -250,11 +313,15 @@ impl Pipelines {
             ],
         });
         let fs_blit = if target_format.is_srgb() { "fs_blit_srgb" } else { "fs_blit" };
-        let blit = fullscreen(device, "scene3d blit", &blit_shader, &blit_layout, ("vs_blit", fs_blit), target_format);
+        let blit =
+            fullscreen(device, "scene3d blit", &blit_shader, &blit_layout, ("vs_blit", fs_blit), target_format, &[]);
         Pipelines {
             globals_layout,
             object_layout,
             post_layout,
+            ao_layout,
+            ao,
+            post_shader,
             blit_layout,
             opaque,
             lines,
@@ -262,8 +329,24 @@ impl Pipelines {
             sticks,
             tdepth,
             oit,
-            post,
             blit,
         }
+    }
+
+    /// The post pass for one combination of its parts (ambient occlusion, silhouette edges,
+    /// a transparent layer to composite): made when first needed.
+    pub fn post(&self, device: &wgpu::Device, [ao, edges, oit]: [bool; 3]) -> wgpu::RenderPipeline {
+        let b = |x: bool| if x { 1.0 } else { 0.0 };
+        let constants = [("AO", b(ao)), ("EDGES", b(edges)), ("OIT", b(oit))];
+        let label = "scene3d post";
+        fullscreen(
+            device,
+            label,
+            &self.post_shader,
+            &self.post_layout,
+            ("vs_post", "fs_post"),
+            COLOUR_FORMAT,
+            &constants,
+        )
     }
 }

@@ -173,7 +173,12 @@ pub fn entry_fsc(dir: &Path, id: &str) -> Result<FscFigures, DatasetError> {
     let model_path = model_path.ok_or_else(|| DatasetError::Invalid(d.clone(), "no model file".into()))?;
     let model = read_model(&model_path).map_err(crate::engine::EngineError::from)?;
     let curve = crate::engine::fsc::map_model_fsc(&map.volume, &model.atoms, res as f32, false);
-    let q = crate::engine::quality::assess(&map.volume, &model, &crate::engine::quality::QualityParams::new(res as f32), None)?;
+    let q = crate::engine::quality::assess(
+        &map.volume,
+        &model,
+        &crate::engine::quality::QualityParams::new(res as f32),
+        None,
+    )?;
     let f = FscFigures {
         fsc05_a: curve.d05(),
         fsc0143_a: curve.d0143(),

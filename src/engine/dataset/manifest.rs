@@ -65,8 +65,7 @@ pub fn read_manifest(path: &Path) -> Result<Vec<Entry>, DatasetError> {
     for (row, &n) in t.rows.iter().zip(&t.lines) {
         let get = |c: usize| row.get(c).cloned().unwrap_or_default();
         let (id, map, model, resolution) = (get(ci), word(&get(cm)), get(cmo), cr.map(get).unwrap_or_default());
-        let emdb_alone =
-            model.is_empty() && matches!(ids::classify(&map, Slot::Map, base), Some(Accession::Emdb(_)));
+        let emdb_alone = model.is_empty() && matches!(ids::classify(&map, Slot::Map, base), Some(Accession::Emdb(_)));
         if id.is_empty() || map.is_empty() || (model.is_empty() && !emdb_alone) {
             return Err(bad(format!("line {n}: id, map and model must all be given")));
         }

@@ -35,7 +35,8 @@ impl Cells {
         let size = size.max((ext.x * ext.y * ext.z / budget).cbrt()).max(1e-3);
         let dims = [0, 1, 2].map(|a| (ext[a] / size) as usize + 1);
         let n_cells = dims[0] * dims[1] * dims[2];
-        let mut cells = Cells { lo, size, dims, start: vec![0; n_cells + 1], items: Vec::new(), points: points.to_vec() };
+        let mut cells =
+            Cells { lo, size, dims, start: vec![0; n_cells + 1], items: Vec::new(), points: points.to_vec() };
         let ids: Vec<usize> = points.iter().map(|p| cells.cell_index(*p)).collect();
         for &c in &ids {
             if c < n_cells {

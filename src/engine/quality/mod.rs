@@ -181,7 +181,12 @@ fn cancelled(c: Option<&AtomicBool>) -> Result<(), EngineError> {
 }
 
 /// Every quality figure of `model` against `map`. `cancel` is polled between stages.
-pub fn assess(map: &Volume<f32>, model: &Model, p: &QualityParams, cancel: Option<&AtomicBool>) -> Result<Quality, EngineError> {
+pub fn assess(
+    map: &Volume<f32>,
+    model: &Model,
+    p: &QualityParams,
+    cancel: Option<&AtomicBool>,
+) -> Result<Quality, EngineError> {
     let t0 = Instant::now();
     let stats = Stats::of(&map.data);
     let contour = contour_level(map, model, p.contour);
@@ -200,7 +205,8 @@ pub fn assess(map: &Volume<f32>, model: &Model, p: &QualityParams, cancel: Optio
     let groups = rscc::group_residues(&model.atoms);
     let cc = rscc::residue_cc(map, &model_map, &all_pos, &groups, p.resolution.max(3.0));
     drop(model_map);
-    let residues: Vec<ResidueQuality> = groups.into_iter().zip(cc).map(|(r, cc)| residue_quality(r, cc, model, &atoms)).collect();
+    let residues: Vec<ResidueQuality> =
+        groups.into_iter().zip(cc).map(|(r, cc)| residue_quality(r, cc, model, &atoms)).collect();
     cancelled(cancel)?;
     let (cand, above) = blobs::candidates(map, contour, &all_pos, p.blob_distance);
     let all_cells = cells::Cells::new(&all_pos, 2.0);

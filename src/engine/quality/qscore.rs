@@ -108,7 +108,8 @@ pub fn q_scores(map: &Volume<f32>, cells: &Cells, n_points: usize, p: &QParams, 
     let dirs = probe_directions(p.probes);
     let radii = p.radii();
     let (a, b) = reference_ab(stats);
-    let g: Vec<f64> = radii.iter().map(|&r| a * (-(r as f64).powi(2) / (2.0 * (p.sigma as f64).powi(2))).exp() + b).collect();
+    let g: Vec<f64> =
+        radii.iter().map(|&r| a * (-(r as f64).powi(2) / (2.0 * (p.sigma as f64).powi(2))).exp() + b).collect();
     let reach = (1.0 + p.rtol) * p.shell_stop;
     (0..n_points as u32)
         .into_par_iter()
@@ -127,7 +128,15 @@ pub fn q_scores(map: &Volume<f32>, cells: &Cells, n_points: usize, p: &QParams, 
 }
 
 /// One atom's Q from its neighbours (sorted by distance): sums per shell, then Pearson.
-fn one_atom(map: &Volume<f32>, c: Vec3, near: &[(f32, Vec3)], dirs: &[Vec3], radii: &[f32], g: &[f64], rtol: f32) -> f32 {
+fn one_atom(
+    map: &Volume<f32>,
+    c: Vec3,
+    near: &[(f32, Vec3)],
+    dirs: &[Vec3],
+    radii: &[f32],
+    g: &[f64],
+    rtol: f32,
+) -> f32 {
     let (mut n, mut sg, mut sgg, mut sd, mut sdd, mut sgd) = (0f64, 0f64, 0f64, 0f64, 0f64, 0f64);
     for (s, &r) in radii.iter().enumerate() {
         // A neighbour can reject a probe of this shell only if it is nearer than r + rtol r.

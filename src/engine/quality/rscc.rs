@@ -65,7 +65,13 @@ pub fn group_residues(atoms: &[Atom]) -> Vec<Residue> {
 
 /// Pearson correlation of `map` and `model_map` over the voxels within `radius` Å of any atom
 /// of each residue (NaN when fewer than two voxels or no variance).
-pub fn residue_cc(map: &Volume<f32>, model_map: &Volume<f32>, pos: &[Vec3], residues: &[Residue], radius: f32) -> Vec<f32> {
+pub fn residue_cc(
+    map: &Volume<f32>,
+    model_map: &Volume<f32>,
+    pos: &[Vec3],
+    residues: &[Residue],
+    radius: f32,
+) -> Vec<f32> {
     residues
         .par_iter()
         .map_init(Vec::new, |mask: &mut Vec<bool>, r| {

@@ -69,8 +69,9 @@ fn pure_noise_scores_near_zero() {
     let mut rnd = lcg(7);
     let data: Vec<f32> = (0..grid.len()).map(|_| rnd() - 0.5).collect();
     let map = Volume { grid, data };
-    let atoms: Vec<Atom> =
-        (0..300).map(|_| Atom::new("CA", "C", "GLY", Vec3::new(rnd(), rnd(), rnd()) * 32.0 + Vec3::splat(3.0))).collect();
+    let atoms: Vec<Atom> = (0..300)
+        .map(|_| Atom::new("CA", "C", "GLY", Vec3::new(rnd(), rnd(), rnd()) * 32.0 + Vec3::splat(3.0)))
+        .collect();
     let model = model_of(atoms, Path::new("noise.pdb"));
     let q = assess(&map, &model, &QualityParams::new(3.0), None).unwrap();
     assert!(q.summary.atoms_scored > 250);
@@ -83,7 +84,8 @@ fn hydrogens_are_skipped_and_neighbours_drop_probes() {
     let grid = Grid::new([40; 3], [0.3; 3], [0.0; 3]);
     let (a, b) = (Vec3::new(5.0, 6.0, 6.0), Vec3::new(6.5, 6.0, 6.0));
     let map = map_of(grid, |p| gaussian(a, 0.6)(p) + gaussian(b, 0.6)(p));
-    let atoms = vec![Atom::new("C1", "C", "LIG", a), Atom::new("C2", "C", "LIG", b), Atom::new("H1", "H", "LIG", a + Vec3::X)];
+    let atoms =
+        vec![Atom::new("C1", "C", "LIG", a), Atom::new("C2", "C", "LIG", b), Atom::new("H1", "H", "LIG", a + Vec3::X)];
     let q = assess(&map, &model_of(atoms, Path::new("pair.pdb")), &QualityParams::new(3.0), None).unwrap();
     assert!(q.atoms[2].q.is_nan());
     assert_eq!(q.summary.hydrogens_skipped, 1);
