@@ -101,6 +101,7 @@ fn orbit(gpu: &mut Scene3dGpu, device: &wgpu::Device, queue: &wgpu::Queue, frame
 fn report(name: &str, gpu: &mut Scene3dGpu, device: &wgpu::Device, queue: &wgpu::Queue, frame: &Frame) {
     let defaults = orbit(gpu, device, queue, frame);
     let moving = orbit(gpu, device, queue, &Frame { interactive: true, ..frame.clone() });
+    let full = orbit(gpu, device, queue, &Frame { lighting: Lighting::Full, ..frame.clone() });
     let simple = Frame { lighting: Lighting::Simple, silhouettes: false, ..frame.clone() };
     let base = orbit(gpu, device, queue, &simple);
     let empty = Frame { meshes: Vec::new(), spheres: Vec::new(), sticks: Vec::new(), ..frame.clone() };
@@ -118,6 +119,12 @@ fn report(name: &str, gpu: &mut Scene3dGpu, device: &wgpu::Device, queue: &wgpu:
         "{name}: moving (interactive: half size, 8 AO samples) {moving:.1} ms/frame = {:.1} fps, {:.2}x the baseline",
         fps(moving),
         moving / base
+    );
+    println!(
+        "{name}: still with lighting full (shadow map {0}x{0}) {full:.1} ms/frame = {:.1} fps, {:.2}x the baseline",
+        2048,
+        fps(full),
+        full / base
     );
     println!("{name}: baseline (simple lighting, no silhouettes, full size) {base:.1} ms/frame = {:.1} fps", fps(base));
 }

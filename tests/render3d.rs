@@ -8,7 +8,7 @@ use cryolabel::app::{CryolabelApp, sample::sample_options};
 use cryolabel::engine::{Grid, Volume};
 use cryolabel::render::atoms::ColourBy;
 use cryolabel::render::camera::Camera;
-use cryolabel::render::isosurface::{Field, Sampling, extract};
+use cryolabel::render::isosurface::{Field, Mesh, Sampling, extract};
 use cryolabel::render::scene3d::{Frame, Lighting, Scene3dGpu, SceneMesh, SceneSpheres, SceneSticks, Style};
 use eframe::{egui, wgpu};
 use glam::Vec3;
@@ -136,6 +136,54 @@ fn stick_quads_cover_the_cylinder_in_perspective() {
             }
         }
     }
+}
+
+/// Lighting full: a ball between the key light and a plane shadows the plane (darker than
+/// the same pixel without the ball); a pixel nothing occludes is the same with and without the
+/// ball; soft lighting casts no shadow there.
+#[test]
+fn full_lighting_casts_the_key_lights_shadow() {
+    let Some((device, queue)) = device() else { panic!("no wgpu adapter (install mesa-vulkan-drivers)") };
+    let mut gpu = Scene3dGpu::new(&device, wgpu::TextureFormat::Rgba8Unorm);
+    let mut camera = fitted_camera();
+    camera.perspective = false;
+    let size = [200, 200];
+    // A plane facing the camera at z = -10, and a ball 16 Å from the plane's centre towards
+    // the key light (view space: up, left and in front; the camera is unrotated).
+    let plane = Mesh {
+        positions: vec![[-15.0, -15.0, -10.0], [15.0, -15.0, -10.0], [15.0, 15.0, -10.0], [-15.0, 15.0, -10.0]],
+        normals: vec![[0.0, 0.0, 1.0]; 4],
+        indices: vec![0, 1, 2, 0, 2, 3],
+    };
+    let key = Vec3::new(-0.4, 0.6, 0.7).normalize();
+    let (shadowed, open) = (Vec3::new(0.0, 0.0, -10.0), Vec3::new(8.0, -8.0, -10.0));
+    let ball = SceneSpheres { key: 2, spheres: Arc::new(vec![sphere(shadowed + key * 16.0, 2.5, [1.0, 1.0, 1.0])]) };
+    let mesh = SceneMesh { key: 1, mesh: Arc::new(plane), colour: [0.8, 0.8, 0.8, 1.0], style: Style::Surface };
+    let mut render = |lighting, with_ball: bool| {
+        let frame = Frame {
+            meshes: vec![mesh.clone()],
+            spheres: if with_ball { vec![ball.clone()] } else { Vec::new() },
+            lighting,
+            silhouettes: false,
+            ..Frame::new(camera, size)
+        };
+        let img = gpu.render_image(&device, &queue, &frame).expect("image");
+        keep(&img, &format!("shadow-{lighting:?}-{with_ball}"));
+        [shadowed, open].map(|p| {
+            let (x, y) = to_px(&camera, size, p);
+            img.get_pixel(x, y).0[..3].iter().map(|&c| c as i32).sum::<i32>()
+        })
+    };
+    let [full_shadowed, full_open] = render(Lighting::Full, true);
+    let [bare_shadowed, bare_open] = render(Lighting::Full, false);
+    let [soft_shadowed, _] = render(Lighting::Soft, true);
+    let [soft_bare, _] = render(Lighting::Soft, false);
+    assert!(
+        full_shadowed + 60 < bare_shadowed,
+        "in the ball's shadow: {full_shadowed} vs {bare_shadowed} without the ball"
+    );
+    assert!((full_open - bare_open).abs() <= 6, "no occluder: {full_open} vs {bare_open}");
+    assert!((soft_shadowed - soft_bare).abs() <= 6, "soft casts no shadow: {soft_shadowed} vs {soft_bare}");
 }
 
 #[test]
@@ -324,6 +372,15 @@ fn sample_scenes_for_the_readme() {
     let types = shoot(&mut h, "screenshot-3d-atom-types.png");
     let orange = count(&types, &|p| p[0] > 150 && p[1] > 90 && p[1] < 180 && p[2] < 60);
     assert!(orange > 20, "CA atoms orange as on the slices ({orange} pixels)");
+    // Lighting full: the default scene with the key light's shadows.
+    h.state_mut().view3d.options.colour_by = ColourBy::Element;
+    h.state_mut().view3d.options.lighting = Lighting::Full;
+    let full = shoot(&mut h, "screenshot-3d-full.png");
+    let tan = count(&full, &|p| p[0] > 120 && p[0] as i32 > p[2] as i32 + 30 && p[1] as i32 > p[2] as i32 + 10);
+    let sum = |p: &image::Rgba<u8>| p.0[..3].iter().map(|&c| c as i32).sum::<i32>();
+    let shadowed = full.pixels().zip(default.pixels()).filter(|(f, d)| sum(f) + 90 < sum(d)).count();
+    assert!(tan > 200, "sticks still drawn with lighting full ({tan} tan pixels)");
+    assert!(shadowed > 500, "lighting full darkens the shadowed pixels ({shadowed} much darker than soft)");
 }
 
 #[test]

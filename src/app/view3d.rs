@@ -28,7 +28,7 @@ const HELP: &str = "Mouse (as in ChimeraX)\n\
 Toolbar\n\
   Map surface/mesh style, opacity, step (auto for big maps), zone: map within R Å of the\n\
   selection (of all atoms if none); label surfaces (smooth, or exact voxels); atom colours;\n\
-  slice plane; lighting simple/soft, silhouettes;\n\
+  slice plane; lighting simple/soft/full (full: soft plus key-light shadows), silhouettes;\n\
   fast moving: half resolution while the camera moves; near/far clip; projection; Save PNG\n\n\
 Layers, colours and opacities come from the Layers panel; the map contour level from the\n\
 Contour panel (or +/- keys).";
@@ -180,6 +180,8 @@ impl View3d {
                 .on_hover_text("Directional lights: fastest");
             ui.selectable_value(&mut o.lighting, Lighting::Soft, "soft")
                 .on_hover_text("Ambient occlusion: crevices darken (ChimeraX's lighting soft)");
+            ui.selectable_value(&mut o.lighting, Lighting::Full, "full")
+                .on_hover_text("Ambient occlusion and shadows from the key light (ChimeraX's lighting full)");
             ui.checkbox(&mut o.silhouettes, "silhouettes").on_hover_text("Dark edges where the depth steps");
             ui.checkbox(&mut o.interactive, "fast moving").on_hover_text(
                 "While the camera moves, render at half resolution with fewer ambient-occlusion samples; \

@@ -122,7 +122,7 @@ fn perspective(fov_y: f32, aspect: f32, near: f32, far: f32) -> Mat4 {
 }
 
 /// Right-handed symmetric orthographic, depth 0 (near) to 1 (far).
-fn orthographic(half_w: f32, half_h: f32, near: f32, far: f32) -> Mat4 {
+pub(crate) fn orthographic(half_w: f32, half_h: f32, near: f32, far: f32) -> Mat4 {
     let r = 1.0 / (near - far);
     Mat4::from_cols_array(&[
         1.0 / half_w,

@@ -27,14 +27,20 @@ pub enum Style {
     Mesh,
 }
 
-/// ChimeraX's lighting presets (`lighting simple | soft`).
+/// ChimeraX's lighting presets (`lighting simple | soft | full`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Lighting {
     /// Two directional lights and a little ambient: fastest.
     Simple,
     /// Mostly ambient light with ambient occlusion (crevices darken), a weaker key light.
     Soft,
+    /// Ambient occlusion as soft, and a stronger key light that casts shadows (a shadow map
+    /// of the opaque atoms and surfaces, seen from the light, filtered at lookup).
+    Full,
 }
+
+/// Side of the key light's shadow map, texels.
+const SHADOW_SIZE: u32 = 2048;
 
 /// One surface to draw. `key` identifies the geometry: same key, no re-upload.
 #[derive(Clone)]
@@ -110,6 +116,7 @@ struct Globals {
     light0: [f32; 4],
     light1: [f32; 4],
     params: [f32; 4],
+    light_mat: [[f32; 4]; 4],
 }
 
 #[repr(C)]
@@ -153,6 +160,10 @@ pub struct Scene3dGpu {
     pipes: Pipelines,
     globals: wgpu::Buffer,
     globals_bind: wgpu::BindGroup,
+    /// The shadow pass's globals: the key light's view and projection.
+    shadow_globals: wgpu::Buffer,
+    shadow_globals_bind: wgpu::BindGroup,
+    shadow_map: wgpu::TextureView,
     post_uniform: wgpu::Buffer,
     sampler: wgpu::Sampler,
     meshes: HashMap<u64, GpuMesh>,
@@ -212,12 +223,45 @@ impl Scene3dGpu {
             })
         };
         let globals = uniform("scene3d globals", std::mem::size_of::<Globals>());
+        let shadow_globals = uniform("scene3d shadow globals", std::mem::size_of::<Globals>());
         let post_uniform = uniform("scene3d post", std::mem::size_of::<PostUniform>());
-        let globals_bind = device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some("scene3d globals"),
-            layout: &pipes.globals_layout,
-            entries: &[wgpu::BindGroupEntry { binding: 0, resource: globals.as_entire_binding() }],
+        let depth_texture = |size: u32| {
+            device
+                .create_texture(&wgpu::TextureDescriptor {
+                    label: Some("scene3d shadow map"),
+                    size: wgpu::Extent3d { width: size, height: size, depth_or_array_layers: 1 },
+                    mip_level_count: 1,
+                    sample_count: 1,
+                    dimension: wgpu::TextureDimension::D2,
+                    format: DEPTH_FORMAT,
+                    usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::TEXTURE_BINDING,
+                    view_formats: &[],
+                })
+                .create_view(&Default::default())
+        };
+        let shadow_map = depth_texture(SHADOW_SIZE);
+        // The shadow pass cannot read the map it writes: it binds a stand-in.
+        let stand_in = depth_texture(1);
+        let compare = device.create_sampler(&wgpu::SamplerDescriptor {
+            label: Some("scene3d shadow"),
+            mag_filter: wgpu::FilterMode::Linear,
+            min_filter: wgpu::FilterMode::Linear,
+            compare: Some(wgpu::CompareFunction::LessEqual),
+            ..Default::default()
         });
+        let bind = |label, buffer: &wgpu::Buffer, map: &wgpu::TextureView| {
+            device.create_bind_group(&wgpu::BindGroupDescriptor {
+                label: Some(label),
+                layout: &pipes.globals_layout,
+                entries: &[
+                    wgpu::BindGroupEntry { binding: 0, resource: buffer.as_entire_binding() },
+                    wgpu::BindGroupEntry { binding: 1, resource: wgpu::BindingResource::TextureView(map) },
+                    wgpu::BindGroupEntry { binding: 2, resource: wgpu::BindingResource::Sampler(&compare) },
+                ],
+            })
+        };
+        let globals_bind = bind("scene3d globals", &globals, &shadow_map);
+        let shadow_globals_bind = bind("scene3d shadow globals", &shadow_globals, &stand_in);
         let sampler = device.create_sampler(&wgpu::SamplerDescriptor {
             mag_filter: wgpu::FilterMode::Linear,
             min_filter: wgpu::FilterMode::Linear,
@@ -227,6 +271,9 @@ impl Scene3dGpu {
             pipes,
             globals,
             globals_bind,
+            shadow_globals,
+            shadow_globals_bind,
+            shadow_map,
             post_uniform,
             sampler,
             meshes: HashMap::new(),
@@ -377,15 +424,30 @@ impl Scene3dGpu {
         let (ambient, k, f, spec, ao) = match frame.lighting {
             Lighting::Simple => (0.25, 0.65, 0.3, 0.3, 0.0),
             Lighting::Soft => (0.55, 0.5, 0.15, 0.15, 0.9),
+            Lighting::Full => (0.4, 0.8, 0.1, 0.2, 0.9),
         };
+        let view = cam.view();
+        let (light_view, light_proj, bias) = key_light(cam, key);
+        // View space -> shadow-map texture coordinates and depth.
+        let to_uv = Mat4::from_translation(Vec3::new(0.5, 0.5, 0.0)) * Mat4::from_scale(Vec3::new(0.5, -0.5, 1.0));
         let g = Globals {
-            view: cam.view().to_cols_array_2d(),
+            view: view.to_cols_array_2d(),
             proj: proj.to_cols_array_2d(),
             light0: key.extend(k).into(),
             light1: fill.extend(f).into(),
-            params: [ambient, if cam.perspective { 0.0 } else { 1.0 }, spec, 0.0],
+            params: [ambient, if cam.perspective { 0.0 } else { 1.0 }, spec, bias],
+            light_mat: (to_uv * light_proj * light_view).to_cols_array_2d(),
         };
         queue.write_buffer(&self.globals, 0, bytemuck::bytes_of(&g));
+        if frame.lighting == Lighting::Full {
+            let shadow = Globals {
+                view: (light_view * view).to_cols_array_2d(),
+                proj: light_proj.to_cols_array_2d(),
+                params: [0.0, 1.0, 0.0, 0.0],
+                ..g
+            };
+            queue.write_buffer(&self.shadow_globals, 0, bytemuck::bytes_of(&shadow));
+        }
         let (near, far) = depth_range(&proj);
         let range = (far - near).max(1e-3);
         let post = PostUniform {
@@ -426,6 +488,11 @@ impl Scene3dGpu {
         let t = &self.targets[0];
         self.write_uniforms(queue, frame, t.size);
         let p = &self.pipes;
+        let full = frame.lighting == Lighting::Full;
+        if full {
+            self.shadow_pass(encoder, frame);
+        }
+        let lit = &p.lit[full as usize];
         let [r, g, b] = frame.background.map(|c| c as f64);
         let mut transparent = Vec::new();
         {
@@ -437,14 +504,14 @@ impl Scene3dGpu {
                 depth_attachment(&t.depth, true),
             );
             pass.set_bind_group(0, &self.globals_bind, &[]);
-            pass.set_pipeline(&p.spheres);
+            pass.set_pipeline(&lit.spheres);
             for s in &frame.spheres {
                 if let Some((buf, n)) = self.sphere_sets.get(&s.key) {
                     pass.set_vertex_buffer(0, buf.slice(..));
                     pass.draw(0..6, 0..*n);
                 }
             }
-            pass.set_pipeline(&p.sticks);
+            pass.set_pipeline(&lit.sticks);
             for s in &frame.sticks {
                 if let Some((buf, n)) = self.stick_sets.get(&s.key) {
                     pass.set_vertex_buffer(0, buf.slice(..));
@@ -464,7 +531,7 @@ impl Scene3dGpu {
                         }
                     }
                     (Style::Surface, true) => {
-                        pass.set_pipeline(&p.opaque);
+                        pass.set_pipeline(&lit.opaque);
                         pass.set_index_buffer(gm.triangles.slice(..), wgpu::IndexFormat::Uint32);
                         pass.draw_indexed(0..gm.n_triangles, 0, 0..1);
                     }
@@ -510,13 +577,44 @@ impl Scene3dGpu {
                     &[colour_attachment(&t.accum, zero), colour_attachment(&t.reveal, one)],
                     depth_attachment(&t.depth, false),
                 ),
-                &p.oit,
+                &lit.oit,
             );
         }
         let mut pass = begin(encoder, "scene3d post", &[colour_attachment(&t.colour_view, zero)], None);
         pass.set_pipeline(&self.post[&variant]);
         pass.set_bind_group(0, &t.post, &[]);
         pass.draw(0..3, 0..1);
+    }
+
+    /// The key light's shadow map: depth from the light of the opaque things (spheres, sticks,
+    /// opaque surfaces; transparent surfaces cast none).
+    fn shadow_pass(&self, encoder: &mut wgpu::CommandEncoder, frame: &Frame) {
+        let p = &self.pipes;
+        let mut pass = begin(encoder, "scene3d shadow", &[], depth_attachment(&self.shadow_map, true));
+        pass.set_bind_group(0, &self.shadow_globals_bind, &[]);
+        pass.set_pipeline(&p.shadow_spheres);
+        for s in &frame.spheres {
+            if let Some((buf, n)) = self.sphere_sets.get(&s.key) {
+                pass.set_vertex_buffer(0, buf.slice(..));
+                pass.draw(0..6, 0..*n);
+            }
+        }
+        pass.set_pipeline(&p.shadow_sticks);
+        for s in &frame.sticks {
+            if let Some((buf, n)) = self.stick_sets.get(&s.key) {
+                pass.set_vertex_buffer(0, buf.slice(..));
+                pass.draw(0..6, 0..*n);
+            }
+        }
+        pass.set_pipeline(&p.shadow_mesh);
+        for m in frame.meshes.iter().filter(|m| m.style == Style::Surface && m.colour[3] >= 0.999) {
+            if let Some(gm) = self.meshes.get(&m.key) {
+                pass.set_bind_group(1, &gm.bind, &[]);
+                pass.set_vertex_buffer(0, gm.vertices.slice(..));
+                pass.set_index_buffer(gm.triangles.slice(..), wgpu::IndexFormat::Uint32);
+                pass.draw_indexed(0..gm.n_triangles, 0, 0..1);
+            }
+        }
     }
 
     /// Copy the offscreen image into egui's pass (the paint callback's viewport).
@@ -571,6 +669,21 @@ impl Scene3dGpu {
         buffer.unmap();
         image::RgbaImage::from_raw(w, h, pixels)
     }
+}
+
+/// The key light's shadow camera, from view space: a view looking along the light at the
+/// scene's centre and an orthographic projection holding the scene's bounding sphere; and the
+/// depth bias (a quarter ångström, in the map's depth units) that keeps lit surfaces from
+/// shadowing themselves.
+fn key_light(cam: &Camera, key: Vec3) -> (Mat4, Mat4, f32) {
+    let centre = cam.view().transform_point3(cam.centre);
+    let r = cam.radius.max(1e-3);
+    // Turn the light's direction onto +z (towards the light's eye), 2r from the centre.
+    let view = Mat4::from_translation(Vec3::new(0.0, 0.0, -2.0 * r))
+        * Mat4::from_quat(glam::Quat::from_rotation_arc(key, Vec3::Z))
+        * Mat4::from_translation(-centre);
+    let proj = super::camera::orthographic(r, r, r * 0.5, r * 3.5);
+    (view, proj, 0.25 / (3.0 * r))
 }
 
 /// Near and far clip distances of a projection (depth 0 and 1 on the view axis).

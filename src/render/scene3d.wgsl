@@ -10,10 +10,19 @@ struct Globals {
     // xyz: direction towards the light in view space; w: strength.
     light0: vec4<f32>,
     light1: vec4<f32>,
-    // x: ambient, y: 1 for orthographic, z: specular strength.
+    // x: ambient, y: 1 for orthographic, z: specular strength, w: shadow depth bias (map units).
     params: vec4<f32>,
+    // View space to the key light's shadow map: xy texture coordinates, z depth (lighting full).
+    light_mat: mat4x4<f32>,
 };
 @group(0) @binding(0) var<uniform> g: Globals;
+// The key light's shadow map (lighting full; a 1x1 stand-in otherwise and in the shadow pass).
+@group(0) @binding(1) var shadow_tex: texture_depth_2d;
+@group(0) @binding(2) var shadow_smp: sampler_comparison;
+
+// Pipeline constant: shade with the key light's shadow (lighting full). A constant rather than
+// a uniform branch: lavapipe would pay for the lookups of a branch not taken.
+override SHADOWS: bool = false;
 
 struct Object { colour: vec4<f32> };
 @group(1) @binding(0) var<uniform> obj: Object;
@@ -41,17 +50,41 @@ fn to_eye(vpos: vec3<f32>) -> vec3<f32> {
     return normalize(-vpos);
 }
 
-// Two directional lights plus ambient, two-sided, with a little specular from the key light.
+// Fraction of the key light reaching a view-space point: the shadow map compared (bilinear
+// comparison, four taps a texel apart: a soft 3x3-texel PCF) at the point moved a little along
+// its normal, so surfaces do not shadow themselves.
+fn key_light(vpos: vec3<f32>, n: vec3<f32>) -> f32 {
+    let q = g.light_mat * vec4<f32>(vpos + n * 0.2, 1.0);
+    let uv = q.xy;
+    if (any(uv < vec2<f32>(0.0)) || any(uv > vec2<f32>(1.0)) || q.z > 1.0) {
+        return 1.0;
+    }
+    let texel = 1.0 / vec2<f32>(textureDimensions(shadow_tex));
+    let z = q.z - g.params.w;
+    var lit = 0.0;
+    lit += textureSampleCompareLevel(shadow_tex, shadow_smp, uv + vec2<f32>(-0.5, -0.5) * texel, z);
+    lit += textureSampleCompareLevel(shadow_tex, shadow_smp, uv + vec2<f32>(0.5, -0.5) * texel, z);
+    lit += textureSampleCompareLevel(shadow_tex, shadow_smp, uv + vec2<f32>(-0.5, 0.5) * texel, z);
+    lit += textureSampleCompareLevel(shadow_tex, shadow_smp, uv + vec2<f32>(0.5, 0.5) * texel, z);
+    return lit * 0.25;
+}
+
+// Two directional lights plus ambient, two-sided, with a little specular from the key light
+// (shadowed with lighting full).
 fn shade(n_in: vec3<f32>, vpos: vec3<f32>, base: vec3<f32>) -> vec3<f32> {
     var n = normalize(n_in);
     let e = to_eye(vpos);
     if (dot(n, e) < 0.0) {
         n = -n;
     }
-    let d0 = max(dot(n, g.light0.xyz), 0.0) * g.light0.w;
+    var key = g.light0.w;
+    if (SHADOWS) {
+        key = key * key_light(vpos, n);
+    }
+    let d0 = max(dot(n, g.light0.xyz), 0.0) * key;
     let d1 = max(dot(n, g.light1.xyz), 0.0) * g.light1.w;
     let h = normalize(g.light0.xyz + e);
-    let spec = pow(max(dot(n, h), 0.0), 40.0) * g.params.z;
+    let spec = pow(max(dot(n, h), 0.0), 40.0) * g.params.z * key / max(g.light0.w, 1e-6);
     return min(base * (g.params.x + d0 + d1) + vec3<f32>(spec), vec3<f32>(1.0));
 }
 
@@ -97,15 +130,20 @@ fn eye_ray(vpos: vec3<f32>) -> array<vec3<f32>, 2> {
     return array<vec3<f32>, 2>(vec3<f32>(0.0), normalize(vpos));
 }
 
-fn impostor(hit: vec3<f32>, n: vec3<f32>, colour: vec3<f32>) -> ImpostorFrag {
+// Depth of a ray-cast hit; outside the clip range the fragment is dropped.
+fn hit_depth(hit: vec3<f32>) -> f32 {
     let clip = g.proj * vec4<f32>(hit, 1.0);
     let depth = clip.z / clip.w;
     if (depth < 0.0 || depth > 1.0) {
         discard;
     }
+    return depth;
+}
+
+fn impostor(hit: vec3<f32>, n: vec3<f32>, colour: vec3<f32>) -> ImpostorFrag {
     var out: ImpostorFrag;
+    out.depth = hit_depth(hit);
     out.colour = vec4<f32>(shade(n, hit, colour), 1.0);
-    out.depth = depth;
     return out;
 }
 
@@ -142,8 +180,7 @@ fn vs_sphere(@builtin(vertex_index) vi: u32, @location(0) c_r: vec4<f32>, @locat
     return out;
 }
 
-@fragment
-fn fs_sphere(in: SphereOut) -> ImpostorFrag {
+fn sphere_hit(in: SphereOut) -> vec3<f32> {
     let ray = eye_ray(in.vpos);
     // Start the ray beside the sphere so the quadratic is solved with small numbers.
     let o = ray[0] + ray[1] * dot(in.centre - ray[0], ray[1]);
@@ -154,8 +191,19 @@ fn fs_sphere(in: SphereOut) -> ImpostorFrag {
     if (h < 0.0) {
         discard;
     }
-    let hit = o + d * (-b - sqrt(h));
+    return o + d * (-b - sqrt(h));
+}
+
+@fragment
+fn fs_sphere(in: SphereOut) -> ImpostorFrag {
+    let hit = sphere_hit(in);
     return impostor(hit, hit - in.centre, in.colour.rgb);
+}
+
+// The shadow pass: depth only, seen from the key light.
+@fragment
+fn fs_sphere_depth(in: SphereOut) -> @builtin(frag_depth) f32 {
+    return hit_depth(sphere_hit(in));
 }
 
 struct StickOut {
@@ -230,8 +278,8 @@ fn vs_stick(
     return out;
 }
 
-@fragment
-fn fs_stick(in: StickOut) -> ImpostorFrag {
+// The ray-cast hit on a bond's cylinder: the point and how far along the bond (0 at a, 1 at b).
+fn stick_hit(in: StickOut) -> vec4<f32> {
     let ray = eye_ray(in.vpos);
     let d = ray[1];
     // Start the ray level with the bond so the quadratic is solved with small numbers.
@@ -253,10 +301,21 @@ fn fs_stick(in: StickOut) -> ImpostorFrag {
     if (y < 0.0 || y > baba) {
         discard;
     }
-    let n = (oc + t * d - ba * (y / baba)) / in.radius;
+    return vec4<f32>(o + d * t, y / baba);
+}
+
+@fragment
+fn fs_stick(in: StickOut) -> ImpostorFrag {
+    let hit = stick_hit(in);
+    let n = (hit.xyz - mix(in.a, in.b, hit.w)) / in.radius;
     var c = in.ca.rgb;
-    if (y > 0.5 * baba) {
+    if (hit.w > 0.5) {
         c = in.cb.rgb;
     }
-    return impostor(o + d * t, n, c);
+    return impostor(hit.xyz, n, c);
+}
+
+@fragment
+fn fs_stick_depth(in: StickOut) -> @builtin(frag_depth) f32 {
+    return hit_depth(stick_hit(in).xyz);
 }

@@ -21,14 +21,24 @@ pub(super) struct Pipelines {
     pub ao: wgpu::RenderPipeline,
     post_shader: wgpu::ShaderModule,
     pub blit_layout: wgpu::BindGroupLayout,
-    pub opaque: wgpu::RenderPipeline,
+    /// The shaded pipelines without and with the key light's shadow (lighting full).
+    pub lit: [Lit; 2],
     pub lines: wgpu::RenderPipeline,
-    pub spheres: wgpu::RenderPipeline,
-    pub sticks: wgpu::RenderPipeline,
+    /// The shadow pass (depth only, from the key light): opaque meshes, spheres, sticks.
+    pub shadow_mesh: wgpu::RenderPipeline,
+    pub shadow_spheres: wgpu::RenderPipeline,
+    pub shadow_sticks: wgpu::RenderPipeline,
     /// Transparent surfaces' nearest depth (for silhouettes on them).
     pub tdepth: wgpu::RenderPipeline,
-    pub oit: wgpu::RenderPipeline,
     pub blit: wgpu::RenderPipeline,
+}
+
+/// The pipelines whose fragments are lit (and shadowed with lighting full).
+pub(super) struct Lit {
+    pub opaque: wgpu::RenderPipeline,
+    pub spheres: wgpu::RenderPipeline,
+    pub sticks: wgpu::RenderPipeline,
+    pub oit: wgpu::RenderPipeline,
 }
 
 pub(super) fn uniform_layout(device: &wgpu::Device, label: &str) -> wgpu::BindGroupLayout {
@@ -74,6 +84,8 @@ struct Geo<'a> {
     topology: wgpu::PrimitiveTopology,
     depth_write: bool,
     targets: &'a [Option<wgpu::ColorTargetState>],
+    /// Pipeline constants (SHADOWS).
+    constants: &'a [(&'a str, f64)],
 }
 
 fn geometry(device: &wgpu::Device, shader: &wgpu::ShaderModule, g: Geo) -> wgpu::RenderPipeline {
@@ -83,7 +95,7 @@ fn geometry(device: &wgpu::Device, shader: &wgpu::ShaderModule, g: Geo) -> wgpu:
         vertex: wgpu::VertexState {
             module: shader,
             entry_point: Some(g.vs),
-            compilation_options: Default::default(),
+            compilation_options: wgpu::PipelineCompilationOptions { constants: g.constants, ..Default::default() },
             buffers: g.buffers,
         },
         primitive: wgpu::PrimitiveState { topology: g.topology, cull_mode: None, ..Default::default() },
@@ -98,7 +110,7 @@ fn geometry(device: &wgpu::Device, shader: &wgpu::ShaderModule, g: Geo) -> wgpu:
         fragment: g.fs.map(|fs| wgpu::FragmentState {
             module: shader,
             entry_point: Some(fs),
-            compilation_options: Default::default(),
+            compilation_options: wgpu::PipelineCompilationOptions { constants: g.constants, ..Default::default() },
             targets: g.targets,
         }),
         multiview_mask: None,
@@ -200,7 +212,20 @@ impl Pipelines {
         let shader = module("scene3d", include_str!("scene3d.wgsl"));
         let post_shader = module("scene3d post", include_str!("post.wgsl"));
         let blit_shader = module("scene3d blit", include_str!("blit.wgsl"));
-        let globals_layout = uniform_layout(device, "scene3d globals");
+        // The globals, and the key light's shadow map with its comparison sampler.
+        let globals_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("scene3d globals"),
+            entries: &[
+                uniform_entry(0, wgpu::ShaderStages::VERTEX_FRAGMENT),
+                texture_entry(1, wgpu::TextureSampleType::Depth),
+                wgpu::BindGroupLayoutEntry {
+                    binding: 2,
+                    visibility: wgpu::ShaderStages::FRAGMENT,
+                    ty: wgpu::BindingType::Sampler(wgpu::SamplerBindingType::Comparison),
+                    count: None,
+                },
+            ],
+        });
         let object_layout = uniform_layout(device, "scene3d object");
         let layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
             label: Some("scene3d"),
@@ -261,25 +286,51 @@ impl Pipelines {
                    topology: wgpu::PrimitiveTopology,
                    depth_write: bool,
                    targets: &[Option<wgpu::ColorTargetState>]| {
-            geometry(device, &shader, Geo { label, layout, vs, fs, buffers, topology, depth_write, targets })
+            let constants = &[];
+            geometry(device, &shader, Geo { label, layout, vs, fs, buffers, topology, depth_write, targets, constants })
         };
-        let opaque = geo("opaque", &layout, "vs_mesh", Some("fs_mesh"), &mesh_vertex, T::TriangleList, true, &colour);
+        let lit = |shadows: bool| {
+            let constants = &[("SHADOWS", if shadows { 1.0 } else { 0.0 })];
+            let g = |label, layout, vs, fs, buffers, depth_write, targets| {
+                let fs = Some(fs);
+                let topology = T::TriangleList;
+                geometry(
+                    device,
+                    &shader,
+                    Geo { label, layout, vs, fs, buffers, topology, depth_write, targets, constants },
+                )
+            };
+            Lit {
+                opaque: g("opaque", &layout, "vs_mesh", "fs_mesh", &mesh_vertex, true, &colour),
+                spheres: g("spheres", &instanced, "vs_sphere", "fs_sphere", &sphere_instance, true, &colour),
+                sticks: g("sticks", &instanced, "vs_stick", "fs_stick", &stick_instance, true, &colour),
+                oit: g("oit", &layout, "vs_mesh", "fs_mesh_oit", &mesh_vertex, false, &oit_targets),
+            }
+        };
+        let lit = [lit(false), lit(true)];
         let lines = geo("lines", &layout, "vs_mesh", Some("fs_lines"), &mesh_vertex, T::LineList, true, &colour);
-        let spheres = geo(
-            "spheres",
+        let tdepth = geo("transparent depth", &layout, "vs_mesh", None, &mesh_vertex, T::TriangleList, true, &[]);
+        let shadow_mesh = geo("shadow mesh", &layout, "vs_mesh", None, &mesh_vertex, T::TriangleList, true, &[]);
+        let shadow_spheres = geo(
+            "shadow spheres",
             &instanced,
             "vs_sphere",
-            Some("fs_sphere"),
+            Some("fs_sphere_depth"),
             &sphere_instance,
             T::TriangleList,
             true,
-            &colour,
+            &[],
         );
-        let sticks =
-            geo("sticks", &instanced, "vs_stick", Some("fs_stick"), &stick_instance, T::TriangleList, true, &colour);
-        let tdepth = geo("transparent depth", &layout, "vs_mesh", None, &mesh_vertex, T::TriangleList, true, &[]);
-        let oit =
-            geo("oit", &layout, "vs_mesh", Some("fs_mesh_oit"), &mesh_vertex, T::TriangleList, false, &oit_targets);
+        let shadow_sticks = geo(
+            "shadow sticks",
+            &instanced,
+            "vs_stick",
+            Some("fs_stick_depth"),
+            &stick_instance,
+            T::TriangleList,
+            true,
+            &[],
+        );
 
         use wgpu::TextureSampleType as S;
         let unfiltered = S::Float { filterable: false };
@@ -323,12 +374,12 @@ impl Pipelines {
             ao,
             post_shader,
             blit_layout,
-            opaque,
+            lit,
             lines,
-            spheres,
-            sticks,
+            shadow_mesh,
+            shadow_spheres,
+            shadow_sticks,
             tdepth,
-            oit,
             blit,
         }
     }
