@@ -221,7 +221,7 @@ impl View3d {
             }
             if self.cache.pending() {
                 ui.spinner();
-                ui.label("contouring…");
+                ui.label(if self.cache.bonds_pending() { "finding bonds…" } else { "contouring…" });
             }
             match self.cache.last_ms {
                 Some(ms) => ui.label(format!("{} triangles, last contour {ms:.0} ms", self.cache.triangles)),

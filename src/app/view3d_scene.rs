@@ -164,6 +164,8 @@ pub struct SceneCache {
     pub(super) sticks: Option<StickSet>,
     /// Bonds of the shown model, keyed by its atoms' address.
     pub(super) bonds: Option<(usize, Arc<Bonds>)>,
+    /// The background search for the shown model's bonds, while it runs.
+    pub(super) bonds_job: Option<super::view3d_atoms::BondsJob>,
     pub(super) next: u64,
     /// Milliseconds the last extraction that arrived took (on its thread).
     pub last_ms: Option<f64>,
@@ -188,6 +190,7 @@ impl Default for SceneCache {
             spheres: HashMap::new(),
             sticks: None,
             bonds: None,
+            bonds_job: None,
             next: 0,
             last_ms: None,
             triangles: 0,
@@ -216,9 +219,9 @@ fn zone_region(grid: &Grid, atoms: &[Vec3], r: f32) -> Option<([usize; 3], [usiz
 }
 
 impl SceneCache {
-    /// Some extraction is in flight.
+    /// Some extraction (or the search for bonds) is in flight.
     pub fn pending(&self) -> bool {
-        !self.pending.is_empty()
+        !self.pending.is_empty() || self.bonds_job.is_some()
     }
 
     /// Take the results that arrived: keep those still wanted, drop the stale ones.

@@ -108,6 +108,13 @@ fn in_template(a: &Atom) -> bool {
 
 /// The bonds of `atoms` (see the module comment for the rules).
 pub fn bonds(atoms: &[Atom]) -> Bonds {
+    bonds_cancellable(atoms, &std::sync::atomic::AtomicBool::new(false)).unwrap_or_default()
+}
+
+/// As [`bonds`], checking `cancel` every 4,096 atoms: None when it was set (a viewer finding
+/// bonds in the background drops a model's search when another model replaces it).
+pub fn bonds_cancellable(atoms: &[Atom], cancel: &std::sync::atomic::AtomicBool) -> Option<Bonds> {
+    let stop = || cancel.load(std::sync::atomic::Ordering::Relaxed);
     let mut out = Bonds::default();
     let mut seen = std::collections::HashSet::new();
     let mut add = |i: usize, j: usize, template: bool, out: &mut Bonds| {
@@ -124,7 +131,14 @@ pub fn bonds(atoms: &[Atom]) -> Bonds {
     // Templates, residue by residue (consecutive atoms of one residue).
     let mut start = 0;
     let mut prev: Option<(usize, usize)> = None;
+    let mut checked = 0;
     while start < atoms.len() {
+        if start >= checked {
+            if stop() {
+                return None;
+            }
+            checked = start + 4096;
+        }
         let mut end = start + 1;
         while end < atoms.len() && same_residue(&atoms[start], &atoms[end]) {
             end += 1;
@@ -161,13 +175,13 @@ pub fn bonds(atoms: &[Atom]) -> Bonds {
         }
         start = end;
     }
-    radius_bonds(atoms, |i, j| add(i, j, false, &mut out));
-    out
+    radius_bonds(atoms, &stop, |i, j| add(i, j, false, &mut out)).then_some(out)
 }
 
 /// Pairs bonded by the covalent-radius rule: same model; at least one atom that no template
-/// names (or both cysteine SG: disulfides); never a water to another residue.
-fn radius_bonds(atoms: &[Atom], mut add: impl FnMut(usize, usize)) {
+/// names (or both cysteine SG: disulfides); never a water to another residue. False when
+/// `stop` said so (checked every 4,096 atoms).
+fn radius_bonds(atoms: &[Atom], stop: &dyn Fn() -> bool, mut add: impl FnMut(usize, usize)) -> bool {
     const CELL: f32 = 3.0;
     let radius: Vec<Option<f32>> = atoms.iter().map(|a| covalent_radius(&a.element)).collect();
     let templated: Vec<bool> = atoms.iter().map(in_template).collect();
@@ -180,6 +194,9 @@ fn radius_bonds(atoms: &[Atom], mut add: impl FnMut(usize, usize)) {
     }
     let water = |a: &Atom| matches!(a.res_name.as_str(), "HOH" | "WAT" | "DOD");
     for (i, a) in atoms.iter().enumerate() {
+        if i % 4096 == 0 && stop() {
+            return false;
+        }
         let Some(ri) = radius[i] else { continue };
         if !a.pos.is_finite() {
             continue;
@@ -209,6 +226,7 @@ fn radius_bonds(atoms: &[Atom], mut add: impl FnMut(usize, usize)) {
             }
         }
     }
+    true
 }
 
 #[cfg(test)]
@@ -270,5 +288,15 @@ mod tests {
         let b = bonds(&atoms);
         assert!(has(&b, 0, 1) && has(&b, 1, 2));
         assert_eq!(b.pairs.len(), 2, "{:?}", b.pairs);
+    }
+
+    #[test]
+    fn a_set_cancel_flag_stops_the_search() {
+        use std::sync::atomic::AtomicBool;
+        let atoms = vec![at("SG", "S", "CYS", 1, [0.0, 0.0, 0.0]), at("SG", "S", "CYS", 9, [2.05, 0.0, 0.0])];
+        assert!(bonds_cancellable(&atoms, &AtomicBool::new(true)).is_none());
+        let b = bonds_cancellable(&atoms, &AtomicBool::new(false)).expect("not cancelled");
+        assert_eq!(b.pairs, bonds(&atoms).pairs);
+        assert_eq!(b.pairs.len(), 1);
     }
 }
