@@ -2,24 +2,33 @@
 //! impostors for atoms and bonds, rendered offscreen and then copied into egui's render pass by
 //! a paint callback (or read back as an image for PNG export and tests).
 //!
-//! Passes (all offscreen, so egui's pass, which has no depth buffer, only gets a blit):
+//! Passes (all offscreen, so egui's pass, which has no depth buffer, only gets a blit); a pass
+//! a frame does not need is skipped (lavapipe, the CPU driver, pays for every pixel of each):
+//! 0. shadow (lighting full): depth of the opaque things seen from the key light;
 //! 1. opaque: spheres, sticks, opaque surfaces and mesh-style lines, into colour + depth;
-//! 2. transparent depth: the nearest transparent surface, for silhouettes on it;
-//! 3. transparent colour: weighted blended order-independent transparency (McGuire & Bavoil
+//! 2. ambient occlusion (lighting soft and full): screen-space, only on opaque pixels;
+//! 3. transparent depth (with silhouettes): the nearest transparent surface;
+//! 4. transparent colour: weighted blended order-independent transparency (McGuire & Bavoil
 //!    2013): sums and products only, so the image does not depend on the order surfaces come in;
-//! 4. post: screen-space ambient occlusion on the opaque image (lighting "soft"), the
-//!    transparent layer composited over it, and silhouette edges at depth steps.
+//! 5. post: the occlusion applied, the transparent layer composited over the opaque image,
+//!    and silhouette edges at depth steps.
+//!
+//! While the camera moves a frame may be `interactive`: half the size, fewer occlusion
+//! samples, scaled up by the blit.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use bytemuck::{Pod, Zeroable};
-use eframe::wgpu::{self, util::DeviceExt};
+use eframe::wgpu;
 use glam::{Mat4, Vec3};
 
 use super::camera::Camera;
 use super::isosurface::Mesh;
-use super::scene3d_pipes::{ACCUM_FORMAT, AO_FORMAT, COLOUR_FORMAT, DEPTH_FORMAT, Pipelines, REVEAL_FORMAT};
+use super::scene3d_pipes::{DEPTH_FORMAT, Pipelines};
+
+#[path = "scene3d_targets.rs"]
+mod targets;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Style {
@@ -284,136 +293,6 @@ impl Scene3dGpu {
         }
     }
 
-    fn upload(&mut self, device: &wgpu::Device, frame: &Frame) {
-        let keep: std::collections::HashSet<u64> = frame.meshes.iter().map(|m| m.key).collect();
-        self.meshes.retain(|k, _| keep.contains(k));
-        let keep: std::collections::HashSet<u64> = frame.spheres.iter().map(|m| m.key).collect();
-        self.sphere_sets.retain(|k, _| keep.contains(k));
-        let keep: std::collections::HashSet<u64> = frame.sticks.iter().map(|m| m.key).collect();
-        self.stick_sets.retain(|k, _| keep.contains(k));
-        for m in &frame.meshes {
-            if self.meshes.contains_key(&m.key) || m.mesh.is_empty() {
-                continue;
-            }
-            let verts: Vec<[f32; 6]> = m
-                .mesh
-                .positions
-                .iter()
-                .zip(&m.mesh.normals)
-                .map(|(p, n)| [p[0], p[1], p[2], n[0], n[1], n[2]])
-                .collect();
-            let init = |label: &str, contents: &[u8], usage| {
-                device.create_buffer_init(&wgpu::util::BufferInitDescriptor { label: Some(label), contents, usage })
-            };
-            let vertices = init("mesh vertices", bytemuck::cast_slice(&verts), wgpu::BufferUsages::VERTEX);
-            let triangles = init("mesh triangles", bytemuck::cast_slice(&m.mesh.indices), wgpu::BufferUsages::INDEX);
-            let line_idx = m.mesh.line_indices();
-            let lines = (!line_idx.is_empty()).then(|| {
-                (init("mesh lines", bytemuck::cast_slice(&line_idx), wgpu::BufferUsages::INDEX), line_idx.len() as u32)
-            });
-            let object = init("mesh object", &[0u8; 16], wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST);
-            let bind = device.create_bind_group(&wgpu::BindGroupDescriptor {
-                label: Some("mesh object"),
-                layout: &self.pipes.object_layout,
-                entries: &[wgpu::BindGroupEntry { binding: 0, resource: object.as_entire_binding() }],
-            });
-            let n_triangles = m.mesh.indices.len() as u32;
-            self.meshes.insert(m.key, GpuMesh { vertices, triangles, n_triangles, lines, object, bind });
-        }
-        for s in &frame.spheres {
-            if self.sphere_sets.contains_key(&s.key) || s.spheres.is_empty() {
-                continue;
-            }
-            let buf = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                label: Some("spheres"),
-                contents: bytemuck::cast_slice(s.spheres.as_slice()),
-                usage: wgpu::BufferUsages::VERTEX,
-            });
-            self.sphere_sets.insert(s.key, (buf, s.spheres.len() as u32));
-        }
-        for s in &frame.sticks {
-            if self.stick_sets.contains_key(&s.key) || s.sticks.is_empty() {
-                continue;
-            }
-            let buf = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                label: Some("sticks"),
-                contents: bytemuck::cast_slice(s.sticks.as_slice()),
-                usage: wgpu::BufferUsages::VERTEX,
-            });
-            self.stick_sets.insert(s.key, (buf, s.sticks.len() as u32));
-        }
-    }
-
-    /// Make the target of `size` the first of `targets`, creating it if it is not kept.
-    fn ensure_target(&mut self, device: &wgpu::Device, size: [u32; 2]) {
-        if let Some(i) = self.targets.iter().position(|t| t.size == size) {
-            let t = self.targets.remove(i);
-            self.targets.insert(0, t);
-            return;
-        }
-        let extent = wgpu::Extent3d { width: size[0], height: size[1], depth_or_array_layers: 1 };
-        let texture = |format, usage| {
-            device.create_texture(&wgpu::TextureDescriptor {
-                label: Some("scene3d target"),
-                size: extent,
-                mip_level_count: 1,
-                sample_count: 1,
-                dimension: wgpu::TextureDimension::D2,
-                format,
-                usage,
-                view_formats: &[],
-            })
-        };
-        use wgpu::TextureUsages as U;
-        let read = U::RENDER_ATTACHMENT | U::TEXTURE_BINDING;
-        let view = |t: wgpu::Texture| t.create_view(&Default::default());
-        let scene = view(texture(COLOUR_FORMAT, read));
-        let depth = view(texture(DEPTH_FORMAT, read));
-        let tdepth = view(texture(DEPTH_FORMAT, read));
-        let accum = view(texture(ACCUM_FORMAT, read));
-        let reveal = view(texture(REVEAL_FORMAT, read));
-        let ao = view(texture(AO_FORMAT, read));
-        let colour = texture(COLOUR_FORMAT, read | U::COPY_SRC);
-        fn tex(binding: u32, v: &wgpu::TextureView) -> wgpu::BindGroupEntry<'_> {
-            wgpu::BindGroupEntry { binding, resource: wgpu::BindingResource::TextureView(v) }
-        }
-        let post = device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some("scene3d post"),
-            layout: &self.pipes.post_layout,
-            entries: &[
-                wgpu::BindGroupEntry { binding: 0, resource: self.post_uniform.as_entire_binding() },
-                tex(1, &scene),
-                tex(2, &depth),
-                tex(3, &tdepth),
-                tex(4, &accum),
-                tex(5, &reveal),
-                tex(6, &ao),
-            ],
-        });
-        let ao_bind = device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some("scene3d ao"),
-            layout: &self.pipes.ao_layout,
-            entries: &[
-                wgpu::BindGroupEntry { binding: 0, resource: self.post_uniform.as_entire_binding() },
-                tex(2, &depth),
-            ],
-        });
-        let blit = device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some("scene3d blit"),
-            layout: &self.pipes.blit_layout,
-            entries: &[
-                tex(0, &colour.create_view(&Default::default())),
-                wgpu::BindGroupEntry { binding: 1, resource: wgpu::BindingResource::Sampler(&self.sampler) },
-            ],
-        });
-        let colour_view = colour.create_view(&Default::default());
-        self.targets.insert(
-            0,
-            Target { size, scene, depth, tdepth, accum, reveal, ao, ao_bind, colour, colour_view, post, blit },
-        );
-        self.targets.truncate(2);
-    }
-
     fn write_uniforms(&self, queue: &wgpu::Queue, frame: &Frame, size: [u32; 2]) {
         let cam = &frame.camera;
         let aspect = size[0] as f32 / size[1] as f32;
@@ -624,50 +503,6 @@ impl Scene3dGpu {
             pass.set_bind_group(0, &t.blit, &[]);
             pass.draw(0..3, 0..1);
         }
-    }
-
-    /// Render a frame and read it back (PNG export, tests).
-    pub fn render_image(
-        &mut self,
-        device: &wgpu::Device,
-        queue: &wgpu::Queue,
-        frame: &Frame,
-    ) -> Option<image::RgbaImage> {
-        let mut encoder = device.create_command_encoder(&Default::default());
-        self.render(device, queue, &mut encoder, frame);
-        let t = self.targets.first()?;
-        let [w, h] = t.size;
-        let row = (w * 4).div_ceil(256) * 256;
-        let buffer = device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("scene3d readback"),
-            size: (row * h) as u64,
-            usage: wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::MAP_READ,
-            mapped_at_creation: false,
-        });
-        encoder.copy_texture_to_buffer(
-            t.colour.as_image_copy(),
-            wgpu::TexelCopyBufferInfo {
-                buffer: &buffer,
-                layout: wgpu::TexelCopyBufferLayout { offset: 0, bytes_per_row: Some(row), rows_per_image: Some(h) },
-            },
-            wgpu::Extent3d { width: w, height: h, depth_or_array_layers: 1 },
-        );
-        queue.submit([encoder.finish()]);
-        let slice = buffer.slice(..);
-        let (tx, rx) = std::sync::mpsc::channel();
-        slice.map_async(wgpu::MapMode::Read, move |r| {
-            let _ = tx.send(r);
-        });
-        device.poll(wgpu::PollType::wait_indefinitely()).ok()?;
-        rx.recv().ok()?.ok()?;
-        let data = slice.get_mapped_range().ok()?;
-        let mut pixels = Vec::with_capacity((w * h * 4) as usize);
-        for y in 0..h as usize {
-            pixels.extend_from_slice(&data[y * row as usize..y * row as usize + w as usize * 4]);
-        }
-        drop(data);
-        buffer.unmap();
-        image::RgbaImage::from_raw(w, h, pixels)
     }
 }
 
