@@ -388,6 +388,12 @@ fn app_starts_in_3d_and_draws_the_map() {
     assert!(device().is_some(), "no wgpu adapter (install mesa-vulkan-drivers)");
     let mut h = sample_app();
     assert!(h.state().view3d.active);
+    // The camera frames the model (ChimeraX's `view` fits what is displayed), not the map's box.
+    let atoms = h.state().session.model.as_ref().expect("the sample's model").atoms.clone();
+    let (lo, hi) =
+        atoms.iter().fold((Vec3::INFINITY, Vec3::NEG_INFINITY), |(lo, hi), a| (lo.min(a.pos), hi.max(a.pos)));
+    let centre = h.state().view3d.camera.centre;
+    assert!(centre.distance((lo + hi) / 2.0) < 1e-3, "camera centre {centre} vs the model's {}", (lo + hi) / 2.0);
     let img = h.render().expect("render");
     keep(&img, "app");
     // The 3-D view fills the central panel; its middle has lit surfaces, not background.

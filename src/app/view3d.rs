@@ -40,7 +40,8 @@ pub struct View3d {
     pub options: Options3d,
     pub white_background: bool,
     cache: SceneCache,
-    fitted: Option<crate::engine::Grid>,
+    /// The map grid and model (its atoms' address, 0: none) the camera was last fitted to.
+    fitted: Option<(crate::engine::Grid, usize)>,
     help: bool,
     render_state: Option<egui_wgpu::RenderState>,
     pub png_path: String,
@@ -96,11 +97,23 @@ impl View3d {
         self.cache.pending()
     }
 
-    fn reset(&mut self, grid: &crate::engine::Grid) {
-        let (lo, hi) = grid.bounds();
+    /// Fit what is displayed, as ChimeraX's `view`: the model when one is shown, else the map's box.
+    fn reset(&mut self, s: &Session) {
+        let atoms = s.model.as_ref().filter(|_| s.view.atoms.visible).map(|m| m.atoms.clone());
+        let model_box = atoms
+            .iter()
+            .flat_map(|a| a.iter())
+            .map(|a| a.pos)
+            .filter(|p| p.is_finite())
+            .fold(None, |b: Option<(Vec3, Vec3)>, p| Some(b.map_or((p, p), |(lo, hi)| (lo.min(p), hi.max(p)))));
+        let map_box = s.map.as_ref().map(|m| {
+            let (lo, hi) = m.volume.grid.bounds();
+            (lo.as_vec3(), hi.as_vec3())
+        });
+        let Some((lo, hi)) = model_box.or(map_box) else { return };
         let p = self.camera.perspective;
         self.camera = Camera { perspective: p, ..Camera::default() };
-        self.camera.fit(lo.as_vec3(), hi.as_vec3());
+        self.camera.fit(lo, hi);
     }
 
     fn toolbar(&mut self, ui: &mut Ui, s: &mut Session) {
@@ -197,11 +210,8 @@ impl View3d {
             ui.selectable_value(&mut c.perspective, false, "ortho").on_hover_text("Orthographic projection");
             ui.selectable_value(&mut c.perspective, true, "perspective").on_hover_text("Perspective projection");
             ui.checkbox(&mut self.white_background, "white").on_hover_text("White background (black when off)");
-            if ui.button("Reset view").on_hover_text("Fit the map in the view").clicked()
-                && let Some(m) = &s.map
-            {
-                let g = m.volume.grid;
-                self.reset(&g);
+            if ui.button("Reset view").on_hover_text("Fit the model (or, without one, the map) in the view").clicked() {
+                self.reset(s);
             }
             let l = ui.label("PNG");
             ui.add(egui::TextEdit::singleline(&mut self.png_path).desired_width(140.0)).labelled_by(l.id);
@@ -265,13 +275,16 @@ impl View3d {
             s.error = Some(e);
         }
         let grid = s.map.as_ref().map(|m| m.volume.grid);
-        if grid != self.fitted
-            && let Some(g) = grid
+        let model = s.model.as_ref().map_or(0, |m| std::sync::Arc::as_ptr(&m.atoms) as usize);
+        if let Some(g) = grid
+            && self.fitted != Some((g, model))
         {
-            self.options.auto_step = auto_step(g.shape);
-            self.options.step = self.options.auto_step;
-            self.reset(&g);
-            self.fitted = Some(g);
+            if self.fitted.is_none_or(|(old, _)| old != g) {
+                self.options.auto_step = auto_step(g.shape);
+                self.options.step = self.options.auto_step;
+            }
+            self.reset(s);
+            self.fitted = Some((g, model));
         }
         self.toolbar(ui, s);
         let Some(grid) = grid else {
