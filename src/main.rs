@@ -12,6 +12,7 @@ fn main() {
     // default, RUST_LOG=info (or debug, or `wgpu=warn,cryolabel=debug`) asks for more.
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     let cli = Cli::parse();
+    cli::set_durability(cli.durability());
     let result = match &cli.command {
         Some(Command::Label(a)) => cli::label::run(a),
         Some(Command::Info(a)) => cli::info::run(a),

@@ -119,7 +119,8 @@ pub fn run(args: &LabelArgs) -> Result<()> {
     if s.atoms_outside == s.atoms {
         bail!("{}: {}", args.model.display(), engine::label::miss_message(&grid, &model.atoms));
     }
-    let paths = engine::export::write_labels(&args.out, &id, &labels).context("writing the label maps")?;
+    let paths =
+        engine::export::write_labels(&args.out, &id, &labels, super::durability()).context("writing the label maps")?;
 
     let per_model: Vec<String> = model.atoms_per_model.iter().map(|n| n.to_string()).collect();
     println!(
@@ -178,7 +179,12 @@ pub fn run(args: &LabelArgs) -> Result<()> {
 
 /// Drop the atoms whose Q-score (engine::quality) is below `min_q`; atoms without a Q
 /// (hydrogens, outside the map) stay. Returns how many were dropped.
-fn leave_out_low_q(map: &engine::Volume<f32>, model: &mut engine::Model, min_q: f32, o: &LabelOptions) -> Result<usize> {
+fn leave_out_low_q(
+    map: &engine::Volume<f32>,
+    model: &mut engine::Model,
+    min_q: f32,
+    o: &LabelOptions,
+) -> Result<usize> {
     if o.preset != super::PresetArg::Precise {
         bail!("--min-q belongs to the precise preset (add --preset precise)");
     }

@@ -116,7 +116,7 @@ fn num(x: f32) -> String {
 
 /// Write a CSV atomically through the `csv` crate.
 fn write_csv(path: &Path, header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> Result<()> {
-    write_atomic(path, |f| {
+    write_atomic(path, super::durability(), |f| {
         let mut w = csv::Writer::from_writer(std::io::BufWriter::new(f));
         w.write_record(header)?;
         for r in rows {
@@ -213,7 +213,8 @@ pub fn run(args: &QualityArgs) -> Result<()> {
     write_tables(&q, &model, args)?;
     if let Some(p) = &args.json {
         let json = serde_json::to_string_pretty(&SummaryOut::from(&q.summary))?;
-        write_atomic(p, |f| f.write_all(json.as_bytes())).with_context(|| format!("writing {}", p.display()))?;
+        write_atomic(p, super::durability(), |f| f.write_all(json.as_bytes()))
+            .with_context(|| format!("writing {}", p.display()))?;
     }
     let mut out = std::io::stdout().lock();
     writeln!(out, "quality of {} against {}", args.model.display(), args.map.display())?;

@@ -11,9 +11,9 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use super::error::MapError;
-pub use super::mapwrite::{MapValue, write_atomic, write_map, write_map_data};
 use super::formats::{Compression, read_up_to};
 use super::grid::{Grid, Stats, Volume};
+pub use super::mapwrite::{Durability, MapValue, write_atomic, write_map, write_map_data};
 use super::placement::placement;
 use super::skew::{SkewedVolume, cell_axes, is_orthogonal};
 
@@ -202,7 +202,11 @@ fn read_source(src: Source<'_>, name: &Path) -> Result<MapFile, MapError> {
     // Plain little-endian float32 (what EMDB and this engine write) is one read into the voxel
     // buffer: mrc's decode-and-convert took several times as long as the read itself
     // (python/bench/bench.py, where read_map must beat mrcfile's read plus a copy).
-    let plain_f32 = compression == Compression::None && h.mode == 2 && !info.big_endian && cfg!(target_endian = "little") && file_len == expect;
+    let plain_f32 = compression == Compression::None
+        && h.mode == 2
+        && !info.big_endian
+        && cfg!(target_endian = "little")
+        && file_len == expect;
     let crs = match (&src, plain_f32) {
         (Source::File(path), true) => read_f32_at(path, HEADER as u64 + nsymbt, voxels as usize).map_err(io)?,
         _ => {
@@ -487,7 +491,7 @@ mod tests {
         let vol = Volume { grid, data: (0..24).map(|v| v as f32 * 0.5).collect() };
         for name in ["a.mrc", "a.mrc.gz"] {
             let path = dir.path().join(name);
-            write_map(&path, &vol, "test").unwrap();
+            write_map(&path, &vol, "test", Durability::Renamed).unwrap();
             let back = read_map(&path).unwrap();
             assert_eq!(back.volume.grid, grid);
             assert_eq!(back.volume.data, vol.data);

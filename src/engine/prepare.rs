@@ -21,7 +21,7 @@ use sha2::{Digest, Sha256};
 
 use super::error::EngineError;
 use super::label::{LabelParams, Labels, label};
-use super::mapio::{read_map, write_atomic, write_map};
+use super::mapio::{Durability, read_map, write_atomic, write_map};
 use super::model::{Model, read_model_with};
 use super::modelwrite::{pdb_unfit, to_mmcif, to_pdb};
 use super::resample::resample_spacing;
@@ -39,6 +39,8 @@ pub struct PrepareParams {
     /// pdb2vol answers; spacing and width are set from the fields above.
     pub sim: SimParams,
     pub label: LabelParams,
+    /// Whether each output is fsynced before `prepare` returns (`batch` always asks for it).
+    pub durability: Durability,
 }
 
 /// What was made and where it went.
@@ -187,6 +189,7 @@ pub fn prepare(
     let dir = out.join(&id);
     std::fs::create_dir_all(&dir).map_err(|e| EngineError::Write(dir.clone(), e))?;
     let tag = format!("cryolabel {} {id}", env!("CARGO_PKG_VERSION"));
+    let d = p.durability;
     let map_out = dir.join(format!("{id}.mrc"));
     let model_out = dir.join(&model_name);
     let sim_out = dir.join(format!("{id}_situs_simulated.mrc"));
@@ -194,11 +197,11 @@ pub fn prepare(
     // fast as one; nothing is copied, each thread streams from the volume it writes.
     let (written, label_files) = std::thread::scope(|s| {
         let jobs = [
-            s.spawn(|| write_map(&map_out, &exp, &format!("{tag} map at {} A", p.spacing))),
-            s.spawn(|| write_atomic(&model_out, |f| std::io::Write::write_all(f, model_text.as_bytes()))),
-            s.spawn(|| write_map(&sim_out, &sim_on_grid, &format!("{tag} pdb2vol-rule simulation R {resolution}"))),
+            s.spawn(|| write_map(&map_out, &exp, &format!("{tag} map at {} A", p.spacing), d)),
+            s.spawn(|| write_atomic(&model_out, d, |f| std::io::Write::write_all(f, model_text.as_bytes()))),
+            s.spawn(|| write_map(&sim_out, &sim_on_grid, &format!("{tag} pdb2vol-rule simulation R {resolution}"), d)),
         ];
-        let labels = super::export::write_labels(&dir, &id, &labels);
+        let labels = super::export::write_labels(&dir, &id, &labels, d);
         (jobs.map(|j| j.join().unwrap_or_else(|e| std::panic::resume_unwind(e))), labels)
     });
     for w in written {
@@ -254,7 +257,7 @@ pub fn prepare(
     });
     let prov_out = dir.join("provenance.json");
     let text = serde_json::to_string_pretty(&prov).map_err(|e| EngineError::Input(format!("provenance: {e}")))?;
-    write_atomic(&prov_out, |f| std::io::Write::write_all(f, text.as_bytes()))?;
+    write_atomic(&prov_out, d, |f| std::io::Write::write_all(f, text.as_bytes()))?;
     files.push(prov_out);
     Ok(Prepared { dir, id, files, model_as_cif, resolution, resolution_source, sim, labels, model, grid, warnings })
 }
