@@ -10,7 +10,7 @@ use std::path::Path;
 use glam::Vec3;
 
 use super::error::ModelError;
-use super::model::{Atom, RawAtom, element_from_name};
+use super::model::{Atom, CompactString, RawAtom, element_from_name};
 
 /// Whether `line` is an atom record, and whether a hetero one. Besides the standard
 /// `ATOM  `/`HETATM`, serials of six decimal digits (`ATOM 100000`, `HETATM100000`, as
@@ -83,7 +83,9 @@ fn atom(line: &str, ln: usize, hetero: bool, model: u32, path: &Path) -> Result<
     let element = {
         let e = col(76, 78).trim();
         if !e.is_empty() && e.chars().all(|c| c.is_ascii_alphabetic()) {
-            e.to_ascii_uppercase()
+            let mut e = CompactString::from(e);
+            e.make_ascii_uppercase();
+            e
         } else {
             element_from_name(name_field, res_name)
         }
@@ -91,11 +93,11 @@ fn atom(line: &str, ln: usize, hetero: bool, model: u32, path: &Path) -> Result<
     Ok(RawAtom {
         atom: Atom {
             pos,
-            name: name_field.trim().to_string(),
+            name: name_field.trim().into(),
             element,
-            res_name: res_name.to_string(),
+            res_name: res_name.into(),
             // two-character chain ids occupy columns 21-22 (gemmi writes them past 62 chains)
-            chain: col(20, 22).trim().to_string(),
+            chain: col(20, 22).trim().into(),
             res_seq: parse_hybrid36(col(22, 26).trim()).unwrap_or(0),
             ins_code: col(26, 27).chars().next().filter(|c| !c.is_whitespace()),
             hetero,
