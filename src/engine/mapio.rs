@@ -258,7 +258,7 @@ fn read_f32_at(path: &Path, offset: u64, n: usize) -> std::io::Result<Vec<f32>> 
     use std::io::{Seek, SeekFrom};
     let mut f = std::fs::File::open(path)?;
     f.seek(SeekFrom::Start(offset))?;
-    let mut v = vec![0f32; n];
+    let mut v = super::grid::zeroed::<f32>(n);
     f.read_exact(bytemuck::cast_slice_mut(&mut v))?;
     Ok(v)
 }
