@@ -41,6 +41,7 @@ fn main() {
     // Like with like: unsynced against unsynced (what each tool does by default), then
     // `--sync` (fsync each file and its folder) against the script's `--fsync`.
     let label = |sync: bool| {
+        process::fresh(&ours_dir);
         let mut c = Command::new(cryolabel());
         c.arg("label").arg("--map").arg(&map).arg("--model").arg(&model).arg("--simulated").arg(&sim);
         c.arg("--out").arg(&ours_dir).args(["--id", "tiled"]);
@@ -60,6 +61,7 @@ fn main() {
     };
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/python/label_numpy.py");
     let numpy = best_run(runs.min(3), || {
+        process::fresh(&numpy_dir);
         let mut c = Command::new(&py);
         c.arg(&script).arg(&map).arg(&sim).arg(&model).arg(&numpy_dir).args(["tiled", "6"]);
         c
@@ -67,6 +69,7 @@ fn main() {
     println!("{}", show("numpy/scipy, same rules (label_numpy.py)", &numpy));
     same_outputs(&ours_dir, &numpy_dir, "tiled");
     let synced = best_run(runs.min(3), || {
+        process::fresh(&numpy_dir);
         let mut c = Command::new(&py);
         c.arg(&script).arg(&map).arg(&sim).arg(&model).arg(&numpy_dir).args(["tiled", "6", "--fsync"]);
         c

@@ -32,6 +32,7 @@ fn main() {
 
     // Like with like: unsynced against unsynced, then `--sync` against the script's `--fsync`.
     let simulate = |sync: bool| {
+        process::fresh(&out.join("cryolabel.mrc"));
         let mut c = Command::new(cryolabel());
         c.args(["simulate", "--resolution", "3.2", "--model"]).arg(&model).arg("--like").arg(&map);
         c.arg("--out").arg(out.join("cryolabel.mrc"));
@@ -51,12 +52,14 @@ fn main() {
     };
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/python/simulate_gemmi.py");
     let gemmi = best_run(runs.min(3), || {
+        process::fresh(&out.join("gemmi.mrc"));
         let mut c = Command::new(&py);
         c.arg(&script).arg(&model).arg("3.2").arg(n.to_string()).arg(out.join("gemmi.mrc"));
         c
     });
     println!("{}", show("gemmi DensityCalculatorE from Python", &gemmi));
     let synced = best_run(runs.min(3), || {
+        process::fresh(&out.join("gemmi.mrc"));
         let mut c = Command::new(&py);
         c.arg(&script).arg(&model).arg("3.2").arg(n.to_string()).arg(out.join("gemmi.mrc")).arg("--fsync");
         c
