@@ -121,9 +121,20 @@ pub fn prepare(
     }
     let id = p.id.clone().unwrap_or_else(|| model_id(model_path));
     super::export::check_id(&id)?;
-    let map = read_map(map_path)?;
+    // The inputs' sha256 (for provenance.json) on their own thread while everything else runs,
+    // and the map and the model read at once: parsing is CPU, reading the map mostly I/O.
+    let hashing = {
+        let (a, b) = (map_path.to_path_buf(), model_path.to_path_buf());
+        std::thread::spawn(move || [sha256_file(&a), sha256_file(&b)])
+    };
+    let (map, model) = std::thread::scope(|s| {
+        let map = s.spawn(|| read_map(map_path));
+        let model = read_model_with(model_path, p.label.read_options());
+        (map.join().unwrap_or_else(|e| std::panic::resume_unwind(e)), model)
+    });
+    let map = map?;
     let mut warnings: Vec<String> = map.warnings.iter().map(|w| format!("{}: {w}", map_path.display())).collect();
-    let model = read_model_with(model_path, p.label.read_options())?;
+    let model = model?;
     warnings.extend(model.warnings.iter().map(|w| format!("{}: {w}", model_path.display())));
     let (resolution, resolution_source) = match (p.resolution, super::simulate::model_resolution(&model)) {
         (Some(r), _) => (r, "argument"),
@@ -183,7 +194,7 @@ pub fn prepare(
     if let Some(why) = &model_as_cif {
         warnings.push(format!("the model is written as {model_name}, not {id}.pdb1: {why}"));
     }
-    let hashes = [sha256_file(map_path), sha256_file(model_path)];
+    let hashes = hashing.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
 
     let t = Instant::now();
     let dir = out.join(&id);
