@@ -256,7 +256,9 @@ pub fn element_from_bare_name(name: &str, res_name: &str) -> CompactString {
 pub(crate) fn pdb_name_element(field: &str) -> CompactString {
     let mut f = field.chars();
     let mut e: CompactString = match f.next() {
-        Some(c) if c == ' ' || c.is_ascii_digit() => f.next().map(|c| CompactString::from(c.encode_utf8(&mut [0; 4]) as &str)).unwrap_or_else(|| "X".into()),
+        Some(c) if c == ' ' || c.is_ascii_digit() => {
+            f.next().map(|c| CompactString::from(c.encode_utf8(&mut [0; 4]) as &str)).unwrap_or_else(|| "X".into())
+        }
         Some('H') if field.trim().len() == 4 => "H".into(),
         Some(_) => field.trim().chars().take_while(|c| c.is_ascii_alphabetic()).take(2).collect(),
         None => "X".into(),
