@@ -10,8 +10,16 @@ fn main() {
     }
     // Without a logger `log::error!` reaches nobody: warnings and errors go to stderr by
     // default, RUST_LOG=info (or debug, or `wgpu=warn,cryolabel=debug`) asks for more.
+    // Large buffers (maps, labels) always from their own mmap: glibc otherwise raises its mmap
+    // threshold after the first large free and serves the next grids from the heap, where
+    // calloc must clear them by hand and huge-page advice (engine::grid::zeroed) comes too late.
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 4 << 20);
+    }
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     let cli = Cli::parse();
+    cli::set_durability(cli.durability());
     let result = match &cli.command {
         Some(Command::Label(a)) => cli::label::run(a),
         Some(Command::Info(a)) => cli::info::run(a),

@@ -39,6 +39,44 @@ fn label_writes_three_files_and_a_summary() {
     assert_eq!(names.len(), 3, "no temporary files left behind: {names:?}");
 }
 
+/// `--sync` (before or after the command) and CRYOLABEL_SYNC=1 only fsync: the files are the
+/// same bytes as without, and no temporary file is left.
+#[test]
+fn sync_flag_is_accepted_and_outputs_are_identical() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = |k: &str| dir.path().join(k);
+    let label_args = |o: &Path| -> Vec<String> {
+        let mut a: Vec<String> = ["label", "--map"].map(String::from).to_vec();
+        a.push(s(&data("5ni1/emd_3488.mrc")).into());
+        a.extend(["--model".into(), s(&data("5ni1/5me2.pdb")).into(), "--simulated".into()]);
+        a.push(s(&data("5ni1/expected/5me2_situs_simulated.mrc.gz")).into());
+        a.extend(["--out".into(), s(o).into()]);
+        a
+    };
+    let plain = label_args(&out("plain"));
+    let (ok, _, err) = run(&plain.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(ok, "{err}");
+    let mut after = label_args(&out("after"));
+    after.push("--sync".into());
+    let mut before = vec!["--sync".to_string()];
+    before.extend(label_args(&out("before")));
+    for args in [&after, &before] {
+        let (ok, _, err) = run(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        assert!(ok, "{args:?}: {err}");
+    }
+    let o = Command::new(common::bin()).args(label_args(&out("env"))).env("CRYOLABEL_SYNC", "1").output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for n in ["5me2_regression_situs.mrc", "5me2_classification_situs.mrc", "5me2_classification_types_situs.mrc"] {
+        let want = std::fs::read(out("plain").join(n)).unwrap();
+        for k in ["after", "before", "env"] {
+            assert!(std::fs::read(out(k).join(n)).unwrap() == want, "{k}/{n} differs from the unsynced output");
+            assert_eq!(std::fs::read_dir(out(k)).unwrap().count(), 3, "{k}: no temporary files left behind");
+        }
+    }
+    let (ok, help, _) = run(&["--help"]);
+    assert!(ok && help.contains("--sync") && help.contains("CRYOLABEL_SYNC"), "{help}");
+}
+
 #[test]
 fn outputs_open_in_mrcfile_and_gemmi_at_the_same_place() {
     if !python_readers() {

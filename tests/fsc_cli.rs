@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use cryolabel::engine::{Grid, Volume, write_map};
+use cryolabel::engine::{Durability, Grid, Volume, write_map};
 
 mod common;
 
@@ -48,8 +48,8 @@ fn fsc_csv_matches_numpy() {
     let a = field(n, 0.0);
     let b: Vec<f32> = a.iter().zip(field(n, 0.37)).map(|(x, y)| x + 0.8 * y).collect();
     let (pa, pb, csv) = (dir.path().join("a.mrc"), dir.path().join("b.mrc"), dir.path().join("fsc.csv"));
-    write_map(&pa, &Volume { grid, data: a }, "a").unwrap();
-    write_map(&pb, &Volume { grid, data: b }, "b").unwrap();
+    write_map(&pa, &Volume { grid, data: a }, "a", Durability::Renamed).unwrap();
+    write_map(&pb, &Volume { grid, data: b }, "b", Durability::Renamed).unwrap();
     run(&["fsc", "--map", pa.to_str().unwrap(), "--map2", pb.to_str().unwrap(), "--csv", csv.to_str().unwrap()]);
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/fsc_check.py");
     let out = Command::new("python3")

@@ -10,14 +10,14 @@ use std::process::Command;
 use std::time::Duration;
 
 use cryolabel::engine::model::parse_model;
-use cryolabel::engine::{Grid, MapError, Volume, read_map, read_map_bytes, write_map};
+use cryolabel::engine::{Durability, Grid, MapError, Volume, read_map, read_map_bytes, write_map};
 
 /// A valid little-endian 4x4x4 float32 map (1024-byte header + 256 bytes).
 fn small_map() -> Vec<u8> {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("m.mrc");
     let vol = Volume { grid: Grid::new([4, 4, 4], [1.0; 3], [0.0; 3]), data: (0..64).map(|v| v as f32).collect() };
-    write_map(&p, &vol, "hostile").unwrap();
+    write_map(&p, &vol, "hostile", Durability::Renamed).unwrap();
     std::fs::read(p).unwrap()
 }
 
@@ -254,7 +254,7 @@ fn killed_export_leaves_no_partial_file() {
     let grid = Grid::new([n; 3], [1.0; 3], [0.0; 3]);
     let vol = Volume { grid, data: (0..n * n * n).map(|i| (i % 7) as f32 + 0.5).collect() };
     let map = dir.path().join("big.mrc");
-    write_map(&map, &vol, "kill test").unwrap();
+    write_map(&map, &vol, "kill test", Durability::Renamed).unwrap();
     let mut pdb = String::new();
     for i in 0..2000 {
         let (x, y, z) = (5 + i % 110, 5 + (i / 110) % 110, 5 + (i * 7) % 110);
@@ -359,7 +359,7 @@ fn stale_part_files_of_dead_writers_are_swept() {
     std::fs::write(&stale, b"half").unwrap();
     std::fs::write(&other, b"half").unwrap();
     let vol = Volume { grid: Grid::new([2; 3], [1.0; 3], [0.0; 3]), data: vec![1.0f32; 8] };
-    write_map(&dir.path().join("x.mrc"), &vol, "t").unwrap();
+    write_map(&dir.path().join("x.mrc"), &vol, "t", Durability::Renamed).unwrap();
     assert_eq!(stale.exists(), !cfg!(target_os = "linux"));
     assert!(other.exists());
 }

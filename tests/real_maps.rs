@@ -9,7 +9,7 @@ use std::process::Command;
 
 use common::{data, python_readers, run};
 use cryolabel::engine::formats::{self, Kind};
-use cryolabel::engine::{Grid, Stats, Volume, read_map, read_map_bytes, write_map};
+use cryolabel::engine::{Durability, Grid, Stats, Volume, read_map, read_map_bytes, write_map};
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
@@ -338,7 +338,7 @@ fn a_synthetic_hexagonal_cell_is_read_and_an_impossible_one_refused() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("m.mrc");
     let vol = Volume { grid: Grid::new([4, 4, 4], [1.0; 3], [0.0; 3]), data: (0..64).map(|v| v as f32).collect() };
-    write_map(&p, &vol, "skew").unwrap();
+    write_map(&p, &vol, "skew", Durability::Renamed).unwrap();
     let mut b = std::fs::read(&p).unwrap();
     let set = |b: &mut Vec<u8>, word: usize, v: f32| b[word * 4..word * 4 + 4].copy_from_slice(&v.to_le_bytes());
     set(&mut b, 15, 120.0); // gamma

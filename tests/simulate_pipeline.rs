@@ -102,6 +102,8 @@ fn prepare_5ni1_folder() {
         id: None,
         sim: SimParams::new(3.2, 1.0),
         label: engine::LabelParams::preset(engine::Preset::DenoiseCryoData),
+        // the synced path (what `batch` asks for), so a test goes through the fsyncs
+        durability: engine::Durability::Synced,
     };
     let r = prepare::prepare(&data("5ni1/emd_3488.mrc"), &data("5ni1/5ni1_updated.cif"), dir.path(), &p, None).unwrap();
     assert_eq!(r.id, "5ni1");
@@ -154,6 +156,7 @@ fn prepare_without_resolution_asks_for_it() {
         id: None,
         sim: SimParams::new(3.2, 1.0),
         label: engine::LabelParams::preset(engine::Preset::DenoiseCryoData),
+        durability: engine::Durability::Renamed,
     };
     let out = dir.path().join("out");
     let e = prepare::prepare(&data("5ni1/emd_3488.mrc"), &model, &out, &p, None).unwrap_err();

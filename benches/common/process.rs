@@ -74,6 +74,14 @@ pub fn best_run(n: usize, mut make: impl FnMut() -> Command) -> Run {
     }
 }
 
+/// Remove a previous run's outputs before the next run starts (outside its timing), so every
+/// run writes new files, as a first run does. On ext4 (this machine) replacing an existing
+/// file, by rename or by truncation, makes the kernel start writing the new one back at once
+/// (`auto_da_alloc`), which a rerun into the same folder would pay and a first run does not.
+pub fn fresh(path: &Path) {
+    let _ = std::fs::remove_dir_all(path).or_else(|_| std::fs::remove_file(path));
+}
+
 /// Python 3 with the given modules, or None (the bench then says what it could not compare).
 pub fn python_with(modules: &[&str]) -> Option<PathBuf> {
     let py = PathBuf::from("python3");

@@ -6,6 +6,7 @@ use clap::ValueEnum;
 use cryolabel::cli::{AtomTypesArg, IndexArg, LabelOptions, NeighbourhoodArg, PresetArg};
 use cryolabel::engine::export::{LabelArrays, write_label_arrays};
 use cryolabel::engine::grid::{Grid, Volume};
+use cryolabel::engine::mapio::Durability;
 use cryolabel::engine::resample::into_grid;
 use cryolabel::engine::{self, FscCurve, LabelParams, LabelStats, SimParams};
 use numpy::ndarray::Array2;
@@ -95,7 +96,8 @@ impl Labels {
             classification: on_grid(&c, g, "Labels.classification")?,
             types: on_grid(&t, g, "Labels.types")?,
         };
-        let paths = py.detach(|| write_label_arrays(&dir, &id, g, &arrays)).map_err(errors::engine)?;
+        let paths =
+            py.detach(|| write_label_arrays(&dir, &id, g, &arrays, Durability::from_env())).map_err(errors::engine)?;
         Ok(paths.iter().map(|p| p.display().to_string()).collect())
     }
     fn __repr__(&self) -> String {

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use cryolabel::engine::grid::{Grid, Volume};
-use cryolabel::engine::mapio::write_map_data;
+use cryolabel::engine::mapio::{Durability, write_map_data};
 use cryolabel::engine::{self, SimParams};
 use numpy::ndarray::Array3;
 use numpy::{PyArray3, PyArrayMethods, PyReadonlyArray3, PyUntypedArrayMethods};
@@ -139,14 +139,16 @@ pub fn write_map(py: Python<'_>, path: PathBuf, array: &Bound<'_, PyAny>, like: 
     if kind.ends_with("i2") {
         let a = a.cast_into::<PyArray3<i16>>()?.readonly();
         let data = on_grid(&a, &like.grid, &what)?;
-        return py.detach(|| write_map_data(&path, &like.grid, data, label)).map_err(errors::map);
+        return py
+            .detach(|| write_map_data(&path, &like.grid, data, label, Durability::from_env()))
+            .map_err(errors::map);
     }
     if kind != "<f4" {
         a = a.call_method1("astype", ("float32",))?;
     }
     let a = a.cast_into::<PyArray3<f32>>()?.readonly();
     let data = on_grid(&a, &like.grid, &what)?;
-    py.detach(|| write_map_data(&path, &like.grid, data, label)).map_err(errors::map)
+    py.detach(|| write_map_data(&path, &like.grid, data, label, Durability::from_env())).map_err(errors::map)
 }
 
 /// The simulation's resolution: the argument, else the model's stated one (the CLI's rule).

@@ -39,22 +39,22 @@ impl Model {
     /// Element symbols, one per atom.
     #[getter]
     fn elements(&self) -> Vec<String> {
-        self.model.atoms.iter().map(|a| a.element.clone()).collect()
+        self.model.atoms.iter().map(|a| a.element.to_string()).collect()
     }
     /// Atom names (CA, CB, ...), one per atom.
     #[getter]
     fn names(&self) -> Vec<String> {
-        self.model.atoms.iter().map(|a| a.name.clone()).collect()
+        self.model.atoms.iter().map(|a| a.name.to_string()).collect()
     }
     /// Residue names, one per atom.
     #[getter]
     fn resnames(&self) -> Vec<String> {
-        self.model.atoms.iter().map(|a| a.res_name.clone()).collect()
+        self.model.atoms.iter().map(|a| a.res_name.to_string()).collect()
     }
     /// Chain ids, one per atom.
     #[getter]
     fn chains(&self) -> Vec<String> {
-        self.model.atoms.iter().map(|a| a.chain.clone()).collect()
+        self.model.atoms.iter().map(|a| a.chain.to_string()).collect()
     }
     /// Atoms per MODEL record (assembly files hold one MODEL per copy).
     #[getter]

@@ -391,10 +391,12 @@ impl Jobs {
         self.spawn(
             move || {
                 Done::Exported((|| {
-                    let mut paths = engine::export::write_labels(&dir, &id, &labels).map_err(|e| e.to_string())?;
+                    // the viewer's export syncs only when CRYOLABEL_SYNC asks, like the CLI's --sync
+                    let d = engine::Durability::from_env();
+                    let mut paths = engine::export::write_labels(&dir, &id, &labels, d).map_err(|e| e.to_string())?;
                     if let Some(map) = map {
                         let p = dir.join(format!("{id}_map.mrc"));
-                        engine::write_map(&p, &map, &format!("cryolabel {id} map")).map_err(|e| e.to_string())?;
+                        engine::write_map(&p, &map, &format!("cryolabel {id} map"), d).map_err(|e| e.to_string())?;
                         paths.push(p);
                     }
                     Ok(paths)

@@ -21,8 +21,10 @@ pub fn sample_files() -> std::io::Result<[PathBuf; 3]> {
     for (n, bytes) in files {
         let p = dir.join(n);
         if std::fs::metadata(&p).map(|m| m.len() as usize).ok() != Some(bytes.len()) {
-            crate::engine::mapio::write_atomic(&p, |f| std::io::Write::write_all(f, bytes))
-                .map_err(|e| std::io::Error::other(e.to_string()))?;
+            crate::engine::mapio::write_atomic(&p, crate::engine::Durability::Renamed, |f| {
+                std::io::Write::write_all(f, bytes)
+            })
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
         }
     }
     Ok(files.map(|(n, _)| dir.join(n)))

@@ -111,7 +111,7 @@ pub struct Residue {
 
 impl Residue {
     pub fn of(a: &Atom) -> Self {
-        Residue { model: a.model, chain: a.chain.clone(), seq: a.res_seq, name: a.res_name.clone() }
+        Residue { model: a.model, chain: a.chain.to_string(), seq: a.res_seq, name: a.res_name.to_string() }
     }
 
     pub fn contains(&self, a: &Atom) -> bool {

@@ -32,7 +32,13 @@ pub fn run(args: &CubesArgs) -> Result<()> {
     if args.size == 0 || args.stride == 0 || args.size > 1024 {
         bail!("--size must be 1..=1024 and --stride at least 1");
     }
-    let mut p = CubeParams { size: args.size, stride: args.stride, keep_empty: args.keep_empty, only: None };
+    let mut p = CubeParams {
+        size: args.size,
+        stride: args.stride,
+        keep_empty: args.keep_empty,
+        only: None,
+        durability: super::durability(),
+    };
     if args.quality.active() {
         let (keep, left_out) = args.quality.apply(&args.dataset.join("metadata.csv"))?;
         for (id, why) in &left_out {

@@ -105,8 +105,10 @@ pub fn run(args: &FscArgs) -> Result<()> {
     println!("FSC = 0.5   at {}", fmt_res(curve.d05(), &curve));
     println!("FSC = 0.143 at {}", fmt_res(curve.d0143(), &curve));
     if let Some(p) = &args.csv {
-        engine::mapio::write_atomic(p, |f| std::io::Write::write_all(f, curve.to_csv().as_bytes()))
-            .with_context(|| format!("writing {}", p.display()))?;
+        engine::mapio::write_atomic(p, super::durability(), |f| {
+            std::io::Write::write_all(f, curve.to_csv().as_bytes())
+        })
+        .with_context(|| format!("writing {}", p.display()))?;
         println!("wrote {}", p.display());
     }
     if let Some(p) = &args.plot {

@@ -70,15 +70,23 @@ pub fn run(args: &LabelArgs) -> Result<()> {
     for w in &warnings {
         eprintln!("warning: {}: {w}", args.map.display());
     }
-    let mut model = engine::read_model_with(&args.model, params.read_options())?;
+    // The model and the simulated map are read at once: parsing is CPU, the map read mostly
+    // copying from the page cache, and on two cores the two overlap.
+    let (model, simulated) = std::thread::scope(|s| {
+        let sim = args.simulated.as_ref().map(|p| s.spawn(move || engine::read_map(p)));
+        let model = engine::read_model_with(&args.model, params.read_options());
+        (model, sim.map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))))
+    });
+    let mut model = model?;
+    let simulated = simulated.transpose()?;
     let left_out = match (args.min_q, &map_volume) {
         (Some(q), Some(v)) => leave_out_low_q(v, &mut model, q, &args.labeling)?,
         _ => 0,
     };
     drop(map_volume);
-    let sim_on_grid = match &args.simulated {
-        Some(path) => {
-            let sim = engine::read_map(path)?.volume;
+    let sim_on_grid = match (&args.simulated, simulated) {
+        (Some(path), Some(sim)) => {
+            let sim = sim.volume;
             let from = sim.grid;
             let (on_grid, resampled) = into_grid(sim, &grid);
             if resampled {
@@ -92,7 +100,7 @@ pub fn run(args: &LabelArgs) -> Result<()> {
             }
             on_grid
         }
-        None => {
+        _ => {
             let Some(r) = args.resolution.or(engine::simulate::model_resolution(&model)) else {
                 bail!(
                     "{}: the model states no resolution; pass --resolution R (or --simulated MAP)",
@@ -119,7 +127,8 @@ pub fn run(args: &LabelArgs) -> Result<()> {
     if s.atoms_outside == s.atoms {
         bail!("{}: {}", args.model.display(), engine::label::miss_message(&grid, &model.atoms));
     }
-    let paths = engine::export::write_labels(&args.out, &id, &labels).context("writing the label maps")?;
+    let paths =
+        engine::export::write_labels(&args.out, &id, &labels, super::durability()).context("writing the label maps")?;
 
     let per_model: Vec<String> = model.atoms_per_model.iter().map(|n| n.to_string()).collect();
     println!(

@@ -21,7 +21,7 @@ pub struct MergeArgs {
 }
 
 pub fn run(args: &MergeArgs) -> Result<()> {
-    let m = merge(&args.dirs, &args.out, args.move_entries)?;
+    let m = merge(&args.dirs, &args.out, args.move_entries, super::durability())?;
     if m.tables_read.is_empty() {
         bail!("no metadata*.csv or failures*.csv in {:?}", args.dirs);
     }

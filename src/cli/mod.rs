@@ -20,13 +20,40 @@ pub mod view;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::engine::{AtomTypeRule, IndexRule, LabelParams, Neighbourhood, Preset};
+use std::sync::OnceLock;
+
+use crate::engine::{AtomTypeRule, Durability, IndexRule, LabelParams, Neighbourhood, Preset};
 
 #[derive(Parser, Debug)]
 #[command(name = "cryolabel", version, about = "Viewer and labeler for cryo-EM machine-learning data")]
 pub struct Cli {
+    /// fsync every output file and its folder before exiting (also CRYOLABEL_SYNC=1). Without
+    /// it outputs are still complete or absent (temporary name, then rename) but left to the
+    /// page cache; `batch` always syncs.
+    #[arg(long, global = true)]
+    pub sync: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+static DURABILITY: OnceLock<Durability> = OnceLock::new();
+
+impl Cli {
+    /// What `--sync` and CRYOLABEL_SYNC ask for; `main` hands it to [`set_durability`].
+    pub fn durability(&self) -> Durability {
+        if self.sync { Durability::Synced } else { Durability::from_env() }
+    }
+}
+
+/// Set once by `main` from the global `--sync` flag, before the command runs.
+pub fn set_durability(d: Durability) {
+    let _ = DURABILITY.set(d);
+}
+
+/// The durability every command's outputs get (`batch` excepted: it always syncs). Without
+/// `main` (a test calling a command's `run`), CRYOLABEL_SYNC alone decides.
+pub fn durability() -> Durability {
+    *DURABILITY.get_or_init(Durability::from_env)
 }
 
 #[derive(Subcommand, Debug)]

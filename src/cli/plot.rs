@@ -87,6 +87,6 @@ pub fn write_png(path: &Path, curves: &[(&FscCurve, [u8; 3])]) -> Result<()> {
     }
     let mut bytes = Vec::new();
     img.write_to(&mut std::io::Cursor::new(&mut bytes), image::ImageFormat::Png)?;
-    crate::engine::mapio::write_atomic(path, |f| std::io::Write::write_all(f, &bytes))?;
+    crate::engine::mapio::write_atomic(path, super::durability(), |f| std::io::Write::write_all(f, &bytes))?;
     Ok(())
 }

@@ -59,7 +59,14 @@ impl PipelineOptions {
         }
         // the kernel width is set by prepare from the resolution; a placeholder here
         let sim = self.sim.params(Some(1.0), self.spacing as f64)?;
-        Ok(PrepareParams { spacing: self.spacing, resolution: self.resolution, id, sim, label })
+        Ok(PrepareParams {
+            spacing: self.spacing,
+            resolution: self.resolution,
+            id,
+            sim,
+            label,
+            durability: super::durability(),
+        })
     }
 }
 

@@ -116,7 +116,7 @@ fn num(x: f32) -> String {
 
 /// Write a CSV atomically through the `csv` crate.
 fn write_csv(path: &Path, header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> Result<()> {
-    write_atomic(path, |f| {
+    write_atomic(path, super::durability(), |f| {
         let mut w = csv::Writer::from_writer(std::io::BufWriter::new(f));
         w.write_record(header)?;
         for r in rows {
@@ -133,8 +133,8 @@ pub fn write_tables(q: &Quality, model: &Model, args: &QualityArgs) -> Result<()
     if let Some(p) = &args.atoms {
         let rows = model.atoms.iter().zip(&q.atoms).map(|(a, aq)| {
             let icode = a.ins_code.map(String::from).unwrap_or_default();
-            let id = [(a.model + 1).to_string(), a.chain.clone(), a.res_seq.to_string(), icode];
-            let rest = [a.res_name.clone(), a.name.clone(), a.element.clone(), num(aq.q), num(aq.map_value)];
+            let id = [(a.model + 1).to_string(), a.chain.to_string(), a.res_seq.to_string(), icode];
+            let rest = [a.res_name.to_string(), a.name.to_string(), a.element.to_string(), num(aq.q), num(aq.map_value)];
             id.into_iter().chain(rest).collect()
         });
         write_csv(p, &["model", "chain", "resseq", "icode", "resname", "name", "element", "q", "map_value"], rows)?;
@@ -234,7 +234,8 @@ pub fn run(args: &QualityArgs) -> Result<()> {
     write_tables(&q, &model, args)?;
     if let Some(p) = &args.json {
         let json = serde_json::to_string_pretty(&SummaryOut::from(&q.summary))?;
-        write_atomic(p, |f| f.write_all(json.as_bytes())).with_context(|| format!("writing {}", p.display()))?;
+        write_atomic(p, super::durability(), |f| f.write_all(json.as_bytes()))
+            .with_context(|| format!("writing {}", p.display()))?;
     }
     let mut out = std::io::stdout().lock();
     writeln!(out, "quality of {} against {}", args.model.display(), args.map.display())?;

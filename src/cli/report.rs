@@ -277,7 +277,7 @@ pub fn run(args: &ReportArgs) -> Result<()> {
     let json = serde_json::to_string_pretty(&entries)?;
     for (name, bytes) in [("report.csv", csv.as_bytes()), ("report.json", json.as_bytes())] {
         let p = args.dir.join(name);
-        engine::mapio::write_atomic(&p, |f| std::io::Write::write_all(f, bytes))?;
+        engine::mapio::write_atomic(&p, super::durability(), |f| std::io::Write::write_all(f, bytes))?;
         println!("wrote {}", p.display());
     }
     Ok(())

@@ -58,20 +58,25 @@ pub fn run(args: &ResampleArgs) -> Result<()> {
             );
         }
         // From the stored lattice, not from the orthogonal copy read_map made: one interpolation.
-        write(engine::write_map(&args.out, &k.resample_onto(&target), &label))?;
+        write(engine::write_map(&args.out, &k.resample_onto(&target), &label, super::durability()))?;
     } else if args.nearest {
         let out = resample::resample_nearest(src, &target);
         if map.header.mode == 1 {
             // integer labels stay integers
             let v = engine::Volume { grid: out.grid, data: out.data.iter().map(|&x| x as i16).collect::<Vec<i16>>() };
-            write(engine::write_map(&args.out, &v, &label))?;
+            write(engine::write_map(&args.out, &v, &label, super::durability()))?;
         } else {
-            write(engine::write_map(&args.out, &out, &label))?;
+            write(engine::write_map(&args.out, &out, &label, super::durability()))?;
         }
     } else if args.like.is_some() {
-        write(engine::write_map(&args.out, &resample::resample_onto(src, &target), &label))?;
+        write(engine::write_map(&args.out, &resample::resample_onto(src, &target), &label, super::durability()))?;
     } else {
-        write(engine::write_map(&args.out, &resample::resample_spacing(src, args.spacing.unwrap_or(1.0)), &label))?;
+        write(engine::write_map(
+            &args.out,
+            &resample::resample_spacing(src, args.spacing.unwrap_or(1.0)),
+            &label,
+            super::durability(),
+        ))?;
     }
     match &map.skewed {
         Some(k) => println!(

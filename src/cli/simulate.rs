@@ -118,7 +118,8 @@ pub fn run(args: &SimulateArgs) -> Result<()> {
         (None, None) => bail!("give --spacing (pdb2vol's own grid) or --like MAP"),
     };
     let label = format!("cryolabel {} simulate {}", env!("CARGO_PKG_VERSION"), args.model.display());
-    engine::write_map(&args.out, &vol, &label).with_context(|| format!("writing {}", args.out.display()))?;
+    engine::write_map(&args.out, &vol, &label, super::durability())
+        .with_context(|| format!("writing {}", args.out.display()))?;
     println!(
         "model      {}: {} atoms used ({} hydrogens, {} waters, {} above the B cutoff dropped; {} weigh 0)",
         args.model.display(),

@@ -112,7 +112,7 @@ pub fn run(args: &SplitArgs) -> Result<()> {
     let assigned = split(&items, &edges, Fractions(f[0], f[1], f[2]), args.seed).map_err(anyhow::Error::msg)?;
     let rows = assigned.iter().map(|a| (&a.id, a.resolution.to_string(), &a.bin, a.split));
     let text = table::serialize(&["id", "resolution", "bin", "split"], rows);
-    write_text(&args.out, &text)?;
+    write_text(&args.out, &text, super::durability())?;
     let n = |s: &str| assigned.iter().filter(|a| a.split == s).count();
     println!(
         "{} entries: train {}, validation {}, test {} -> {}",

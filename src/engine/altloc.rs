@@ -12,7 +12,7 @@
 //! microheterogeneous position the residue with the highest occupancy, and of each atom the
 //! altloc with the highest occupancy (the first on a tie).
 
-use std::collections::HashMap;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet};
 
 use super::model::{Model, RawAtom};
 
@@ -40,8 +40,8 @@ pub(crate) fn assemble(raw: Vec<RawAtom>, format: &'static str, rule: AltlocRule
     let groups = drops.groups;
     let mut slots: Vec<Option<RawAtom>> = raw.into_iter().map(Some).collect();
     model.atoms = order.into_iter().map(|i| slots[i].take().expect("each atom once").atom).collect();
-    let mut chains: std::collections::HashSet<(u32, &str)> = Default::default();
-    let mut residues: std::collections::HashSet<(u32, &str, isize, Option<char>, u32)> = Default::default();
+    let mut chains: FxHashSet<(u32, &str)> = Default::default();
+    let mut residues: FxHashSet<(u32, &str, isize, Option<char>, u32)> = Default::default();
     let mut per_model: Vec<usize> = Vec::new();
     let mut last = None;
     for (a, g) in model.atoms.iter().zip(groups.iter()) {
@@ -89,7 +89,7 @@ fn highest_occupancy(raw: &[RawAtom]) -> (Vec<usize>, Drops) {
         return ((0..raw.len()).collect(), d);
     }
     // positions held by more than one residue name (rare: only these get the occupancy sums)
-    let mut first: HashMap<Pos, (&str, bool)> = HashMap::new();
+    let mut first: HashMap<Pos, (&str, bool)> = HashMap::default();
     let mut last = None;
     for r in raw {
         if last == Some((pos(r), r.atom.res_name.as_str())) {
@@ -102,7 +102,7 @@ fn highest_occupancy(raw: &[RawAtom]) -> (Vec<usize>, Drops) {
     // per residue name at such a position: per altloc id the highest atom occupancy, summed
     // over the residue's altloc ids (the fraction of molecules it covers), and whether every
     // one of its atoms has an altloc (else the file is malformed and both residues are kept)
-    let mut at: HashMap<Pos, Vec<(&str, Vec<(char, f32)>, bool)>> = HashMap::new();
+    let mut at: HashMap<Pos, Vec<(&str, Vec<(char, f32)>, bool)>> = HashMap::default();
     for r in raw.iter().filter(|r| first[&pos(r)].1) {
         let names = at.entry(pos(r)).or_default();
         let k = match names.iter().position(|(n, _, _)| *n == r.atom.res_name) {
@@ -119,7 +119,7 @@ fn highest_occupancy(raw: &[RawAtom]) -> (Vec<usize>, Drops) {
             None => occ.push((r.altloc, r.atom.occupancy)),
         }
     }
-    let mut chosen: HashMap<Pos, &str> = HashMap::new();
+    let mut chosen: HashMap<Pos, &str> = HashMap::default();
     for (p, names) in &at {
         if names.iter().all(|(_, _, all_alt)| *all_alt) {
             let total = |occ: &Vec<(char, f32)>| occ.iter().map(|(_, o)| o).sum::<f32>();
@@ -133,7 +133,7 @@ fn highest_occupancy(raw: &[RawAtom]) -> (Vec<usize>, Drops) {
             d.residues += names.len() - 1;
         }
     }
-    let mut index: HashMap<(Pos, &str, &str), usize> = HashMap::new();
+    let mut index: HashMap<(Pos, &str, &str), usize> = HashMap::default();
     let mut order: Vec<usize> = Vec::with_capacity(raw.len());
     for (i, r) in raw.iter().enumerate() {
         let p = pos(r);
@@ -225,7 +225,7 @@ fn biopython(raw: &[RawAtom]) -> (Vec<usize>, Drops) {
         let a = &r.atom;
         if cur_model != Some(a.model) {
             cur_model = Some(a.model);
-            models.push((Vec::new(), HashMap::new()));
+            models.push((Vec::new(), HashMap::default()));
             cur_chain = None;
         }
         let (chains, by_id) = models.last_mut().expect("a model");

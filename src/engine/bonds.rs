@@ -7,7 +7,7 @@
 //! Metal ions are never bonded (ChimeraX shows coordination as pseudobonds, which we do not
 //! draw), and nothing bonds across MODELs or to a water of another residue.
 
-use std::collections::HashMap;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet};
 
 use glam::Vec3;
 
@@ -116,7 +116,7 @@ pub fn bonds(atoms: &[Atom]) -> Bonds {
 pub fn bonds_cancellable(atoms: &[Atom], cancel: &std::sync::atomic::AtomicBool) -> Option<Bonds> {
     let stop = || cancel.load(std::sync::atomic::Ordering::Relaxed);
     let mut out = Bonds::default();
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = FxHashSet::default();
     let mut add = |i: usize, j: usize, template: bool, out: &mut Bonds| {
         let p = [i.min(j) as u32, i.max(j) as u32];
         if i != j && seen.insert(p) {
@@ -186,7 +186,7 @@ fn radius_bonds(atoms: &[Atom], stop: &dyn Fn() -> bool, mut add: impl FnMut(usi
     let radius: Vec<Option<f32>> = atoms.iter().map(|a| covalent_radius(&a.element)).collect();
     let templated: Vec<bool> = atoms.iter().map(in_template).collect();
     let cell = |p: Vec3| (p / CELL).floor().as_ivec3();
-    let mut cells: HashMap<glam::IVec3, Vec<u32>> = HashMap::new();
+    let mut cells: HashMap<glam::IVec3, Vec<u32>> = HashMap::default();
     for (i, a) in atoms.iter().enumerate() {
         if radius[i].is_some() && a.pos.is_finite() {
             cells.entry(cell(a.pos)).or_default().push(i as u32);

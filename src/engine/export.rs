@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use super::error::EngineError;
 use super::grid::Grid;
 use super::label::Labels;
-use super::mapio::write_map_data;
+use super::mapio::{Durability, write_map_data};
 
 /// An id names the output files (`<id>_regression_situs.mrc`) and a data set's entry folder
 /// (`<out>/<id>/`), so it must be a file-name stem: a path separator or `..` would put outputs
@@ -38,13 +38,13 @@ pub fn label_file_names(id: &str) -> [String; 3] {
 /// Write the three label maps into `dir` (created if needed); each file is written atomically.
 /// The three are written at once, each on its own thread: most of a write is waiting for the
 /// disk, which takes the three streams together as fast as one.
-pub fn write_labels(dir: &Path, id: &str, labels: &Labels) -> Result<Vec<PathBuf>, EngineError> {
+pub fn write_labels(dir: &Path, id: &str, labels: &Labels, d: Durability) -> Result<Vec<PathBuf>, EngineError> {
     let arrays = LabelArrays {
         regression: &labels.regression.data,
         classification: &labels.classification.data,
         types: &labels.atom_types.data,
     };
-    write_label_arrays(dir, id, &labels.regression.grid, &arrays)
+    write_label_arrays(dir, id, &labels.regression.grid, &arrays, d)
 }
 
 /// The three label maps' voxels (x fastest) wherever they are held: the Python package's
@@ -56,16 +56,22 @@ pub struct LabelArrays<'a> {
 }
 
 /// [`write_labels`] of arrays on `grid`.
-pub fn write_label_arrays(dir: &Path, id: &str, grid: &Grid, a: &LabelArrays) -> Result<Vec<PathBuf>, EngineError> {
+pub fn write_label_arrays(
+    dir: &Path,
+    id: &str,
+    grid: &Grid,
+    a: &LabelArrays,
+    d: Durability,
+) -> Result<Vec<PathBuf>, EngineError> {
     check_id(id)?;
     std::fs::create_dir_all(dir).map_err(|e| EngineError::Write(dir.to_path_buf(), e))?;
     let names = label_file_names(id);
     let paths: Vec<PathBuf> = names.iter().map(|n| dir.join(n)).collect();
     let tag = format!("cryolabel {} {id}", env!("CARGO_PKG_VERSION"));
     let results = std::thread::scope(|s| {
-        let r = s.spawn(|| write_map_data(&paths[0], grid, a.regression, &format!("{tag} regression")));
-        let c = s.spawn(|| write_map_data(&paths[1], grid, a.classification, &format!("{tag} classification")));
-        let t = write_map_data(&paths[2], grid, a.types, &format!("{tag} atom types"));
+        let r = s.spawn(|| write_map_data(&paths[0], grid, a.regression, &format!("{tag} regression"), d));
+        let c = s.spawn(|| write_map_data(&paths[1], grid, a.classification, &format!("{tag} classification"), d));
+        let t = write_map_data(&paths[2], grid, a.types, &format!("{tag} atom types"), d);
         [r, c]
             .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
             .into_iter()

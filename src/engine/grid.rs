@@ -161,12 +161,39 @@ pub struct Volume<T> {
 
 impl<T: Copy + Default> Volume<T> {
     pub fn zeros(grid: Grid) -> Self {
-        Volume { data: vec![T::default(); grid.len()], grid }
+        Volume { data: zeroed(grid.len()), grid }
     }
 
     #[inline]
     pub fn at(&self, ijk: [usize; 3]) -> T {
         self.data[self.grid.offset(ijk)]
+    }
+}
+
+/// `n` zeros (`T::default()` of the number types) for a whole grid. Fresh pages, zeroed lazily
+/// by the kernel; a large buffer is asked to be backed by transparent huge pages, since touching
+/// fresh 4 KiB pages one fault at a time was most of a relabel at 256³ (168 MB of outputs,
+/// about 41,000 faults) and much of `simulate`: 2 MiB pages take 512 times fewer.
+pub fn zeroed<T: Copy + Default>(n: usize) -> Vec<T> {
+    let v = vec![T::default(); n];
+    advise_huge_pages(&v);
+    v
+}
+
+/// Ask Linux to back the 2 MiB-aligned interior of `v` with transparent huge pages (the
+/// kernel's `madvise` mode, the common default). Only advice: contents are unchanged, and
+/// pages already touched stay as they are, so call it before the first write. A no-op
+/// elsewhere, and below 4 MiB.
+pub fn advise_huge_pages<T>(v: &[T]) {
+    #[cfg(target_os = "linux")]
+    {
+        const HUGE: usize = 2 << 20;
+        let (start, len) = (v.as_ptr() as usize, std::mem::size_of_val(v));
+        let (lo, hi) = (start.next_multiple_of(HUGE), (start + len) / HUGE * HUGE);
+        if len >= 2 * HUGE && hi > lo {
+            // SAFETY: advice on whole pages inside memory `v` owns; it changes no contents.
+            unsafe { libc::madvise(lo as *mut libc::c_void, hi - lo, libc::MADV_HUGEPAGE) };
+        }
     }
 }
 

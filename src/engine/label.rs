@@ -168,7 +168,7 @@ pub fn label(
     }
     check()?;
 
-    let mut class = vec![0i16; grid.len()];
+    let mut class = super::grid::zeroed::<i16>(grid.len());
     let mut labelled: Vec<Vec3> = Vec::new();
     for &(o, n) in &placed {
         if sim[o] != 0.0 {
@@ -195,7 +195,7 @@ pub fn label(
     check()?;
 
     // One pass over the region: fold the dilation's marks into class 2, fill regression, count.
-    let mut regression = vec![0.0f32; grid.len()];
+    let mut regression = super::grid::zeroed::<f32>(grid.len());
     let mut counts = [grid.len(), 0, 0];
     if let Some((lo, hi)) = atom_box {
         let margin = match params.neighbourhood {
@@ -257,7 +257,7 @@ fn atom_box(grid: &Grid, placed: &[(usize, u32)], class: &[i16]) -> Option<([usi
 
 /// The atom-type map and voxels per type, counted over the atom voxels only (no full sweep).
 fn atom_types(grid: &Grid, atoms: &[Atom], placed: &[(usize, u32)], params: &LabelParams) -> (Vec<f32>, [usize; 6]) {
-    let mut types = vec![0.0f32; grid.len()];
+    let mut types = super::grid::zeroed::<f32>(grid.len());
     match params.atom_types {
         AtomTypeRule::Names => {
             for &(o, n) in placed {

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use super::error::MapError;
 use super::formats::{Compression, read_up_to};
 use super::grid::{Grid, Stats, Volume};
-pub use super::mapwrite::{MapValue, write_atomic, write_map, write_map_data};
+pub use super::mapwrite::{Durability, MapValue, write_atomic, write_map, write_map_data};
 use super::placement::placement;
 use super::skew::{SkewedVolume, cell_axes, is_orthogonal};
 
@@ -258,7 +258,7 @@ fn read_f32_at(path: &Path, offset: u64, n: usize) -> std::io::Result<Vec<f32>> 
     use std::io::{Seek, SeekFrom};
     let mut f = std::fs::File::open(path)?;
     f.seek(SeekFrom::Start(offset))?;
-    let mut v = vec![0f32; n];
+    let mut v = super::grid::zeroed::<f32>(n);
     f.read_exact(bytemuck::cast_slice_mut(&mut v))?;
     Ok(v)
 }
@@ -491,7 +491,7 @@ mod tests {
         let vol = Volume { grid, data: (0..24).map(|v| v as f32 * 0.5).collect() };
         for name in ["a.mrc", "a.mrc.gz"] {
             let path = dir.path().join(name);
-            write_map(&path, &vol, "test").unwrap();
+            write_map(&path, &vol, "test", Durability::Renamed).unwrap();
             let back = read_map(&path).unwrap();
             assert_eq!(back.volume.grid, grid);
             assert_eq!(back.volume.data, vol.data);

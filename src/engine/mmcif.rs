@@ -4,14 +4,14 @@
 //! Hand-written for the same reasons as the PDB reader (see `pdb.rs`): pdbtbx validates MODEL
 //! correspondence and refuses assembly files, and regroups atoms.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::path::Path;
 
 use glam::Vec3;
 
 use super::cif::{Item, Reader, Value};
 use super::error::ModelError;
-use super::model::{Atom, RawAtom, element_from_bare_name};
+use super::model::{Atom, CompactString, RawAtom, element_from_bare_name};
 
 /// Column of each `_atom_site` item used, by position in the row.
 #[derive(Default)]
@@ -81,7 +81,7 @@ struct Rows<'a> {
     raw: Vec<RawAtom>,
     /// pdbx_PDB_model_num -> 0-based index in order of first appearance (a map: hostile files
     /// can give every atom its own model number).
-    models: HashMap<&'a str, u32>,
+    models: FxHashMap<&'a str, u32>,
     /// The previous row's model id and index (rows of one model come together).
     last_model: Option<(&'a str, u32)>,
     /// The current residue without a sequence number: (chain, comp), group, names seen.
@@ -189,7 +189,14 @@ impl<'a> Rows<'a> {
         let element = get(c.symbol)
             .map(|s| s.trim_end_matches(|ch: char| !ch.is_ascii_alphabetic()))
             .filter(|s| !s.is_empty() && s.chars().all(|ch| ch.is_ascii_alphabetic()))
-            .map_or_else(|| element_from_bare_name(name, res_name), str::to_ascii_uppercase);
+            .map_or_else(
+                || element_from_bare_name(name, res_name),
+                |s| {
+                    let mut e = CompactString::from(s);
+                    e.make_ascii_uppercase();
+                    e
+                },
+            );
         let model_id = get(c.model).unwrap_or("");
         let model = match self.last_model {
             Some((id, m)) if id == model_id => m,
@@ -203,10 +210,10 @@ impl<'a> Rows<'a> {
         self.raw.push(RawAtom {
             atom: Atom {
                 pos,
-                name: name.to_string(),
+                name: name.into(),
                 element,
-                res_name: res_name.to_string(),
-                chain: chain.to_string(),
+                res_name: res_name.into(),
+                chain: chain.into(),
                 res_seq: res_seq.unwrap_or(0),
                 ins_code: get(c.ins).and_then(|s| s.chars().next()).or(seq_ins),
                 hetero: get(c.group).is_some_and(|g| g.eq_ignore_ascii_case("HETATM")),

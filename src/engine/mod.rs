@@ -34,6 +34,6 @@ pub use error::{EngineError, MapError, ModelError};
 pub use fsc::{FscCurve, FscShell, map_model_fsc};
 pub use grid::{Grid, IndexRule, Stats, Volume};
 pub use label::{AtomTypeRule, LabelParams, LabelStats, Labels, Neighbourhood, Preset};
-pub use mapio::{MapFile, read_map, read_map_bytes, write_map};
+pub use mapio::{Durability, MapFile, read_map, read_map_bytes, write_map};
 pub use model::{AltlocRule, Atom, Model, ReadOptions, read_model, read_model_with};
 pub use simulate::{Kernel, KernelWidth, SimParams, Simulated};

@@ -10,7 +10,7 @@ use std::path::Path;
 use glam::Vec3;
 
 use super::error::ModelError;
-use super::model::{Atom, RawAtom, element_from_name};
+use super::model::{Atom, CompactString, RawAtom, element_from_name};
 
 /// Whether `line` is an atom record, and whether a hetero one. Besides the standard
 /// `ATOM  `/`HETATM`, serials of six decimal digits (`ATOM 100000`, `HETATM100000`, as
@@ -33,28 +33,82 @@ fn atom_like(line: &str) -> bool {
     b.len() >= 4 && (b[..4].eq_ignore_ascii_case(b"ATOM") || b.len() >= 6 && b[..6].eq_ignore_ascii_case(b"HETATM"))
 }
 
-/// Atom records, the stated resolution, and warnings.
-pub(crate) fn parse(text: &str, path: &Path) -> Result<(Vec<RawAtom>, Option<f32>, Vec<String>), ModelError> {
-    let mut raw = Vec::new();
-    let mut model_no: u32 = 0;
-    let mut seen_model = false;
-    let mut skipped: Vec<usize> = Vec::new();
-    for (ln, line) in text.lines().enumerate() {
+/// What one piece of the file holds: its atoms (MODEL index still local), its MODEL records,
+/// and the line numbers of atom-like lines not read.
+struct Piece {
+    raw: Vec<RawAtom>,
+    models: u32,
+    skipped: Vec<usize>,
+}
+
+/// Atom records of `text` (lines numbered from `first_line`); an atom's `model` is the count of
+/// MODEL records before it in this piece, made global by [`parse`].
+fn parse_piece(text: &str, first_line: usize, path: &Path) -> Result<Piece, ModelError> {
+    let mut p = Piece { raw: Vec::new(), models: 0, skipped: Vec::new() };
+    for (k, line) in text.lines().enumerate() {
+        let ln = first_line + k;
         if line.starts_with("MODEL") {
-            if seen_model {
-                model_no += 1;
-            }
-            seen_model = true;
+            p.models += 1;
             continue;
         }
         // ENDMDL: a following MODEL increments; atoms after ENDMDL without MODEL stay in this one
         let Some(hetero) = atom_record(line) else {
             if atom_like(line) {
-                skipped.push(ln + 1);
+                p.skipped.push(ln + 1);
             }
             continue;
         };
-        raw.push(atom(line, ln, hetero, model_no, path)?);
+        p.raw.push(atom(line, ln, hetero, p.models, path)?);
+    }
+    Ok(p)
+}
+
+/// Pieces of about `size` bytes ending at line ends, each with the number of its first line.
+fn pieces(text: &str, size: usize) -> Vec<(&str, usize)> {
+    let (mut out, mut rest, mut line) = (Vec::new(), text, 0);
+    while !rest.is_empty() {
+        let cut = match rest.as_bytes().get(size..).and_then(|b| b.iter().position(|&c| c == b'\n')) {
+            Some(i) => size + i + 1,
+            None => rest.len(),
+        };
+        let (piece, tail) = rest.split_at(cut);
+        out.push((piece, line));
+        line += piece.bytes().filter(|&c| c == b'\n').count();
+        rest = tail;
+    }
+    out
+}
+
+/// Atom records, the stated resolution, and warnings. Lines are independent, so pieces of the
+/// file are parsed on the thread pool and joined in order (parsing was a fifth of `label`'s
+/// whole process); the first error in file order is the one reported, as a serial read would.
+pub(crate) fn parse(text: &str, path: &Path) -> Result<(Vec<RawAtom>, Option<f32>, Vec<String>), ModelError> {
+    parse_in_pieces(text, path, (text.len() / (4 * rayon::current_num_threads())).max(1 << 16))
+}
+
+/// [`parse`] with pieces of about `size` bytes (a test cuts them line by line).
+fn parse_in_pieces(
+    text: &str,
+    path: &Path,
+    size: usize,
+) -> Result<(Vec<RawAtom>, Option<f32>, Vec<String>), ModelError> {
+    use rayon::prelude::*;
+    let (parsed, res) = rayon::join(
+        || pieces(text, size).into_par_iter().map(|(t, l)| parse_piece(t, l, path)).collect::<Vec<_>>(),
+        || resolution(text),
+    );
+    let mut raw = Vec::new();
+    let mut skipped: Vec<usize> = Vec::new();
+    // MODEL records before an atom, over the whole file: the first MODEL opens model 0
+    let mut models_before = 0u32;
+    for piece in parsed {
+        let mut piece = piece?;
+        for r in &mut piece.raw {
+            r.atom.model = (models_before + r.atom.model).saturating_sub(1);
+        }
+        models_before += piece.models;
+        raw.append(&mut piece.raw);
+        skipped.append(&mut piece.skipped);
     }
     let mut warnings = Vec::new();
     if !skipped.is_empty() {
@@ -64,7 +118,7 @@ pub(crate) fn parse(text: &str, path: &Path) -> Result<(Vec<RawAtom>, Option<f32
             skipped[0]
         ));
     }
-    Ok((raw, resolution(text), warnings))
+    Ok((raw, res, warnings))
 }
 
 fn atom(line: &str, ln: usize, hetero: bool, model: u32, path: &Path) -> Result<RawAtom, ModelError> {
@@ -83,7 +137,9 @@ fn atom(line: &str, ln: usize, hetero: bool, model: u32, path: &Path) -> Result<
     let element = {
         let e = col(76, 78).trim();
         if !e.is_empty() && e.chars().all(|c| c.is_ascii_alphabetic()) {
-            e.to_ascii_uppercase()
+            let mut e = CompactString::from(e);
+            e.make_ascii_uppercase();
+            e
         } else {
             element_from_name(name_field, res_name)
         }
@@ -91,11 +147,11 @@ fn atom(line: &str, ln: usize, hetero: bool, model: u32, path: &Path) -> Result<
     Ok(RawAtom {
         atom: Atom {
             pos,
-            name: name_field.trim().to_string(),
+            name: name_field.trim().into(),
             element,
-            res_name: res_name.to_string(),
+            res_name: res_name.into(),
             // two-character chain ids occupy columns 21-22 (gemmi writes them past 62 chains)
-            chain: col(20, 22).trim().to_string(),
+            chain: col(20, 22).trim().into(),
             res_seq: parse_hybrid36(col(22, 26).trim()).unwrap_or(0),
             ins_code: col(26, 27).chars().next().filter(|c| !c.is_whitespace()),
             hetero,
@@ -155,6 +211,33 @@ mod tests {
         assert_eq!(parse_hybrid36("9999"), Some(9999));
         assert_eq!(parse_hybrid36("A000"), Some(10000));
         assert_eq!(parse_hybrid36("-12"), Some(-12));
+    }
+
+    /// Pieces of one line each give the serial reading: MODEL numbers, the skipped lines'
+    /// numbers, and the line of the first error.
+    #[test]
+    fn pieces_read_as_one() {
+        let atom = |x: &str| format!("ATOM      1  CA  ALA A   1    {x:>8}   1.000   1.000  1.00  0.00           C\n");
+        let text = format!(
+            "{}MODEL        1\n{}{}ENDMDL\nMODEL        2\natom garbage\n{}ENDMDL\n",
+            atom("1.000"),
+            atom("2.000"),
+            atom("3.000"),
+            atom("4.000")
+        );
+        let p = Path::new("t.pdb");
+        let read = |size| {
+            let (raw, _, w) = parse_in_pieces(&text, p, size).unwrap();
+            (raw.iter().map(|r| (r.atom.model, r.atom.pos.x)).collect::<Vec<_>>(), w)
+        };
+        let whole = read(usize::MAX);
+        assert_eq!(whole.0, vec![(0, 1.0), (0, 2.0), (0, 3.0), (1, 4.0)]);
+        assert!(whole.1[0].contains("first at line 7"), "{:?}", whole.1);
+        assert_eq!(read(1), whole);
+        let bad = text.replace("   3.000", "   x.000");
+        let e = |size| parse_in_pieces(&bad, p, size).err().unwrap().to_string();
+        assert!(e(usize::MAX).contains("line 4:"), "{}", e(usize::MAX));
+        assert_eq!(e(1), e(usize::MAX));
     }
 
     #[test]

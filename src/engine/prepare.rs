@@ -21,7 +21,7 @@ use sha2::{Digest, Sha256};
 
 use super::error::EngineError;
 use super::label::{LabelParams, Labels, label};
-use super::mapio::{read_map, write_atomic, write_map};
+use super::mapio::{Durability, read_map, write_atomic, write_map};
 use super::model::{Model, read_model_with};
 use super::modelwrite::{pdb_unfit, to_mmcif, to_pdb};
 use super::resample::resample_spacing;
@@ -39,6 +39,8 @@ pub struct PrepareParams {
     /// pdb2vol answers; spacing and width are set from the fields above.
     pub sim: SimParams,
     pub label: LabelParams,
+    /// Whether each output is fsynced before `prepare` returns (`batch` always asks for it).
+    pub durability: Durability,
 }
 
 /// What was made and where it went.
@@ -119,9 +121,20 @@ pub fn prepare(
     }
     let id = p.id.clone().unwrap_or_else(|| model_id(model_path));
     super::export::check_id(&id)?;
-    let map = read_map(map_path)?;
+    // The inputs' sha256 (for provenance.json) on their own thread while everything else runs,
+    // and the map and the model read at once: parsing is CPU, reading the map mostly I/O.
+    let hashing = {
+        let (a, b) = (map_path.to_path_buf(), model_path.to_path_buf());
+        std::thread::spawn(move || [sha256_file(&a), sha256_file(&b)])
+    };
+    let (map, model) = std::thread::scope(|s| {
+        let map = s.spawn(|| read_map(map_path));
+        let model = read_model_with(model_path, p.label.read_options());
+        (map.join().unwrap_or_else(|e| std::panic::resume_unwind(e)), model)
+    });
+    let map = map?;
     let mut warnings: Vec<String> = map.warnings.iter().map(|w| format!("{}: {w}", map_path.display())).collect();
-    let model = read_model_with(model_path, p.label.read_options())?;
+    let model = model?;
     warnings.extend(model.warnings.iter().map(|w| format!("{}: {w}", model_path.display())));
     let (resolution, resolution_source) = match (p.resolution, super::simulate::model_resolution(&model)) {
         (Some(r), _) => (r, "argument"),
@@ -181,12 +194,13 @@ pub fn prepare(
     if let Some(why) = &model_as_cif {
         warnings.push(format!("the model is written as {model_name}, not {id}.pdb1: {why}"));
     }
-    let hashes = [sha256_file(map_path), sha256_file(model_path)];
+    let hashes = hashing.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
 
     let t = Instant::now();
     let dir = out.join(&id);
     std::fs::create_dir_all(&dir).map_err(|e| EngineError::Write(dir.clone(), e))?;
     let tag = format!("cryolabel {} {id}", env!("CARGO_PKG_VERSION"));
+    let d = p.durability;
     let map_out = dir.join(format!("{id}.mrc"));
     let model_out = dir.join(&model_name);
     let sim_out = dir.join(format!("{id}_situs_simulated.mrc"));
@@ -194,11 +208,11 @@ pub fn prepare(
     // fast as one; nothing is copied, each thread streams from the volume it writes.
     let (written, label_files) = std::thread::scope(|s| {
         let jobs = [
-            s.spawn(|| write_map(&map_out, &exp, &format!("{tag} map at {} A", p.spacing))),
-            s.spawn(|| write_atomic(&model_out, |f| std::io::Write::write_all(f, model_text.as_bytes()))),
-            s.spawn(|| write_map(&sim_out, &sim_on_grid, &format!("{tag} pdb2vol-rule simulation R {resolution}"))),
+            s.spawn(|| write_map(&map_out, &exp, &format!("{tag} map at {} A", p.spacing), d)),
+            s.spawn(|| write_atomic(&model_out, d, |f| std::io::Write::write_all(f, model_text.as_bytes()))),
+            s.spawn(|| write_map(&sim_out, &sim_on_grid, &format!("{tag} pdb2vol-rule simulation R {resolution}"), d)),
         ];
-        let labels = super::export::write_labels(&dir, &id, &labels);
+        let labels = super::export::write_labels(&dir, &id, &labels, d);
         (jobs.map(|j| j.join().unwrap_or_else(|e| std::panic::resume_unwind(e))), labels)
     });
     for w in written {
@@ -254,7 +268,7 @@ pub fn prepare(
     });
     let prov_out = dir.join("provenance.json");
     let text = serde_json::to_string_pretty(&prov).map_err(|e| EngineError::Input(format!("provenance: {e}")))?;
-    write_atomic(&prov_out, |f| std::io::Write::write_all(f, text.as_bytes()))?;
+    write_atomic(&prov_out, d, |f| std::io::Write::write_all(f, text.as_bytes()))?;
     files.push(prov_out);
     Ok(Prepared { dir, id, files, model_as_cif, resolution, resolution_source, sim, labels, model, grid, warnings })
 }

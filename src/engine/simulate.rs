@@ -307,7 +307,7 @@ pub(crate) fn plan(model: &Model, p: &SimParams) -> Result<Plan, EngineError> {
     }
 
     // Trilinear projection, keeping track of the smoothing it adds (voxel^2).
-    let mut lattice = vec![0f64; n2[0] * n2[1] * n2[2]];
+    let mut lattice = super::grid::zeroed::<f64>(n2[0] * n2[1] * n2[2]);
     let idx = |i: usize, j: usize, k: usize| i + n2[0] * (j + n2[1] * k);
     let (mut varp, mut mass_total) = (0f64, 0f64);
     for (at, w) in &sel {
@@ -450,7 +450,7 @@ pub fn simulate(model: &Model, p: &SimParams) -> Result<Simulated, EngineError> 
             })
             .collect();
         let slab = n3[0] * n3[1];
-        let mut data = vec![0f32; n3[0] * n3[1] * n3[2]];
+        let mut data = super::grid::zeroed::<f32>(n3[0] * n3[1] * n3[2]);
         data.par_chunks_mut(slab).enumerate().for_each_init(
             || vec![0f64; slab],
             |acc, (kz, out)| {

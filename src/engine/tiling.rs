@@ -11,16 +11,15 @@ const IDS: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012345678
 
 /// `copies` per axis, `step` Å apart (5me2 tiled 2x2x2 at 80 Å gives 35,744 atoms).
 pub fn tile(model: &Model, copies: [usize; 3], step: f32) -> Model {
-    let chains: Vec<String> = {
-        let mut v: Vec<String> = Vec::new();
+    let chains: Vec<&str> = {
+        let mut v: Vec<&str> = Vec::new();
         for a in &model.atoms {
-            if !v.contains(&a.chain) {
-                v.push(a.chain.clone());
+            if !v.contains(&a.chain.as_str()) {
+                v.push(&a.chain);
             }
         }
         v
     };
-    let ids: Vec<char> = IDS.chars().collect();
     let mut out = Model { format: model.format, path: model.path.clone(), ..Default::default() };
     let mut copy = 0;
     for i in 0..copies[0] {
@@ -31,7 +30,7 @@ pub fn tile(model: &Model, copies: [usize; 3], step: f32) -> Model {
                     let mut b = a.clone();
                     b.pos += shift;
                     let c = chains.iter().position(|c| *c == a.chain).unwrap_or(0) + copy * chains.len();
-                    b.chain = ids.get(c).map(|c| c.to_string()).unwrap_or_else(|| format!("C{c}"));
+                    b.chain = IDS.get(c..c + 1).map(compact_str::CompactString::from).unwrap_or_else(|| compact_str::format_compact!("C{c}"));
                     b.model = 0;
                     out.atoms.push(b);
                 }

@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 use super::manifest::{Entry, Failure};
 use super::metadata::{self, FscFigures, entry_row, read_json, table_names};
 use super::{DatasetError, write_text};
-use crate::engine::mapio::{available_memory, read_header_size, read_map};
+use crate::engine::mapio::{Durability, available_memory, read_header_size, read_map};
 use crate::engine::model::read_model;
 use crate::engine::prepare::{PrepareParams, prepare, sha256_file};
 
@@ -188,7 +188,7 @@ pub fn entry_fsc(dir: &Path, id: &str) -> Result<FscFigures, DatasetError> {
         unsupported_atoms: Some(q.summary.unsupported_atoms),
     };
     let text = serde_json::to_string_pretty(&f).map_err(|e| DatasetError::Input(e.to_string()))?;
-    write_text(&d.join("fsc.json"), &text)?;
+    write_text(&d.join("fsc.json"), &text, BATCH_DURABILITY)?;
     Ok(f)
 }
 
@@ -220,6 +220,12 @@ fn panic_text(p: Box<dyn std::any::Any + Send>) -> String {
     p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default()
 }
 
+/// Every file `batch` writes is fsynced, whatever `--sync` says: its resume trusts an entry
+/// whose outputs are present (`stale_reason` reads provenance.json and skips the entry), so
+/// after a machine crash a file renamed into place but never flushed (empty or short under its
+/// final name) must not exist. Single commands leave that to the user, who reruns them.
+const BATCH_DURABILITY: Durability = Durability::Synced;
+
 /// One entry, start to finish; never panics out.
 fn run_entry(e: &Entry, p: &BatchParams, budget: &Budget) -> Outcome {
     let stale = stale_reason(&p.out, e, &p.prepare);
@@ -236,6 +242,7 @@ fn run_entry(e: &Entry, p: &BatchParams, budget: &Budget) -> Outcome {
             let mut pp = p.prepare.clone();
             pp.id = Some(e.id.clone());
             pp.resolution = e.resolution;
+            pp.durability = BATCH_DURABILITY;
             prepare(&e.map, &e.model, &p.out, &pp, None)?;
         }
         if p.fsc {
@@ -261,10 +268,11 @@ struct Results {
 fn write_tables(r: &mut Results) -> Result<(), DatasetError> {
     r.rows.sort();
     r.summary.failed.sort_by(|a, b| a.id.cmp(&b.id));
-    write_text(&r.summary.metadata, &metadata::to_csv(metadata::COLUMNS, &r.rows))?;
+    write_text(&r.summary.metadata, &metadata::to_csv(metadata::COLUMNS, &r.rows), BATCH_DURABILITY)?;
     write_text(
         &r.summary.failures,
         &metadata::to_csv(metadata::FAILURE_COLUMNS, &metadata::failure_rows(&r.summary.failed)),
+        BATCH_DURABILITY,
     )?;
     r.last_write = Instant::now();
     Ok(())

@@ -11,7 +11,7 @@ use super::npy::{NpyValue, to_npy};
 use super::{DatasetError, write_text};
 use crate::engine::export::label_file_names;
 use crate::engine::grid::Volume;
-use crate::engine::mapio::{read_map, write_atomic};
+use crate::engine::mapio::{Durability, read_map, write_atomic};
 
 #[derive(Clone, Debug)]
 pub struct CubeParams {
@@ -21,6 +21,8 @@ pub struct CubeParams {
     pub keep_empty: bool,
     /// Cut only these ids (the label-quality filters of `cubes`); None = every entry.
     pub only: Option<Vec<String>>,
+    /// fsync each cube file and the index (`--sync`), or rename only.
+    pub durability: Durability,
 }
 
 /// Window starts along an axis of `n` voxels: 0, stride, ... and a last one at n - size.
@@ -77,9 +79,9 @@ pub fn window_of<T: Copy + Default>(data: &[T], n: [usize; 3], o: [usize; 3], s:
     out
 }
 
-fn write_npy<T: NpyValue>(path: &Path, data: &[T], s: usize) -> Result<(), DatasetError> {
+fn write_npy<T: NpyValue>(path: &Path, data: &[T], s: usize, d: Durability) -> Result<(), DatasetError> {
     let bytes = to_npy(data, &[s, s, s]);
-    write_atomic(path, |f| std::io::Write::write_all(f, &bytes)).map_err(DatasetError::from)
+    write_atomic(path, d, |f| std::io::Write::write_all(f, &bytes)).map_err(DatasetError::from)
 }
 
 /// Every window origin (i, j, k) of a grid of `shape`, x fastest then y then z: the order of
@@ -144,10 +146,10 @@ pub fn cube_entry(dataset: &Path, id: &str, out: &Path, p: &CubeParams) -> Resul
             }
             let stem = format!("{id}_{}_{}_{}", o[0], o[1], o[2]);
             let path = |part: &str| dir.join(format!("{stem}_{part}.npy"));
-            write_npy(&path("map"), &window(&map, o, s), s)?;
-            write_npy(&path("regression"), &window(&reg, o, s), s)?;
-            write_npy(&path("classification"), &c, s)?;
-            write_npy(&path("types"), &window(&typ, o, s), s)?;
+            write_npy(&path("map"), &window(&map, o, s), s, p.durability)?;
+            write_npy(&path("regression"), &window(&reg, o, s), s, p.durability)?;
+            write_npy(&path("classification"), &c, s, p.durability)?;
+            write_npy(&path("types"), &window(&typ, o, s), s, p.durability)?;
             let w = g.index_to_world([o[0] as f64, o[1] as f64, o[2] as f64]);
             Ok(Some(Cube { id: id.to_string(), origin: o, world: [w.x, w.y, w.z], class_counts: counts, stem }))
         })
@@ -189,7 +191,7 @@ pub fn make_cubes(
     });
     let text = crate::engine::table::serialize(INDEX_COLUMNS, rows);
     let index = out.join("index.csv");
-    write_text(&index, &text)?;
+    write_text(&index, &text, p.durability)?;
     Ok((all, index))
 }
 

@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use super::manifest::Failure;
 use super::{DatasetError, write_text};
+use crate::engine::mapio::Durability;
 use crate::engine::table::{self, ReadOptions};
 
 /// metadata.csv columns. Columns starting `t_` are timings (seconds, or MB/s for the write rate)
@@ -171,7 +172,7 @@ fn tables_in(dir: &Path, stem: &str) -> Result<Vec<PathBuf>, DatasetError> {
 /// wrote into) into `<out>/metadata.csv` and `<out>/failures.csv`, rows sorted by id. An entry
 /// done in any shard drops its failure rows (a later retry succeeded). With `move_entries`,
 /// entry folders of shard folders other than `out` are renamed into `out`.
-pub fn merge(dirs: &[PathBuf], out: &Path, move_entries: bool) -> Result<Merged, DatasetError> {
+pub fn merge(dirs: &[PathBuf], out: &Path, move_entries: bool, d: Durability) -> Result<Merged, DatasetError> {
     std::fs::create_dir_all(out).map_err(|e| DatasetError::Write(out.to_path_buf(), e))?;
     let mut m = Merged::default();
     let mut rows: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -206,8 +207,8 @@ pub fn merge(dirs: &[PathBuf], out: &Path, move_entries: bool) -> Result<Merged,
     m.failures = fails.len();
     let rows: Vec<Vec<String>> = rows.into_values().collect();
     let fails: Vec<Vec<String>> = fails.into_values().collect();
-    write_text(&out.join("metadata.csv"), &to_csv(COLUMNS, &rows))?;
-    write_text(&out.join("failures.csv"), &to_csv(FAILURE_COLUMNS, &fails))?;
+    write_text(&out.join("metadata.csv"), &to_csv(COLUMNS, &rows), d)?;
+    write_text(&out.join("failures.csv"), &to_csv(FAILURE_COLUMNS, &fails), d)?;
     Ok(m)
 }
 
@@ -233,11 +234,11 @@ mod tests {
             std::fs::create_dir_all(d).unwrap();
             let f = [Failure { id: format!("e{k}"), map: "m,1.mrc".into(), model: "x.pdb".into(), reason: reason(k) }];
             let (_, fname) = table_names(Some((k, 2)));
-            write_text(&d.join(fname), &to_csv(FAILURE_COLUMNS, &failure_rows(&f))).unwrap();
-            write_text(&d.join(table_names(Some((k, 2))).0), &to_csv(COLUMNS, &[])).unwrap();
+            write_text(&d.join(fname), &to_csv(FAILURE_COLUMNS, &failure_rows(&f)), Durability::Renamed).unwrap();
+            write_text(&d.join(table_names(Some((k, 2))).0), &to_csv(COLUMNS, &[]), Durability::Renamed).unwrap();
         }
         let out = dir.path().join("out");
-        let m = merge(&[a, b], &out, false).unwrap();
+        let m = merge(&[a, b], &out, false, Durability::Renamed).unwrap();
         assert_eq!((m.entries, m.failures, m.tables_read.len()), (0, 2, 4));
         let (head, rows) = read_csv(&out.join("failures.csv")).unwrap();
         assert_eq!(head, FAILURE_COLUMNS);

@@ -30,6 +30,6 @@ pub enum DatasetError {
 }
 
 /// Write text atomically (temporary sibling + rename), as every output of the engine is.
-pub fn write_text(path: &std::path::Path, text: &str) -> Result<(), DatasetError> {
-    super::mapio::write_atomic(path, |f| std::io::Write::write_all(f, text.as_bytes())).map_err(DatasetError::from)
+pub fn write_text(path: &std::path::Path, text: &str, d: super::Durability) -> Result<(), DatasetError> {
+    super::mapio::write_atomic(path, d, |f| std::io::Write::write_all(f, text.as_bytes())).map_err(DatasetError::from)
 }

@@ -1,7 +1,7 @@
 //! Residues and their real-space correlation: the model map against the experimental map
 //! inside a mask around the residue's atoms, as phenix.map_model_cc's CC per residue.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use glam::Vec3;
 use rayon::prelude::*;
@@ -43,17 +43,17 @@ pub fn is_main_chain(atom: &Atom) -> bool {
 
 /// Residues keyed by (MODEL, chain, number, insertion code, name), in order of first appearance.
 pub fn group_residues(atoms: &[Atom]) -> Vec<Residue> {
-    let mut index: HashMap<(u32, &str, isize, Option<char>, &str), usize> = HashMap::new();
+    let mut index: HashMap<(u32, &str, isize, Option<char>, &str), usize> = HashMap::default();
     let mut out: Vec<Residue> = Vec::new();
     for (i, a) in atoms.iter().enumerate() {
         let k = (a.model, a.chain.as_str(), a.res_seq, a.ins_code, a.res_name.as_str());
         let r = *index.entry(k).or_insert_with(|| {
             out.push(Residue {
                 model: a.model,
-                chain: a.chain.clone(),
+                chain: a.chain.to_string(),
                 res_seq: a.res_seq,
                 ins_code: a.ins_code,
-                res_name: a.res_name.clone(),
+                res_name: a.res_name.to_string(),
                 atoms: Vec::new(),
             });
             out.len() - 1
