@@ -39,6 +39,32 @@ fn label_writes_three_files_and_a_summary() {
     assert_eq!(names.len(), 3, "no temporary files left behind: {names:?}");
 }
 
+/// A plain float32 simulated map on the map's grid is used in place (memory-mapped); the labels
+/// are the same bytes as from the gzipped copy of it, which is read into memory.
+#[test]
+fn plain_simulated_map_gives_the_same_labels_as_the_gzipped_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let gz = data("5ni1/expected/5me2_situs_simulated.mrc.gz");
+    let plain = dir.path().join("sim.mrc");
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(std::fs::File::open(&gz).unwrap()), &mut bytes)
+        .unwrap();
+    std::fs::write(&plain, bytes).unwrap();
+    assert!(cryolabel::engine::mapio::map_f32(&plain).unwrap().is_some(), "the plain copy is mapped");
+    let map = data("5ni1/emd_3488.mrc");
+    let model = data("5ni1/5me2.pdb");
+    for (sim, out) in [(&gz, "from_gz"), (&plain, "from_plain")] {
+        let o = dir.path().join(out);
+        let (ok, _, err) =
+            run(&["label", "--map", s(&map), "--model", s(&model), "--simulated", s(sim), "--out", s(&o)]);
+        assert!(ok, "{err}");
+    }
+    for n in ["5me2_regression_situs.mrc", "5me2_classification_situs.mrc", "5me2_classification_types_situs.mrc"] {
+        let (a, b) = (dir.path().join("from_gz").join(n), dir.path().join("from_plain").join(n));
+        assert!(std::fs::read(a).unwrap() == std::fs::read(b).unwrap(), "{n} differs");
+    }
+}
+
 /// `--sync` (before or after the command) and CRYOLABEL_SYNC=1 only fsync: the files are the
 /// same bytes as without, and no temporary file is left.
 #[test]

@@ -1,6 +1,6 @@
 //! `cryolabel label`: the three label maps of a map and its model.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
@@ -70,10 +70,10 @@ pub fn run(args: &LabelArgs) -> Result<()> {
     for w in &warnings {
         eprintln!("warning: {}: {w}", args.map.display());
     }
-    // The model and the simulated map are read at once: parsing is CPU, the map read mostly
-    // copying from the page cache, and on two cores the two overlap.
+    // The model and the simulated map are read at once: parsing is CPU, the map is mapped (or
+    // read) from the page cache, and on two cores the two overlap.
     let (model, simulated) = std::thread::scope(|s| {
-        let sim = args.simulated.as_ref().map(|p| s.spawn(move || engine::read_map(p)));
+        let sim = args.simulated.as_ref().map(|p| s.spawn(move || read_simulated(p, &grid)));
         let model = engine::read_model_with(&args.model, params.read_options());
         (model, sim.map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))))
     });
@@ -84,44 +84,9 @@ pub fn run(args: &LabelArgs) -> Result<()> {
         _ => 0,
     };
     drop(map_volume);
-    let sim_on_grid = match (&args.simulated, simulated) {
-        (Some(path), Some(sim)) => {
-            let sim = sim.volume;
-            let from = sim.grid;
-            let (on_grid, resampled) = into_grid(sim, &grid);
-            if resampled {
-                eprintln!(
-                    "note: {} is on another grid ({:?} voxels of {:?} Å at {:?}); resampled trilinearly onto the map's grid",
-                    path.display(),
-                    from.shape,
-                    from.voxel,
-                    from.origin
-                );
-            }
-            on_grid
-        }
-        _ => {
-            let Some(r) = args.resolution.or(engine::simulate::model_resolution(&model)) else {
-                bail!(
-                    "{}: the model states no resolution; pass --resolution R (or --simulated MAP)",
-                    args.model.display()
-                );
-            };
-            let p = engine::SimParams::new(r, grid.voxel[0] as f64);
-            let (s, v) = engine::simulate::simulate_on(&model, &p, &grid)?;
-            for w in &s.warnings {
-                eprintln!("warning: simulation: {w}");
-            }
-            eprintln!(
-                "note: simulated at {r} Å with pdb2vol's rules on the map's grid ({} atoms, {:.3} s)",
-                s.atoms_used,
-                s.elapsed.as_secs_f64()
-            );
-            v
-        }
-    };
+    let sim_on_grid = simulated_on_grid(args, &grid, simulated, &model)?;
     let t_read = t0.elapsed();
-    let labels = engine::label::label(&sim_on_grid, &model.atoms, &params, None)?;
+    let labels = engine::label::label_on(grid, sim_on_grid.data(), &model.atoms, &params, None)?;
     drop(sim_on_grid);
     let s = &labels.stats;
     if s.atoms_outside == s.atoms {
@@ -183,6 +148,78 @@ pub fn run(args: &LabelArgs) -> Result<()> {
         println!("wrote      {}", p.display());
     }
     Ok(())
+}
+
+/// The simulated map as read: a plain float32 file on the map's grid is used in place
+/// (memory-mapped: `label` only reads it), any other is read into memory.
+enum Simulated {
+    Mapped(engine::mapio::MappedF32),
+    Read(engine::Volume<f32>),
+}
+
+impl Simulated {
+    fn data(&self) -> &[f32] {
+        match self {
+            Simulated::Mapped(m) => m.data(),
+            Simulated::Read(v) => &v.data,
+        }
+    }
+}
+
+/// `--simulated`: memory-mapped when it is a plain float32 file on `grid`'s lattice.
+fn read_simulated(path: &Path, grid: &engine::Grid) -> Result<Simulated> {
+    if let Some(m) = engine::mapio::map_f32(path)?
+        && m.grid.same_lattice(grid, engine::grid::HEADER_NOISE)
+    {
+        return Ok(Simulated::Mapped(m));
+    }
+    Ok(Simulated::Read(engine::read_map(path)?.volume))
+}
+
+/// The simulated voxels on the map's grid: `--simulated` as read (resampled when it lies on
+/// another grid), else simulated with pdb2vol's rules at the model's or the given resolution.
+fn simulated_on_grid(
+    args: &LabelArgs,
+    grid: &engine::Grid,
+    simulated: Option<Simulated>,
+    model: &engine::Model,
+) -> Result<Simulated> {
+    Ok(match (&args.simulated, simulated) {
+        (Some(_), Some(Simulated::Mapped(m))) => Simulated::Mapped(m),
+        (Some(path), Some(Simulated::Read(sim))) => {
+            let from = sim.grid;
+            let (on_grid, resampled) = into_grid(sim, grid);
+            if resampled {
+                eprintln!(
+                    "note: {} is on another grid ({:?} voxels of {:?} Å at {:?}); resampled trilinearly onto the map's grid",
+                    path.display(),
+                    from.shape,
+                    from.voxel,
+                    from.origin
+                );
+            }
+            Simulated::Read(on_grid)
+        }
+        _ => {
+            let Some(r) = args.resolution.or(engine::simulate::model_resolution(model)) else {
+                bail!(
+                    "{}: the model states no resolution; pass --resolution R (or --simulated MAP)",
+                    args.model.display()
+                );
+            };
+            let p = engine::SimParams::new(r, grid.voxel[0] as f64);
+            let (s, v) = engine::simulate::simulate_on(model, &p, grid)?;
+            for w in &s.warnings {
+                eprintln!("warning: simulation: {w}");
+            }
+            eprintln!(
+                "note: simulated at {r} Å with pdb2vol's rules on the map's grid ({} atoms, {:.3} s)",
+                s.atoms_used,
+                s.elapsed.as_secs_f64()
+            );
+            Simulated::Read(v)
+        }
+    })
 }
 
 /// Drop the atoms whose Q-score (engine::quality) is below `min_q`; atoms without a Q

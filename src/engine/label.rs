@@ -145,13 +145,31 @@ pub fn label(
     params: &LabelParams,
     cancel: Option<&AtomicBool>,
 ) -> Result<Labels, EngineError> {
+    label_on(simulated.grid, &simulated.data, atoms, params, cancel)
+}
+
+/// [`label`] of simulated voxels held elsewhere (x fastest, `grid.len()` of them): `cryolabel
+/// label` passes a memory-mapped file's (`mapio::map_f32`) without reading it into memory.
+pub fn label_on(
+    grid: Grid,
+    sim: &[f32],
+    atoms: &[Atom],
+    params: &LabelParams,
+    cancel: Option<&AtomicBool>,
+) -> Result<Labels, EngineError> {
+    if sim.len() != grid.len() {
+        return Err(EngineError::Input(format!(
+            "{} simulated voxels for a {:?} grid of {} voxels",
+            sim.len(),
+            grid.shape,
+            grid.len()
+        )));
+    }
     let t0 = Instant::now();
     let check = || match cancel {
         Some(c) if c.load(Ordering::Relaxed) => Err(EngineError::Cancelled),
         _ => Ok(()),
     };
-    let grid = simulated.grid;
-    let sim = &simulated.data;
     let mut stats = LabelStats { atoms: atoms.len(), ..Default::default() };
 
     // Voxel of every atom inside the grid, in file order.

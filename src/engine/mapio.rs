@@ -460,6 +460,47 @@ pub fn raw_layout(path: &Path) -> Result<Option<RawLayout>, MapError> {
     Ok((plain && len == offset + data).then_some(RawLayout { shape, mode: h.mode, offset }))
 }
 
+/// A plain float32 map's voxels used in place from the page cache. Reading them into a `Vec`
+/// costs a copy into fresh memory, which the kernel must clear first: a tenth of `label`'s
+/// whole process on the 180³ case, for voxels `label` only reads.
+pub struct MappedF32 {
+    /// Where the voxels lie, as [`read_map`] would place them.
+    pub grid: Grid,
+    map: memmap2::Mmap,
+    offset: usize,
+}
+
+impl MappedF32 {
+    /// The voxels, x fastest, `grid.len()` of them.
+    pub fn data(&self) -> &[f32] {
+        bytemuck::cast_slice(&self.map[self.offset..self.offset + 4 * self.grid.len()])
+    }
+}
+
+/// `path` memory-mapped when its voxels can be used as they lie: float32, the layout of
+/// [`raw_layout`] (plain, little-endian, axis order 1,2,3, orthogonal, exactly as long as its
+/// header says), on a little-endian machine. `Ok(None)` for any other readable map: read it
+/// with [`read_map`].
+pub fn map_f32(path: &Path) -> Result<Option<MappedF32>, MapError> {
+    let Some(layout) = raw_layout(path)? else { return Ok(None) };
+    if layout.mode != 2 || layout.offset % 4 != 0 || !cfg!(target_endian = "little") {
+        return Ok(None);
+    }
+    let (grid, _) = read_grid(path)?;
+    let io = |e| MapError::Io(path.to_path_buf(), e);
+    let file = std::fs::File::open(path).map_err(io)?;
+    // SAFETY: a read-only mapping, only read. Files are replaced by rename (every writer of
+    // this engine does so), which leaves the mapped inode as it was; a program truncating the
+    // file in place while it is read would raise SIGBUS, as with any memory-mapped reader
+    // (the `mrc` crate maps its inputs the same way).
+    let map = unsafe { memmap2::MmapOptions::new().populate().map(&file) }.map_err(io)?;
+    let offset = layout.offset as usize;
+    if map.len() < offset + 4 * grid.len() || grid.shape != layout.shape {
+        return Ok(None);
+    }
+    Ok(Some(MappedF32 { grid, map, offset }))
+}
+
 /// Reorder file-order data (columns fastest) into x-fastest order.
 fn permute_to_xyz(crs: &[f32], n_crs: [usize; 3], axis: [usize; 3], shape: [usize; 3]) -> Vec<f32> {
     let mut out = vec![0.0f32; crs.len()];
