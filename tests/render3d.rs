@@ -219,6 +219,13 @@ fn silhouettes_darken_the_pixels_along_a_depth_step() {
     let (on, off) = (ring(&with), ring(&without));
     assert!(on >= 60, "silhouette: {on} of 72 ring pixels dark");
     assert!(off <= 4, "no silhouette: {off} of 72 ring pixels dark");
+    // The same on a transparent ball (its nearest depth comes from the transparency pass).
+    frame.meshes[0].colour[3] = 0.5;
+    frame.silhouettes = true;
+    let transparent = gpu.render_image(&device, &queue, &frame).expect("image");
+    keep(&transparent, "silhouettes-transparent");
+    let on = ring(&transparent);
+    assert!(on >= 60, "silhouette of a transparent ball: {on} of 72 ring pixels dark");
 }
 
 #[test]

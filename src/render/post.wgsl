@@ -11,7 +11,7 @@ struct Post {
     params: vec4<f32>,
     // xy: image size in pixels, z: depth range (far - near, Å), w: ambient occlusion samples.
     size: vec4<f32>,
-    // rgb: silhouette colour.
+    // rgb: silhouette colour, w: near clip distance (Å).
     edge: vec4<f32>,
 };
 @group(0) @binding(0) var<uniform> p: Post;
@@ -22,7 +22,8 @@ override EDGES: bool = true;
 override OIT: bool = true;
 @group(0) @binding(1) var colour_tex: texture_2d<f32>;
 @group(0) @binding(2) var depth_tex: texture_depth_2d;
-@group(0) @binding(3) var tdepth_tex: texture_depth_2d;
+// The nearest transparent surface's eye depth, 0 (near) to 1 (far).
+@group(0) @binding(3) var tnear_tex: texture_2d<f32>;
 @group(0) @binding(4) var accum_tex: texture_2d<f32>;
 @group(0) @binding(5) var reveal_tex: texture_2d<f32>;
 // Ambient light reaching each opaque pixel (the ambient-occlusion pass's output; 1 elsewhere).
@@ -42,12 +43,14 @@ fn opaque_depth(px: vec2<i32>) -> f32 {
     return textureLoad(depth_tex, clamp_px(px), 0);
 }
 
-fn nearest_depth(px: vec2<i32>) -> f32 {
+// Eye depth (Å) of the nearest surface at a pixel, opaque or transparent.
+fn nearest_eye(px: vec2<i32>) -> f32 {
     let q = clamp_px(px);
+    let opaque = eye_depth(textureLoad(depth_tex, q, 0));
     if (!OIT) {
-        return textureLoad(depth_tex, q, 0);
+        return opaque;
     }
-    return min(textureLoad(depth_tex, q, 0), textureLoad(tdepth_tex, q, 0));
+    return min(opaque, p.edge.w + textureLoad(tnear_tex, q, 0).r * p.size.z);
 }
 
 fn view_pos(px: vec2<i32>, d: f32) -> vec3<f32> {
@@ -145,15 +148,15 @@ fn fs_post(@builtin(position) frag: vec4<f32>) -> @location(0) vec4<f32> {
         }
     }
     if (EDGES) {
-        let here = eye_depth(nearest_depth(px));
+        let here = nearest_eye(px);
         let w = i32(max(p.params.w, 1.0));
         let jump = p.params.z * p.size.z;
         // Unrolled: lavapipe keeps a dynamically indexed local array in memory.
         let far = here - jump;
-        let edge = eye_depth(nearest_depth(px + vec2<i32>(w, 0))) < far
-            | eye_depth(nearest_depth(px - vec2<i32>(w, 0))) < far
-            | eye_depth(nearest_depth(px + vec2<i32>(0, w))) < far
-            | eye_depth(nearest_depth(px - vec2<i32>(0, w))) < far;
+        let edge = nearest_eye(px + vec2<i32>(w, 0)) < far
+            | nearest_eye(px - vec2<i32>(w, 0)) < far
+            | nearest_eye(px + vec2<i32>(0, w)) < far
+            | nearest_eye(px - vec2<i32>(0, w)) < far;
         if (edge) {
             c = p.edge.rgb;
         }

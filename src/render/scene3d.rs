@@ -126,6 +126,7 @@ struct Globals {
     light1: [f32; 4],
     params: [f32; 4],
     light_mat: [[f32; 4]; 4],
+    depth: [f32; 4],
 }
 
 #[repr(C)]
@@ -152,7 +153,7 @@ struct Target {
     size: [u32; 2],
     scene: wgpu::TextureView,
     depth: wgpu::TextureView,
-    tdepth: wgpu::TextureView,
+    tnear: wgpu::TextureView,
     accum: wgpu::TextureView,
     reveal: wgpu::TextureView,
     ao: wgpu::TextureView,
@@ -305,6 +306,8 @@ impl Scene3dGpu {
             Lighting::Soft => (0.55, 0.5, 0.15, 0.15, 0.9),
             Lighting::Full => (0.4, 0.8, 0.1, 0.2, 0.9),
         };
+        let (near, far) = depth_range(&proj);
+        let range = (far - near).max(1e-3);
         let view = cam.view();
         let (light_view, light_proj, bias) = key_light(cam, key);
         // View space -> shadow-map texture coordinates and depth.
@@ -316,6 +319,7 @@ impl Scene3dGpu {
             light1: fill.extend(f).into(),
             params: [ambient, if cam.perspective { 0.0 } else { 1.0 }, spec, bias],
             light_mat: (to_uv * light_proj * light_view).to_cols_array_2d(),
+            depth: [near, 1.0 / range, 0.0, 0.0],
         };
         queue.write_buffer(&self.globals, 0, bytemuck::bytes_of(&g));
         if frame.lighting == Lighting::Full {
@@ -327,15 +331,13 @@ impl Scene3dGpu {
             };
             queue.write_buffer(&self.shadow_globals, 0, bytemuck::bytes_of(&shadow));
         }
-        let (near, far) = depth_range(&proj);
-        let range = (far - near).max(1e-3);
         let post = PostUniform {
             inv_proj: proj.inverse().to_cols_array_2d(),
             proj: proj.to_cols_array_2d(),
             // AO radius: a few Å, growing a little with the scene so big maps still shade.
             params: [ao, (0.02 * range).clamp(2.5, 8.0), if frame.silhouettes { 0.03 } else { 0.0 }, 1.0],
             size: [size[0] as f32, size[1] as f32, range, if frame.interactive { 8.0 } else { 16.0 }],
-            edge: [0.0, 0.0, 0.0, 1.0],
+            edge: [0.0, 0.0, 0.0, near],
         };
         queue.write_buffer(&self.post_uniform, 0, bytemuck::bytes_of(&post));
         for m in &frame.meshes {
@@ -441,19 +443,16 @@ impl Scene3dGpu {
         };
         let zero = wgpu::Color::TRANSPARENT;
         if !transparent.is_empty() {
-            // Their nearest depth only serves the silhouettes; the post pass reads it only then.
-            if frame.silhouettes {
-                draw_all(
-                    &mut begin(encoder, "scene3d transparent depth", &[], depth_attachment(&t.tdepth, true)),
-                    &p.tdepth,
-                );
-            }
             let one = wgpu::Color { r: 1.0, g: 1.0, b: 1.0, a: 1.0 };
             draw_all(
                 &mut begin(
                     encoder,
                     "scene3d transparent",
-                    &[colour_attachment(&t.accum, zero), colour_attachment(&t.reveal, one)],
+                    &[
+                        colour_attachment(&t.accum, zero),
+                        colour_attachment(&t.reveal, one),
+                        colour_attachment(&t.tnear, one),
+                    ],
                     depth_attachment(&t.depth, false),
                 ),
                 &lit.oit,
