@@ -29,22 +29,8 @@ use glam::Vec3;
 const SIZE: [u32; 2] = [1280, 800];
 const FRAMES: usize = 24;
 
-fn device() -> (wgpu::Device, wgpu::Queue, String) {
-    let instance = wgpu::Instance::new(wgpu::InstanceDescriptor {
-        backends: wgpu::Backends::from_env().unwrap_or(wgpu::Backends::all()),
-        ..wgpu::InstanceDescriptor::new_without_display_handle()
-    });
-    let adapter = pollster::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions {
-        power_preference: Default::default(),
-        force_fallback_adapter: false,
-        compatible_surface: None,
-        apply_limit_buckets: false,
-    }))
-    .expect("a wgpu adapter (mesa-vulkan-drivers for lavapipe)");
-    let name = adapter.get_info().name;
-    let (d, q) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor::default())).expect("device");
-    (d, q, name)
-}
+#[path = "../tests/common/headless.rs"]
+mod headless;
 
 /// The default scene's frame for a map, its contour level and atoms.
 fn scene(volume: &Volume<f32>, level: f32, atoms: &[Atom]) -> Frame {
@@ -166,7 +152,7 @@ fn big_scene(n: usize, spacing: f32) -> (Volume<f32>, Vec<Atom>) {
 
 fn main() {
     let only_small = std::env::args().any(|a| a == "5ni1");
-    let (device, queue, adapter) = device();
+    let (device, queue, adapter) = headless::device().expect("a wgpu adapter (mesa-vulkan-drivers for lavapipe)");
     println!("adapter: {adapter}; {}x{} pixels, median of {FRAMES} orbiting frames", SIZE[0], SIZE[1]);
     let mut gpu = Scene3dGpu::new(&device, wgpu::TextureFormat::Rgba8Unorm);
 
