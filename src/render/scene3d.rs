@@ -176,6 +176,8 @@ pub struct Scene3dGpu {
     shadow_map: wgpu::TextureView,
     post_uniform: wgpu::Buffer,
     sampler: wgpu::Sampler,
+    /// Nearest and clamped, for the post pass's gathers.
+    point: wgpu::Sampler,
     meshes: HashMap<u64, GpuMesh>,
     sphere_sets: HashMap<u64, (wgpu::Buffer, u32)>,
     stick_sets: HashMap<u64, (wgpu::Buffer, u32)>,
@@ -286,6 +288,7 @@ impl Scene3dGpu {
             shadow_map,
             post_uniform,
             sampler,
+            point: device.create_sampler(&wgpu::SamplerDescriptor { label: Some("scene3d point"), ..Default::default() }),
             meshes: HashMap::new(),
             sphere_sets: HashMap::new(),
             stick_sets: HashMap::new(),

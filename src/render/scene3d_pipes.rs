@@ -354,6 +354,12 @@ impl Pipelines {
                 texture_entry(4, unfiltered),
                 texture_entry(5, unfiltered),
                 texture_entry(6, unfiltered),
+                wgpu::BindGroupLayoutEntry {
+                    binding: 7,
+                    visibility: wgpu::ShaderStages::FRAGMENT,
+                    ty: wgpu::BindingType::Sampler(wgpu::SamplerBindingType::NonFiltering),
+                    count: None,
+                },
             ],
         });
         let ao_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {

@@ -112,6 +112,7 @@ impl Scene3dGpu {
                 tex(4, &accum),
                 tex(5, &reveal),
                 tex(6, &ao),
+                wgpu::BindGroupEntry { binding: 7, resource: wgpu::BindingResource::Sampler(&self.point) },
             ],
         });
         let ao_bind = device.create_bind_group(&wgpu::BindGroupDescriptor {
