@@ -90,11 +90,12 @@ fn report(name: &str, gpu: &mut Scene3dGpu, device: &wgpu::Device, queue: &wgpu:
     let full = orbit(gpu, device, queue, &Frame { lighting: Lighting::Full, ..frame.clone() });
     let simple = Frame { lighting: Lighting::Simple, silhouettes: false, ..frame.clone() };
     let base = orbit(gpu, device, queue, &simple);
-    let empty = Frame { meshes: Vec::new(), spheres: Vec::new(), sticks: Vec::new(), ..frame.clone() };
-    let fixed = orbit(gpu, device, queue, &empty);
     let small = Frame { size: [640, 400], ..frame.clone() };
     let quarter = orbit(gpu, device, queue, &small);
     let small_moving = orbit(gpu, device, queue, &Frame { interactive: true, ..small.clone() });
+    // Last: an empty frame drops the scene's buffers (they are kept only while drawn).
+    let empty = Frame { meshes: Vec::new(), spheres: Vec::new(), sticks: Vec::new(), ..frame.clone() };
+    let fixed = orbit(gpu, device, queue, &empty);
     println!(
         "  {name}: empty frame (passes and clears only) {fixed:.1} ms; in a 640x400 view: still {quarter:.1} ms, moving {small_moving:.1} ms = {:.1} fps",
         1e3 / small_moving

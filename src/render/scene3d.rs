@@ -25,7 +25,7 @@ use glam::{Mat4, Vec3};
 
 use super::camera::Camera;
 use super::isosurface::Mesh;
-use super::scene3d_pipes::{DEPTH_FORMAT, Pipelines};
+use super::scene3d_pipes::{DEPTH_FORMAT, Lit, Pipelines};
 
 #[path = "scene3d_targets.rs"]
 mod targets;
@@ -288,7 +288,8 @@ impl Scene3dGpu {
             shadow_map,
             post_uniform,
             sampler,
-            point: device.create_sampler(&wgpu::SamplerDescriptor { label: Some("scene3d point"), ..Default::default() }),
+            point: device
+                .create_sampler(&wgpu::SamplerDescriptor { label: Some("scene3d point"), ..Default::default() }),
             meshes: HashMap::new(),
             sphere_sets: HashMap::new(),
             stick_sets: HashMap::new(),
@@ -424,47 +425,49 @@ impl Scene3dGpu {
             }
         }
         if variant[0] {
-            let white = wgpu::Color::WHITE;
-            let read_only =
-                Some(wgpu::RenderPassDepthStencilAttachment { view: &t.depth, depth_ops: None, stencil_ops: None });
-            let mut pass = begin(encoder, "scene3d ao", &[colour_attachment(&t.ao, white)], read_only);
-            pass.set_pipeline(&p.ao);
-            pass.set_bind_group(0, &t.ao_bind, &[]);
-            pass.draw(0..3, 0..1);
+            self.ao_pass(encoder, t);
         }
-        // Transparent surfaces, in the order given: the result does not depend on it. Without
-        // any, their passes are skipped and the post pass reads no transparency target.
-        let draw_all = |pass: &mut wgpu::RenderPass<'_>, pipeline: &wgpu::RenderPipeline| {
-            pass.set_bind_group(0, &self.globals_bind, &[]);
-            pass.set_pipeline(pipeline);
-            for gm in &transparent {
-                pass.set_bind_group(1, &gm.bind, &[]);
-                pass.set_vertex_buffer(0, gm.vertices.slice(..));
-                pass.set_index_buffer(gm.triangles.slice(..), wgpu::IndexFormat::Uint32);
-                pass.draw_indexed(0..gm.n_triangles, 0, 0..1);
-            }
-        };
+        self.transparent_pass(encoder, t, lit, &transparent);
         let zero = wgpu::Color::TRANSPARENT;
-        if !transparent.is_empty() {
-            let one = wgpu::Color { r: 1.0, g: 1.0, b: 1.0, a: 1.0 };
-            draw_all(
-                &mut begin(
-                    encoder,
-                    "scene3d transparent",
-                    &[
-                        colour_attachment(&t.accum, zero),
-                        colour_attachment(&t.reveal, one),
-                        colour_attachment(&t.tnear, one),
-                    ],
-                    depth_attachment(&t.depth, false),
-                ),
-                &lit.oit,
-            );
-        }
         let mut pass = begin(encoder, "scene3d post", &[colour_attachment(&t.colour_view, zero)], None);
         pass.set_pipeline(&self.post[&variant]);
         pass.set_bind_group(0, &t.post, &[]);
         pass.draw(0..3, 0..1);
+    }
+
+    /// Ambient occlusion into its target, only where something opaque is (the pipeline's
+    /// depth test against the opaque depth, read-only).
+    fn ao_pass(&self, encoder: &mut wgpu::CommandEncoder, t: &Target) {
+        let read_only =
+            Some(wgpu::RenderPassDepthStencilAttachment { view: &t.depth, depth_ops: None, stencil_ops: None });
+        let mut pass = begin(encoder, "scene3d ao", &[colour_attachment(&t.ao, wgpu::Color::WHITE)], read_only);
+        pass.set_pipeline(&self.pipes.ao);
+        pass.set_bind_group(0, &t.ao_bind, &[]);
+        pass.draw(0..3, 0..1);
+    }
+
+    /// Transparent surfaces, in the order given (the result does not depend on it): OIT colour
+    /// and revealage, and their nearest eye depth. Without any, nothing is drawn and the post
+    /// pass reads no transparency target.
+    fn transparent_pass(&self, encoder: &mut wgpu::CommandEncoder, t: &Target, lit: &Lit, transparent: &[&GpuMesh]) {
+        if transparent.is_empty() {
+            return;
+        }
+        let (zero, one) = (wgpu::Color::TRANSPARENT, wgpu::Color::WHITE);
+        let mut pass = begin(
+            encoder,
+            "scene3d transparent",
+            &[colour_attachment(&t.accum, zero), colour_attachment(&t.reveal, one), colour_attachment(&t.tnear, one)],
+            depth_attachment(&t.depth, false),
+        );
+        pass.set_bind_group(0, &self.globals_bind, &[]);
+        pass.set_pipeline(&lit.oit);
+        for gm in transparent {
+            pass.set_bind_group(1, &gm.bind, &[]);
+            pass.set_vertex_buffer(0, gm.vertices.slice(..));
+            pass.set_index_buffer(gm.triangles.slice(..), wgpu::IndexFormat::Uint32);
+            pass.draw_indexed(0..gm.n_triangles, 0, 0..1);
+        }
     }
 
     /// The key light's shadow map: depth from the light of the opaque things (spheres, sticks,
