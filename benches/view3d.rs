@@ -29,22 +29,8 @@ use glam::Vec3;
 const SIZE: [u32; 2] = [1280, 800];
 const FRAMES: usize = 24;
 
-fn device() -> (wgpu::Device, wgpu::Queue, String) {
-    let instance = wgpu::Instance::new(wgpu::InstanceDescriptor {
-        backends: wgpu::Backends::from_env().unwrap_or(wgpu::Backends::all()),
-        ..wgpu::InstanceDescriptor::new_without_display_handle()
-    });
-    let adapter = pollster::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions {
-        power_preference: Default::default(),
-        force_fallback_adapter: false,
-        compatible_surface: None,
-        apply_limit_buckets: false,
-    }))
-    .expect("a wgpu adapter (mesa-vulkan-drivers for lavapipe)");
-    let name = adapter.get_info().name;
-    let (d, q) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor::default())).expect("device");
-    (d, q, name)
-}
+#[path = "../tests/common/headless.rs"]
+mod headless;
 
 /// The default scene's frame for a map, its contour level and atoms.
 fn scene(volume: &Volume<f32>, level: f32, atoms: &[Atom]) -> Frame {
@@ -104,11 +90,16 @@ fn report(name: &str, gpu: &mut Scene3dGpu, device: &wgpu::Device, queue: &wgpu:
     let full = orbit(gpu, device, queue, &Frame { lighting: Lighting::Full, ..frame.clone() });
     let simple = Frame { lighting: Lighting::Simple, silhouettes: false, ..frame.clone() };
     let base = orbit(gpu, device, queue, &simple);
-    let empty = Frame { meshes: Vec::new(), spheres: Vec::new(), sticks: Vec::new(), ..frame.clone() };
-    let fixed = orbit(gpu, device, queue, &empty);
     let small = Frame { size: [640, 400], ..frame.clone() };
     let quarter = orbit(gpu, device, queue, &small);
-    println!("  {name}: empty frame (passes and clears only) {fixed:.1} ms; the scene at 640x400 {quarter:.1} ms");
+    let small_moving = orbit(gpu, device, queue, &Frame { interactive: true, ..small.clone() });
+    // Last: an empty frame drops the scene's buffers (they are kept only while drawn).
+    let empty = Frame { meshes: Vec::new(), spheres: Vec::new(), sticks: Vec::new(), ..frame.clone() };
+    let fixed = orbit(gpu, device, queue, &empty);
+    println!(
+        "  {name}: empty frame (passes and clears only) {fixed:.1} ms; in a 640x400 view: still {quarter:.1} ms, moving {small_moving:.1} ms = {:.1} fps",
+        1e3 / small_moving
+    );
     let fps = |ms: f64| 1e3 / ms;
     println!(
         "{name}: still (defaults: soft + silhouettes + OIT, full size) {defaults:.1} ms/frame = {:.1} fps, {:.2}x the baseline",
@@ -166,7 +157,7 @@ fn big_scene(n: usize, spacing: f32) -> (Volume<f32>, Vec<Atom>) {
 
 fn main() {
     let only_small = std::env::args().any(|a| a == "5ni1");
-    let (device, queue, adapter) = device();
+    let (device, queue, adapter) = headless::device().expect("a wgpu adapter (mesa-vulkan-drivers for lavapipe)");
     println!("adapter: {adapter}; {}x{} pixels, median of {FRAMES} orbiting frames", SIZE[0], SIZE[1]);
     let mut gpu = Scene3dGpu::new(&device, wgpu::TextureFormat::Rgba8Unorm);
 

@@ -15,19 +15,11 @@ use glam::Vec3;
 
 mod common;
 
+#[path = "common/headless.rs"]
+mod headless;
+
 fn device() -> Option<(wgpu::Device, wgpu::Queue)> {
-    let instance = wgpu::Instance::new(wgpu::InstanceDescriptor {
-        backends: wgpu::Backends::from_env().unwrap_or(wgpu::Backends::all()),
-        ..wgpu::InstanceDescriptor::new_without_display_handle()
-    });
-    let adapter = pollster::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions {
-        power_preference: Default::default(),
-        force_fallback_adapter: false,
-        compatible_surface: None,
-        apply_limit_buckets: false,
-    }))
-    .ok()?;
-    pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor::default())).ok()
+    headless::device().map(|(d, q, _)| (d, q))
 }
 
 /// A ball of radius 8 Å at the origin, on a 1 Å grid.
@@ -219,6 +211,13 @@ fn silhouettes_darken_the_pixels_along_a_depth_step() {
     let (on, off) = (ring(&with), ring(&without));
     assert!(on >= 60, "silhouette: {on} of 72 ring pixels dark");
     assert!(off <= 4, "no silhouette: {off} of 72 ring pixels dark");
+    // The same on a transparent ball (its nearest depth comes from the transparency pass).
+    frame.meshes[0].colour[3] = 0.5;
+    frame.silhouettes = true;
+    let transparent = gpu.render_image(&device, &queue, &frame).expect("image");
+    keep(&transparent, "silhouettes-transparent");
+    let on = ring(&transparent);
+    assert!(on >= 60, "silhouette of a transparent ball: {on} of 72 ring pixels dark");
 }
 
 #[test]

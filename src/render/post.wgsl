@@ -7,11 +7,11 @@ struct Post {
     inv_proj: mat4x4<f32>,
     proj: mat4x4<f32>,
     // x: AO strength (0: off), y: AO radius (view units, Å), z: silhouette depth jump as a
-    // fraction of the depth range (0: off), w: silhouette width in pixels.
+    // fraction of the depth range (0: off); silhouettes are one pixel wide.
     params: vec4<f32>,
     // xy: image size in pixels, z: depth range (far - near, Å), w: ambient occlusion samples.
     size: vec4<f32>,
-    // rgb: silhouette colour.
+    // rgb: silhouette colour, w: near clip distance (Å).
     edge: vec4<f32>,
 };
 @group(0) @binding(0) var<uniform> p: Post;
@@ -22,11 +22,14 @@ override EDGES: bool = true;
 override OIT: bool = true;
 @group(0) @binding(1) var colour_tex: texture_2d<f32>;
 @group(0) @binding(2) var depth_tex: texture_depth_2d;
-@group(0) @binding(3) var tdepth_tex: texture_depth_2d;
+// The nearest transparent surface's eye depth, 0 (near) to 1 (far).
+@group(0) @binding(3) var tnear_tex: texture_2d<f32>;
 @group(0) @binding(4) var accum_tex: texture_2d<f32>;
 @group(0) @binding(5) var reveal_tex: texture_2d<f32>;
 // Ambient light reaching each opaque pixel (the ambient-occlusion pass's output; 1 elsewhere).
 @group(0) @binding(6) var ao_tex: texture_2d<f32>;
+// Nearest, clamped: for gathering 2x2 blocks of depths.
+@group(0) @binding(7) var point_smp: sampler;
 
 @vertex
 fn vs_post(@builtin(vertex_index) vi: u32) -> @builtin(position) vec4<f32> {
@@ -40,14 +43,6 @@ fn clamp_px(px: vec2<i32>) -> vec2<i32> {
 
 fn opaque_depth(px: vec2<i32>) -> f32 {
     return textureLoad(depth_tex, clamp_px(px), 0);
-}
-
-fn nearest_depth(px: vec2<i32>) -> f32 {
-    let q = clamp_px(px);
-    if (!OIT) {
-        return textureLoad(depth_tex, q, 0);
-    }
-    return min(textureLoad(depth_tex, q, 0), textureLoad(tdepth_tex, q, 0));
 }
 
 fn view_pos(px: vec2<i32>, d: f32) -> vec3<f32> {
@@ -145,15 +140,24 @@ fn fs_post(@builtin(position) frag: vec4<f32>) -> @location(0) vec4<f32> {
         }
     }
     if (EDGES) {
-        let here = eye_depth(nearest_depth(px));
-        let w = i32(max(p.params.w, 1.0));
-        let jump = p.params.z * p.size.z;
-        // Unrolled: lavapipe keeps a dynamically indexed local array in memory.
-        let far = here - jump;
-        let edge = eye_depth(nearest_depth(px + vec2<i32>(w, 0))) < far
-            | eye_depth(nearest_depth(px - vec2<i32>(w, 0))) < far
-            | eye_depth(nearest_depth(px + vec2<i32>(0, w))) < far
-            | eye_depth(nearest_depth(px - vec2<i32>(0, w))) < far;
+        // The pixel and its four neighbours from two 2x2 gathers (the blocks up-left and
+        // down-right of the pixel): two texture operations instead of five (lavapipe pays
+        // per operation). Gather order: x (0,1), y (1,1), z (1,0), w (0,0) of the block.
+        let texel = 1.0 / p.size.xy;
+        let centre = (vec2<f32>(px) + 0.5) * texel;
+        let ul = textureGather(depth_tex, point_smp, centre - 0.5 * texel);
+        let dr = textureGather(depth_tex, point_smp, centre + 0.5 * texel);
+        // self, left, up, right, down
+        var d = array<f32, 5>(eye_depth(ul.y), eye_depth(ul.x), eye_depth(ul.z), eye_depth(dr.z), eye_depth(dr.x));
+        if (OIT) {
+            let tul = p.edge.w + textureGather(0, tnear_tex, point_smp, centre - 0.5 * texel) * p.size.z;
+            let tdr = p.edge.w + textureGather(0, tnear_tex, point_smp, centre + 0.5 * texel) * p.size.z;
+            d = array<f32, 5>(
+                min(d[0], tul.y), min(d[1], tul.x), min(d[2], tul.z), min(d[3], tdr.z), min(d[4], tdr.x),
+            );
+        }
+        let far = d[0] - p.params.z * p.size.z;
+        let edge = d[1] < far | d[2] < far | d[3] < far | d[4] < far;
         if (edge) {
             c = p.edge.rgb;
         }

@@ -25,7 +25,7 @@ use glam::{Mat4, Vec3};
 
 use super::camera::Camera;
 use super::isosurface::Mesh;
-use super::scene3d_pipes::{DEPTH_FORMAT, Pipelines};
+use super::scene3d_pipes::{DEPTH_FORMAT, Lit, Pipelines};
 
 #[path = "scene3d_targets.rs"]
 mod targets;
@@ -126,6 +126,7 @@ struct Globals {
     light1: [f32; 4],
     params: [f32; 4],
     light_mat: [[f32; 4]; 4],
+    depth: [f32; 4],
 }
 
 #[repr(C)]
@@ -152,7 +153,7 @@ struct Target {
     size: [u32; 2],
     scene: wgpu::TextureView,
     depth: wgpu::TextureView,
-    tdepth: wgpu::TextureView,
+    tnear: wgpu::TextureView,
     accum: wgpu::TextureView,
     reveal: wgpu::TextureView,
     ao: wgpu::TextureView,
@@ -175,6 +176,8 @@ pub struct Scene3dGpu {
     shadow_map: wgpu::TextureView,
     post_uniform: wgpu::Buffer,
     sampler: wgpu::Sampler,
+    /// Nearest and clamped, for the post pass's gathers.
+    point: wgpu::Sampler,
     meshes: HashMap<u64, GpuMesh>,
     sphere_sets: HashMap<u64, (wgpu::Buffer, u32)>,
     stick_sets: HashMap<u64, (wgpu::Buffer, u32)>,
@@ -285,6 +288,8 @@ impl Scene3dGpu {
             shadow_map,
             post_uniform,
             sampler,
+            point: device
+                .create_sampler(&wgpu::SamplerDescriptor { label: Some("scene3d point"), ..Default::default() }),
             meshes: HashMap::new(),
             sphere_sets: HashMap::new(),
             stick_sets: HashMap::new(),
@@ -305,6 +310,8 @@ impl Scene3dGpu {
             Lighting::Soft => (0.55, 0.5, 0.15, 0.15, 0.9),
             Lighting::Full => (0.4, 0.8, 0.1, 0.2, 0.9),
         };
+        let (near, far) = depth_range(&proj);
+        let range = (far - near).max(1e-3);
         let view = cam.view();
         let (light_view, light_proj, bias) = key_light(cam, key);
         // View space -> shadow-map texture coordinates and depth.
@@ -316,6 +323,7 @@ impl Scene3dGpu {
             light1: fill.extend(f).into(),
             params: [ambient, if cam.perspective { 0.0 } else { 1.0 }, spec, bias],
             light_mat: (to_uv * light_proj * light_view).to_cols_array_2d(),
+            depth: [near, 1.0 / range, 0.0, 0.0],
         };
         queue.write_buffer(&self.globals, 0, bytemuck::bytes_of(&g));
         if frame.lighting == Lighting::Full {
@@ -327,15 +335,13 @@ impl Scene3dGpu {
             };
             queue.write_buffer(&self.shadow_globals, 0, bytemuck::bytes_of(&shadow));
         }
-        let (near, far) = depth_range(&proj);
-        let range = (far - near).max(1e-3);
         let post = PostUniform {
             inv_proj: proj.inverse().to_cols_array_2d(),
             proj: proj.to_cols_array_2d(),
             // AO radius: a few Å, growing a little with the scene so big maps still shade.
             params: [ao, (0.02 * range).clamp(2.5, 8.0), if frame.silhouettes { 0.03 } else { 0.0 }, 1.0],
             size: [size[0] as f32, size[1] as f32, range, if frame.interactive { 8.0 } else { 16.0 }],
-            edge: [0.0, 0.0, 0.0, 1.0],
+            edge: [0.0, 0.0, 0.0, near],
         };
         queue.write_buffer(&self.post_uniform, 0, bytemuck::bytes_of(&post));
         for m in &frame.meshes {
@@ -419,50 +425,49 @@ impl Scene3dGpu {
             }
         }
         if variant[0] {
-            let white = wgpu::Color::WHITE;
-            let read_only =
-                Some(wgpu::RenderPassDepthStencilAttachment { view: &t.depth, depth_ops: None, stencil_ops: None });
-            let mut pass = begin(encoder, "scene3d ao", &[colour_attachment(&t.ao, white)], read_only);
-            pass.set_pipeline(&p.ao);
-            pass.set_bind_group(0, &t.ao_bind, &[]);
-            pass.draw(0..3, 0..1);
+            self.ao_pass(encoder, t);
         }
-        // Transparent surfaces, in the order given: the result does not depend on it. Without
-        // any, their passes are skipped and the post pass reads no transparency target.
-        let draw_all = |pass: &mut wgpu::RenderPass<'_>, pipeline: &wgpu::RenderPipeline| {
-            pass.set_bind_group(0, &self.globals_bind, &[]);
-            pass.set_pipeline(pipeline);
-            for gm in &transparent {
-                pass.set_bind_group(1, &gm.bind, &[]);
-                pass.set_vertex_buffer(0, gm.vertices.slice(..));
-                pass.set_index_buffer(gm.triangles.slice(..), wgpu::IndexFormat::Uint32);
-                pass.draw_indexed(0..gm.n_triangles, 0, 0..1);
-            }
-        };
+        self.transparent_pass(encoder, t, lit, &transparent);
         let zero = wgpu::Color::TRANSPARENT;
-        if !transparent.is_empty() {
-            // Their nearest depth only serves the silhouettes; the post pass reads it only then.
-            if frame.silhouettes {
-                draw_all(
-                    &mut begin(encoder, "scene3d transparent depth", &[], depth_attachment(&t.tdepth, true)),
-                    &p.tdepth,
-                );
-            }
-            let one = wgpu::Color { r: 1.0, g: 1.0, b: 1.0, a: 1.0 };
-            draw_all(
-                &mut begin(
-                    encoder,
-                    "scene3d transparent",
-                    &[colour_attachment(&t.accum, zero), colour_attachment(&t.reveal, one)],
-                    depth_attachment(&t.depth, false),
-                ),
-                &lit.oit,
-            );
-        }
         let mut pass = begin(encoder, "scene3d post", &[colour_attachment(&t.colour_view, zero)], None);
         pass.set_pipeline(&self.post[&variant]);
         pass.set_bind_group(0, &t.post, &[]);
         pass.draw(0..3, 0..1);
+    }
+
+    /// Ambient occlusion into its target, only where something opaque is (the pipeline's
+    /// depth test against the opaque depth, read-only).
+    fn ao_pass(&self, encoder: &mut wgpu::CommandEncoder, t: &Target) {
+        let read_only =
+            Some(wgpu::RenderPassDepthStencilAttachment { view: &t.depth, depth_ops: None, stencil_ops: None });
+        let mut pass = begin(encoder, "scene3d ao", &[colour_attachment(&t.ao, wgpu::Color::WHITE)], read_only);
+        pass.set_pipeline(&self.pipes.ao);
+        pass.set_bind_group(0, &t.ao_bind, &[]);
+        pass.draw(0..3, 0..1);
+    }
+
+    /// Transparent surfaces, in the order given (the result does not depend on it): OIT colour
+    /// and revealage, and their nearest eye depth. Without any, nothing is drawn and the post
+    /// pass reads no transparency target.
+    fn transparent_pass(&self, encoder: &mut wgpu::CommandEncoder, t: &Target, lit: &Lit, transparent: &[&GpuMesh]) {
+        if transparent.is_empty() {
+            return;
+        }
+        let (zero, one) = (wgpu::Color::TRANSPARENT, wgpu::Color::WHITE);
+        let mut pass = begin(
+            encoder,
+            "scene3d transparent",
+            &[colour_attachment(&t.accum, zero), colour_attachment(&t.reveal, one), colour_attachment(&t.tnear, one)],
+            depth_attachment(&t.depth, false),
+        );
+        pass.set_bind_group(0, &self.globals_bind, &[]);
+        pass.set_pipeline(&lit.oit);
+        for gm in transparent {
+            pass.set_bind_group(1, &gm.bind, &[]);
+            pass.set_vertex_buffer(0, gm.vertices.slice(..));
+            pass.set_index_buffer(gm.triangles.slice(..), wgpu::IndexFormat::Uint32);
+            pass.draw_indexed(0..gm.n_triangles, 0, 0..1);
+        }
     }
 
     /// The key light's shadow map: depth from the light of the opaque things (spheres, sticks,

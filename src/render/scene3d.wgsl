@@ -14,6 +14,8 @@ struct Globals {
     params: vec4<f32>,
     // View space to the key light's shadow map: xy texture coordinates, z depth (lighting full).
     light_mat: mat4x4<f32>,
+    // x: near clip distance, y: 1 / (far - near): eye depths to 0..1.
+    depth: vec4<f32>,
 };
 @group(0) @binding(0) var<uniform> g: Globals;
 // The key light's shadow map (lighting full; a 1x1 stand-in otherwise and in the shadow pass).
@@ -101,6 +103,10 @@ fn fs_lines(in: MeshOut) -> @location(0) vec4<f32> {
 struct Oit {
     @location(0) accum: vec4<f32>,
     @location(1) reveal: vec4<f32>,
+    // The eye depth (0 near .. 1 far), min-blended: the nearest transparent surface, for the
+    // silhouettes (written here rather than in a depth pass of its own: one pass fewer over
+    // the transparent triangles).
+    @location(2) near: vec4<f32>,
 };
 
 // Weighted blended OIT: accumulate premultiplied colour times a depth weight (added up in
@@ -114,6 +120,7 @@ fn fs_mesh_oit(in: MeshOut) -> Oit {
     var out: Oit;
     out.accum = vec4<f32>(c * a, a) * w;
     out.reveal = vec4<f32>(a);
+    out.near = vec4<f32>((-in.vpos.z - g.depth.x) * g.depth.y);
     return out;
 }
 

@@ -11,6 +11,9 @@ pub(super) const AO_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::R8Unorm;
 /// 32-bit floats measured no faster there).
 pub(super) const ACCUM_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba16Float;
 pub(super) const REVEAL_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::R16Float;
+/// The nearest transparent surface's eye depth, 0..1 of the depth range (min-blended): half
+/// floats resolve 1/2048 of the range, far finer than the silhouettes' 3% step.
+pub(super) const NEAR_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::R16Float;
 
 pub(super) struct Pipelines {
     pub globals_layout: wgpu::BindGroupLayout,
@@ -28,8 +31,6 @@ pub(super) struct Pipelines {
     pub shadow_mesh: wgpu::RenderPipeline,
     pub shadow_spheres: wgpu::RenderPipeline,
     pub shadow_sticks: wgpu::RenderPipeline,
-    /// Transparent surfaces' nearest depth (for silhouettes on them).
-    pub tdepth: wgpu::RenderPipeline,
     pub blit: wgpu::RenderPipeline,
 }
 
@@ -260,6 +261,11 @@ impl Pipelines {
             dst_factor: wgpu::BlendFactor::One,
             operation: wgpu::BlendOperation::Add,
         };
+        let min = wgpu::BlendComponent {
+            src_factor: wgpu::BlendFactor::One,
+            dst_factor: wgpu::BlendFactor::One,
+            operation: wgpu::BlendOperation::Min,
+        };
         let times_one_minus = wgpu::BlendComponent {
             src_factor: wgpu::BlendFactor::Zero,
             dst_factor: wgpu::BlendFactor::OneMinusSrc,
@@ -274,6 +280,11 @@ impl Pipelines {
             Some(wgpu::ColorTargetState {
                 format: REVEAL_FORMAT,
                 blend: Some(wgpu::BlendState { color: times_one_minus, alpha: times_one_minus }),
+                write_mask: wgpu::ColorWrites::ALL,
+            }),
+            Some(wgpu::ColorTargetState {
+                format: NEAR_FORMAT,
+                blend: Some(wgpu::BlendState { color: min, alpha: min }),
                 write_mask: wgpu::ColorWrites::ALL,
             }),
         ];
@@ -309,7 +320,6 @@ impl Pipelines {
         };
         let lit = [lit(false), lit(true)];
         let lines = geo("lines", &layout, "vs_mesh", Some("fs_lines"), &mesh_vertex, T::LineList, true, &colour);
-        let tdepth = geo("transparent depth", &layout, "vs_mesh", None, &mesh_vertex, T::TriangleList, true, &[]);
         let shadow_mesh = geo("shadow mesh", &layout, "vs_mesh", None, &mesh_vertex, T::TriangleList, true, &[]);
         let shadow_spheres = geo(
             "shadow spheres",
@@ -340,10 +350,16 @@ impl Pipelines {
                 uniform_entry(0, wgpu::ShaderStages::FRAGMENT),
                 texture_entry(1, unfiltered),
                 texture_entry(2, S::Depth),
-                texture_entry(3, S::Depth),
+                texture_entry(3, unfiltered),
                 texture_entry(4, unfiltered),
                 texture_entry(5, unfiltered),
                 texture_entry(6, unfiltered),
+                wgpu::BindGroupLayoutEntry {
+                    binding: 7,
+                    visibility: wgpu::ShaderStages::FRAGMENT,
+                    ty: wgpu::BindingType::Sampler(wgpu::SamplerBindingType::NonFiltering),
+                    count: None,
+                },
             ],
         });
         let ao_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
@@ -379,7 +395,6 @@ impl Pipelines {
             shadow_mesh,
             shadow_spheres,
             shadow_sticks,
-            tdepth,
             blit,
         }
     }

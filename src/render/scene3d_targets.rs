@@ -5,7 +5,7 @@
 use eframe::wgpu::{self, util::DeviceExt};
 
 use super::{Frame, GpuMesh, Scene3dGpu, Target};
-use crate::render::scene3d_pipes::{ACCUM_FORMAT, AO_FORMAT, COLOUR_FORMAT, DEPTH_FORMAT, REVEAL_FORMAT};
+use crate::render::scene3d_pipes::{ACCUM_FORMAT, AO_FORMAT, COLOUR_FORMAT, DEPTH_FORMAT, NEAR_FORMAT, REVEAL_FORMAT};
 
 impl Scene3dGpu {
     pub(super) fn upload(&mut self, device: &wgpu::Device, frame: &Frame) {
@@ -93,7 +93,7 @@ impl Scene3dGpu {
         let view = |t: wgpu::Texture| t.create_view(&Default::default());
         let scene = view(texture(COLOUR_FORMAT, read));
         let depth = view(texture(DEPTH_FORMAT, read));
-        let tdepth = view(texture(DEPTH_FORMAT, read));
+        let tnear = view(texture(NEAR_FORMAT, read));
         let accum = view(texture(ACCUM_FORMAT, read));
         let reveal = view(texture(REVEAL_FORMAT, read));
         let ao = view(texture(AO_FORMAT, read));
@@ -108,10 +108,11 @@ impl Scene3dGpu {
                 wgpu::BindGroupEntry { binding: 0, resource: self.post_uniform.as_entire_binding() },
                 tex(1, &scene),
                 tex(2, &depth),
-                tex(3, &tdepth),
+                tex(3, &tnear),
                 tex(4, &accum),
                 tex(5, &reveal),
                 tex(6, &ao),
+                wgpu::BindGroupEntry { binding: 7, resource: wgpu::BindingResource::Sampler(&self.point) },
             ],
         });
         let ao_bind = device.create_bind_group(&wgpu::BindGroupDescriptor {
@@ -133,7 +134,7 @@ impl Scene3dGpu {
         let colour_view = colour.create_view(&Default::default());
         self.targets.insert(
             0,
-            Target { size, scene, depth, tdepth, accum, reveal, ao, ao_bind, colour, colour_view, post, blit },
+            Target { size, scene, depth, tnear, accum, reveal, ao, ao_bind, colour, colour_view, post, blit },
         );
         self.targets.truncate(2);
     }
