@@ -7,12 +7,15 @@
 //!   Gaussian density around every atom, contoured at auto step 2 (as the app does over 300^3).
 //!
 //! Each scene is timed still (the defaults at full size), moving (the interactive frames the
-//! view draws while the camera moves: half size, fewer ambient-occlusion samples) and, as the
+//! view draws while the camera moves: half size, fewer ambient-occlusion samples, the map
+//! surface's coarse copy at twice the step, made by the app's `extract_lod`), moving with the
+//! full surface (what the coarse copy saves) and, as the
 //! baseline in the same run, with the old look (simple lighting, no silhouettes, full size);
 //! each prints its ratio to the baseline.
 //!
 //! WGPU_BACKEND=vulkan cargo bench --profile dev --config 'profile.dev.package.cryolabel.opt-level=3' --bench view3d
-//! (add `-- 5ni1` to skip the big scene)
+//! (add `-- 5ni1` to skip the big scene; with VIEW3D_PNG=DIR it writes each scene's moving and
+//! still frames there as PNG files, to look at)
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -21,7 +24,7 @@ use cryolabel::engine::{Atom, Grid, Volume, bonds::bonds, read_map, read_model};
 use cryolabel::render::Histogram;
 use cryolabel::render::atoms::{ColourBy, atom_colours, stick_instances};
 use cryolabel::render::camera::Camera;
-use cryolabel::render::isosurface::{Field, Sampling, auto_step, extract};
+use cryolabel::render::isosurface::{Field, Sampling, auto_step, extract_lod};
 use cryolabel::render::scene3d::{Frame, Lighting, Scene3dGpu, SceneMesh, SceneSpheres, SceneSticks, Style};
 use eframe::wgpu;
 use glam::Vec3;
@@ -36,8 +39,12 @@ mod headless;
 fn scene(volume: &Volume<f32>, level: f32, atoms: &[Atom]) -> Frame {
     let t = Instant::now();
     let step = auto_step(volume.grid.shape);
-    let mesh = extract(&Field::from_volume(volume, Sampling { step, region: None }, |v| v), level);
+    // The app's extraction: the surface and, when big, its coarse copy for moving frames.
+    let field = |s: Sampling| Field::from_volume(volume, s, |v| v);
+    let sampling = Sampling { step, region: None };
+    let lod = extract_lod(field, sampling, level, &Default::default()).expect("not cancelled");
     let t_mesh = t.elapsed().as_secs_f64() * 1e3;
+    let (mesh, coarse) = (lod.full, lod.coarse);
     let t = Instant::now();
     let b = bonds(atoms);
     let t_bonds = t.elapsed().as_secs_f64() * 1e3;
@@ -45,8 +52,9 @@ fn scene(volume: &Volume<f32>, level: f32, atoms: &[Atom]) -> Frame {
     let positions: Vec<Vec3> = atoms.iter().map(|a| a.pos).collect();
     let (spheres, sticks) = stick_instances(&positions, &b.pairs, &colours, 0.2, 0.5);
     println!(
-        "  scene: step {step}, {} map triangles ({t_mesh:.0} ms), {} atoms, {} bonds ({t_bonds:.0} ms: {} from templates, {} by radii)",
+        "  scene: step {step}, {} map triangles, {} in the coarse copy for moving frames ({t_mesh:.0} ms both), {} atoms, {} bonds ({t_bonds:.0} ms: {} from templates, {} by radii)",
         mesh.triangles(),
+        coarse.as_ref().map_or(0, |c| c.triangles()),
         atoms.len(),
         b.pairs.len(),
         b.from_templates,
@@ -56,7 +64,13 @@ fn scene(volume: &Volume<f32>, level: f32, atoms: &[Atom]) -> Frame {
     let mut camera = Camera::default();
     camera.fit(lo.as_vec3(), hi.as_vec3());
     Frame {
-        meshes: vec![SceneMesh { key: 1, mesh: Arc::new(mesh), colour: [0.7, 0.7, 1.0, 0.5], style: Style::Surface }],
+        meshes: vec![SceneMesh {
+            key: 1,
+            mesh: Arc::new(mesh),
+            colour: [0.7, 0.7, 1.0, 0.5],
+            style: Style::Surface,
+            coarse: coarse.map(|c| (4, Arc::new(c))),
+        }],
         spheres: vec![SceneSpheres { key: 2, spheres: Arc::new(spheres) }],
         sticks: vec![SceneSticks { key: 3, sticks: Arc::new(sticks) }],
         ..Frame::new(camera, SIZE)
@@ -87,6 +101,16 @@ fn orbit(gpu: &mut Scene3dGpu, device: &wgpu::Device, queue: &wgpu::Queue, frame
 fn report(name: &str, gpu: &mut Scene3dGpu, device: &wgpu::Device, queue: &wgpu::Queue, frame: &Frame) {
     let defaults = orbit(gpu, device, queue, frame);
     let moving = orbit(gpu, device, queue, &Frame { interactive: true, ..frame.clone() });
+    // The same without the coarse copy: what it saves.
+    let mut fine = Frame { interactive: true, ..frame.clone() };
+    fine.meshes.iter_mut().for_each(|m| m.coarse = None);
+    let moving_fine = orbit(gpu, device, queue, &fine);
+    if let Ok(dir) = std::env::var("VIEW3D_PNG") {
+        let img = gpu.render_image(device, queue, &Frame { interactive: true, ..frame.clone() }).expect("image");
+        img.save(std::path::Path::new(&dir).join(format!("{name}-moving.png"))).expect("png");
+        let img = gpu.render_image(device, queue, frame).expect("image");
+        img.save(std::path::Path::new(&dir).join(format!("{name}-still.png"))).expect("png");
+    }
     let full = orbit(gpu, device, queue, &Frame { lighting: Lighting::Full, ..frame.clone() });
     let simple = Frame { lighting: Lighting::Simple, silhouettes: false, ..frame.clone() };
     let base = orbit(gpu, device, queue, &simple);
@@ -107,9 +131,15 @@ fn report(name: &str, gpu: &mut Scene3dGpu, device: &wgpu::Device, queue: &wgpu:
         defaults / base
     );
     println!(
-        "{name}: moving (interactive: half size, 8 AO samples) {moving:.1} ms/frame = {:.1} fps, {:.2}x the baseline",
+        "{name}: moving (interactive: half size, 8 AO samples, coarse map surface) {moving:.1} ms/frame = {:.1} fps, {:.2}x the baseline",
         fps(moving),
         moving / base
+    );
+    println!(
+        "{name}: moving without the coarse map surface (full mesh) {moving_fine:.1} ms/frame = {:.1} fps, {:.2}x the baseline; the coarse copy makes moving {:.2}x faster",
+        fps(moving_fine),
+        moving_fine / base,
+        moving_fine / moving
     );
     println!(
         "{name}: still with lighting full (2048x2048 shadow map) {full:.1} ms/frame = {:.1} fps, {:.2}x the baseline",

@@ -150,7 +150,8 @@ fn full_lighting_casts_the_key_lights_shadow() {
     let key = Vec3::new(-0.4, 0.6, 0.7).normalize();
     let (shadowed, open) = (Vec3::new(0.0, 0.0, -10.0), Vec3::new(8.0, -8.0, -10.0));
     let ball = SceneSpheres { key: 2, spheres: Arc::new(vec![sphere(shadowed + key * 16.0, 2.5, [1.0, 1.0, 1.0])]) };
-    let mesh = SceneMesh { key: 1, mesh: Arc::new(plane), colour: [0.8, 0.8, 0.8, 1.0], style: Style::Surface };
+    let mesh =
+        SceneMesh { key: 1, mesh: Arc::new(plane), colour: [0.8, 0.8, 0.8, 1.0], style: Style::Surface, coarse: None };
     let mut render = |lighting, with_ball: bool| {
         let frame = Frame {
             meshes: vec![mesh.clone()],
@@ -186,7 +187,7 @@ fn silhouettes_darken_the_pixels_along_a_depth_step() {
     let mesh = Arc::new(extract(&ball(), -8.0));
     let mut frame = Frame {
         background: [1.0; 3],
-        meshes: vec![SceneMesh { key: 1, mesh, colour: [1.0, 0.8, 0.2, 1.0], style: Style::Surface }],
+        meshes: vec![SceneMesh { key: 1, mesh, colour: [1.0, 0.8, 0.2, 1.0], style: Style::Surface, coarse: None }],
         lighting: Lighting::Simple,
         ..Frame::new(camera, [200, 200])
     };
@@ -231,12 +232,14 @@ fn transparent_surfaces_blend_the_same_in_either_order() {
         mesh: Arc::new(extract(&ball_at(Vec3::new(-3.0, 0.0, 0.0)), -7.0)),
         colour: [1.0, 0.2, 0.1, 0.5],
         style: Style::Surface,
+        coarse: None,
     };
     let blue = SceneMesh {
         key: 2,
         mesh: Arc::new(extract(&ball_at(Vec3::new(3.0, 0.0, 2.0)), -7.0)),
         colour: [0.1, 0.3, 1.0, 0.5],
         style: Style::Surface,
+        coarse: None,
     };
     let frame = |meshes| Frame { meshes, ..Frame::new(camera, [200, 160]) };
     let ab = gpu.render_image(&device, &queue, &frame(vec![red.clone(), blue.clone()])).expect("image");
@@ -247,6 +250,50 @@ fn transparent_surfaces_blend_the_same_in_either_order() {
     // Where they overlap both colours show.
     let p = ab.get_pixel(100, 80).0;
     assert!(p[0] > 40 && p[2] > 40, "overlap blends red and blue: {p:?}");
+}
+
+#[test]
+fn interactive_frames_draw_the_coarse_copy_still_frames_the_full_surface() {
+    let Some((device, queue)) = device() else { panic!("no wgpu adapter (install mesa-vulkan-drivers)") };
+    let mut gpu = Scene3dGpu::new(&device, wgpu::TextureFormat::Rgba8Unorm);
+    let camera = fitted_camera();
+    // A "coarse copy" told apart by its shape: a smaller ball (radius 4 Å against 8).
+    let full = Arc::new(extract(&ball(), -8.0));
+    let coarse = Arc::new(extract(&ball(), -4.0));
+    assert_ne!(full.triangles(), coarse.triangles());
+    let mut frame = Frame {
+        background: [1.0; 3],
+        meshes: vec![SceneMesh {
+            key: 1,
+            mesh: full.clone(),
+            colour: [1.0, 0.8, 0.2, 0.5],
+            style: Style::Surface,
+            coarse: Some((2, coarse.clone())),
+        }],
+        ..Frame::new(camera, [200, 200])
+    };
+    // A pixel 6 Å from the centre: on the full ball, outside the small one.
+    let at6 = |img: &image::RgbaImage, size: [u32; 2]| {
+        let (x, y) = to_px(&camera, size, Vec3::new(6.0, 0.0, 0.0));
+        let p = img.get_pixel(x, y).0;
+        p[0] as u32 + p[1] as u32 + p[2] as u32
+    };
+    let still = gpu.render_image(&device, &queue, &frame).expect("image");
+    assert_eq!(gpu.triangles_drawn(), full.triangles());
+    frame.interactive = true;
+    let moving = gpu.render_image(&device, &queue, &frame).expect("image");
+    keep(&moving, "coarse-moving");
+    assert_eq!(gpu.triangles_drawn(), coarse.triangles());
+    assert!(at6(&still, [200, 200]) < 700, "the full ball covers 6 Å: {}", at6(&still, [200, 200]));
+    assert_eq!(at6(&moving, [100, 100]), 765, "the coarse copy (4 Å) leaves 6 Å white");
+    // Without a coarse copy a moving frame draws the full surface; the next still frame too.
+    frame.meshes[0].coarse = None;
+    gpu.render_image(&device, &queue, &frame).expect("image");
+    assert_eq!(gpu.triangles_drawn(), full.triangles());
+    frame.meshes[0].coarse = Some((2, coarse));
+    frame.interactive = false;
+    gpu.render_image(&device, &queue, &frame).expect("image");
+    assert_eq!(gpu.triangles_drawn(), full.triangles());
 }
 
 /// Keep a rendered image in the temporary folder, for looking at when a test fails.
@@ -274,7 +321,7 @@ fn surface_in_the_middle_background_in_corners_hidden_atom_hidden() {
     // One atom inside the ball (must be hidden), one beside it in plain view.
     let atoms = vec![sphere(Vec3::ZERO, 3.0, green), sphere(Vec3::new(13.0, 0.0, 0.0), 1.5, blue)];
     let frame = Frame {
-        meshes: vec![SceneMesh { key: 1, mesh, colour: [1.0, 0.1, 0.1, 1.0], style: Style::Surface }],
+        meshes: vec![SceneMesh { key: 1, mesh, colour: [1.0, 0.1, 0.1, 1.0], style: Style::Surface, coarse: None }],
         spheres: vec![SceneSpheres { key: 2, spheres: Arc::new(atoms) }],
         ..Frame::new(camera, [200, 160])
     };

@@ -8,7 +8,10 @@ use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 use super::{MeshKey, Pending, SceneCache};
-use crate::render::isosurface::Mesh;
+use crate::render::isosurface::{Mesh, Surfaces};
+
+/// A layer's surface to draw: id and mesh, and its coarse copy's (for moving frames), if any.
+pub(super) type Shown = (u64, Arc<Mesh>, Option<(u64, Arc<Mesh>)>);
 
 impl SceneCache {
     /// Some extraction (or the search for bonds) is in flight.
@@ -32,7 +35,16 @@ impl SceneCache {
                     }
                 };
                 self.next += 1;
-                self.meshes.insert(name, (key, self.next, Arc::new(mesh)));
+                self.meshes.insert(name, (key, self.next, Arc::new(mesh.full)));
+                match mesh.coarse {
+                    Some(c) => {
+                        self.next += 1;
+                        self.coarse.insert(name, (self.next, Arc::new(c)));
+                    }
+                    None => {
+                        self.coarse.remove(name);
+                    }
+                }
                 self.last_ms = Some(ms);
             } else {
                 self.stale_dropped += 1;
@@ -55,6 +67,7 @@ impl SceneCache {
         self.next += 1;
         let m = Arc::new(make());
         self.meshes.insert(name, (key, self.next, m.clone()));
+        self.coarse.remove(name);
         (self.next, m)
     }
 
@@ -67,13 +80,25 @@ impl SceneCache {
         key: MeshKey,
         make: impl FnOnce(&AtomicBool) -> Option<Mesh> + Send + 'static,
     ) -> Option<(u64, Arc<Mesh>)> {
+        self.surfaces(name, key, move |cancel| make(cancel).map(Surfaces::from)).map(|(id, m, _)| (id, m))
+    }
+
+    /// `mesh` for a job that may also make a coarse copy of the surface (in the same job,
+    /// cancelled with it): the shown surface comes with its coarse copy, if it has one.
+    pub(super) fn surfaces(
+        &mut self,
+        name: &'static str,
+        key: MeshKey,
+        make: impl FnOnce(&AtomicBool) -> Option<Surfaces> + Send + 'static,
+    ) -> Option<Shown> {
+        let coarse = self.coarse.get(name).cloned();
         let shown = self.meshes.get(name).map(|(k, id, m)| (k.clone(), *id, m.clone()));
         if let Some((k, id, m)) = &shown
             && *k == key
         {
             // Back to the shown key: whatever is in flight for this layer is now stale.
             self.pending.remove(name);
-            return Some((*id, m.clone()));
+            return Some((*id, m.clone(), coarse));
         }
         if self.pending.get(name).is_none_or(|p| p.key != key) && self.broken.get(name) != Some(&key) {
             // Replacing the pending request drops it, which sets its cancel flag: the
@@ -99,7 +124,7 @@ impl SceneCache {
                 }
             });
         }
-        shown.map(|(_, id, m)| (id, m))
+        shown.map(|(_, id, m)| (id, m, coarse))
     }
 }
 
@@ -174,6 +199,24 @@ mod tests {
         let (meshes, _) = c.pickables();
         assert_eq!(meshes.len(), 1);
         assert_eq!(meshes[0].positions[0][0], 3.0);
+    }
+
+    #[test]
+    fn a_surface_lands_with_its_coarse_copy_under_its_own_id() {
+        let mut c = SceneCache::default();
+        let both = |_: &AtomicBool| Some(Surfaces { full: tagged(1.0), coarse: Some(tagged(0.5)) });
+        assert!(c.surfaces("map", key(1.0), both).is_none());
+        wait(&mut c, |c| !c.pending());
+        let (id, full, coarse) = c.surfaces("map", key(1.0), |_| unreachable!()).expect("landed");
+        let (coarse_id, coarse) = coarse.expect("the coarse copy is kept with the surface");
+        assert_eq!((full.positions[0][0], coarse.positions[0][0]), (1.0, 0.5));
+        assert_ne!(id, coarse_id, "the renderer uploads each once, under its own key");
+        // A new surface without a coarse copy drops the old copy.
+        let _ = c.mesh("map", key(2.0), |_| Some(tagged(2.0)));
+        wait(&mut c, |c| !c.pending());
+        let (_, full, coarse) = c.surfaces("map", key(2.0), |_| unreachable!()).expect("landed");
+        assert_eq!(full.positions[0][0], 2.0);
+        assert!(coarse.is_none());
     }
 
     #[test]

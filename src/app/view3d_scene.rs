@@ -15,7 +15,7 @@ use super::session::Session;
 use crate::engine::bonds::Bonds;
 use crate::engine::{Atom, Grid};
 use crate::render::atoms::ColourBy;
-use crate::render::isosurface::{Field, Mesh, Sampling, extract_cancellable};
+use crate::render::isosurface::{Field, Mesh, Sampling, Surfaces, extract_cancellable, extract_lod};
 use crate::render::scene3d::{Lighting, SceneMesh, SceneSpheres, SceneSticks, Style};
 
 #[path = "view3d_extract.rs"]
@@ -136,7 +136,7 @@ pub(super) type StickSet = (u64, u64, Arc<Vec<[f32; 8]>>, Arc<Vec<[f32; 16]>>);
 
 /// A finished background extraction: layer, ticket, key, mesh (None: cancelled; Err: the
 /// panic that stopped it), milliseconds.
-type Landed = (&'static str, u64, MeshKey, Result<Option<Mesh>, String>, f64);
+type Landed = (&'static str, u64, MeshKey, Result<Option<Surfaces>, String>, f64);
 
 /// A layer's newest extraction in flight: its key, ticket and cancel flag.
 struct Pending {
@@ -155,6 +155,8 @@ impl Drop for Pending {
 pub struct SceneCache {
     /// The meshes shown now (the newest that arrived per layer).
     meshes: HashMap<&'static str, (MeshKey, u64, Arc<Mesh>)>,
+    /// Their coarse copies (id, mesh), made with them, for frames drawn while moving.
+    coarse: HashMap<&'static str, (u64, Arc<Mesh>)>,
     /// The newest request per layer whose result has not arrived.
     pending: HashMap<&'static str, Pending>,
     tx: Sender<Landed>,
@@ -185,6 +187,7 @@ impl Default for SceneCache {
         let (tx, rx) = channel();
         SceneCache {
             meshes: HashMap::new(),
+            coarse: HashMap::new(),
             pending: HashMap::new(),
             tx,
             rx,
@@ -267,16 +270,20 @@ impl SceneCache {
         if st.map.visible {
             let level = s.view.contour_level;
             let (volume, atoms, fill) = (map.volume.clone(), zone_atoms.clone(), map.stats.min - 1.0);
-            if let Some((id, mesh)) = self.mesh("map", key(level, false), move |cancel| {
-                let mut f = Field::from_volume(&volume, sampling, |v| v);
-                if let Some(r) = zone {
-                    f.zone(&atoms, r, fill);
-                }
-                extract_cancellable(&f, level, cancel)
+            // With a coarse copy at twice the step for moving frames (when the surface is big).
+            if let Some((id, mesh, coarse)) = self.surfaces("map", key(level, false), move |cancel| {
+                let field = |s: Sampling| {
+                    let mut f = Field::from_volume(&volume, s, |v| v);
+                    if let Some(r) = zone {
+                        f.zone(&atoms, r, fill);
+                    }
+                    f
+                };
+                extract_lod(field, sampling, level, cancel)
             }) {
                 let opacity = if has_model { o.map_opacity } else { 1.0 };
                 let [r, g, b] = MAP_COLOUR;
-                out.meshes.push(SceneMesh { key: id, mesh, colour: [r, g, b, opacity], style: o.map_style });
+                out.meshes.push(SceneMesh { key: id, mesh, colour: [r, g, b, opacity], style: o.map_style, coarse });
             }
         }
         if let Some(labels) = &s.labels {
@@ -330,6 +337,7 @@ impl SceneCache {
                 mesh,
                 colour: rgba(crate::render::palette::CONTOUR_COLOUR, opacity),
                 style,
+                coarse: None,
             });
         }
         self.triangles = out.meshes.iter().map(|m| m.mesh.triangles()).sum();
@@ -361,6 +369,7 @@ impl SceneCache {
                     mesh,
                     colour: rgba(st.regression.colour, st.regression.opacity),
                     style: Style::Surface,
+                    coarse: None,
                 });
             }
         }
@@ -385,6 +394,7 @@ impl SceneCache {
                         mesh,
                         colour: rgba(colour, cl.opacity),
                         style: Style::Surface,
+                        coarse: None,
                     });
                 }
             }

@@ -14,7 +14,7 @@
 //!    and silhouette edges at depth steps.
 //!
 //! While the camera moves a frame may be `interactive`: half the size, fewer occlusion
-//! samples, scaled up by the blit.
+//! samples, scaled up by the blit, and big surfaces drawn from their coarse copies.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -59,6 +59,10 @@ pub struct SceneMesh {
     /// sRGB-encoded RGB and opacity.
     pub colour: [f32; 4],
     pub style: Style,
+    /// The same surface at twice the step (key, mesh), drawn instead in interactive frames:
+    /// a software rasteriser's cost of a big transparent surface is its triangles' set-up,
+    /// which does not shrink with the pixels. Still frames and exports draw `mesh`.
+    pub coarse: Option<(u64, Arc<Mesh>)>,
 }
 
 /// Spheres: centre xyz + radius, and an sRGB colour each. `key` as for meshes.
@@ -186,6 +190,8 @@ pub struct Scene3dGpu {
     targets: Vec<Target>,
     /// Post-pass variants by [ambient occlusion, silhouettes, transparency].
     post: HashMap<[bool; 3], wgpu::RenderPipeline>,
+    /// Surface triangles the last frame drew (coarse copies while interactive).
+    drawn: usize,
 }
 
 fn colour_attachment(view: &wgpu::TextureView, clear: wgpu::Color) -> Option<wgpu::RenderPassColorAttachment<'_>> {
@@ -295,6 +301,7 @@ impl Scene3dGpu {
             stick_sets: HashMap::new(),
             targets: Vec::new(),
             post: HashMap::new(),
+            drawn: 0,
         }
     }
 
@@ -345,10 +352,25 @@ impl Scene3dGpu {
         };
         queue.write_buffer(&self.post_uniform, 0, bytemuck::bytes_of(&post));
         for m in &frame.meshes {
-            if let Some(gm) = self.meshes.get(&m.key) {
-                queue.write_buffer(&gm.object, 0, bytemuck::cast_slice(&m.colour));
+            for key in std::iter::once(m.key).chain(m.coarse.as_ref().map(|c| c.0)) {
+                if let Some(gm) = self.meshes.get(&key) {
+                    queue.write_buffer(&gm.object, 0, bytemuck::cast_slice(&m.colour));
+                }
             }
         }
+    }
+
+    /// The geometry drawn for `m`: its coarse copy in an interactive frame when there is one
+    /// (and it is uploaded), else the full surface.
+    fn gpu_mesh(&self, m: &SceneMesh, interactive: bool) -> Option<&GpuMesh> {
+        let coarse = m.coarse.as_ref().filter(|_| interactive).and_then(|(k, _)| self.meshes.get(k));
+        coarse.or_else(|| self.meshes.get(&m.key))
+    }
+
+    /// Surface triangles (opaque, transparent and the shadow map's not counted twice) the last
+    /// frame drew: tells the coarse copies of interactive frames from the full surfaces.
+    pub fn triangles_drawn(&self) -> usize {
+        self.drawn
     }
 
     /// Record the frame into `encoder`, rendering into the offscreen target.
@@ -364,7 +386,7 @@ impl Scene3dGpu {
         let has_transparent = frame
             .meshes
             .iter()
-            .any(|m| m.style == Style::Surface && m.colour[3] < 0.999 && self.meshes.contains_key(&m.key));
+            .any(|m| m.style == Style::Surface && m.colour[3] < 0.999 && self.gpu_mesh(m, false).is_some());
         let variant = [frame.lighting != Lighting::Simple, frame.silhouettes, has_transparent];
         if !self.post.contains_key(&variant) {
             let pipeline = self.pipes.post(device, variant);
@@ -380,6 +402,7 @@ impl Scene3dGpu {
         let lit = &p.lit[full as usize];
         let [r, g, b] = frame.background.map(|c| c as f64);
         let mut transparent = Vec::new();
+        let mut drawn = 0;
         {
             let clear = wgpu::Color { r, g, b, a: 1.0 };
             let mut pass = begin(
@@ -404,7 +427,10 @@ impl Scene3dGpu {
                 }
             }
             for m in &frame.meshes {
-                let Some(gm) = self.meshes.get(&m.key) else { continue };
+                let Some(gm) = self.gpu_mesh(m, frame.interactive) else { continue };
+                if m.style == Style::Surface {
+                    drawn += gm.n_triangles as usize / 3;
+                }
                 pass.set_bind_group(1, &gm.bind, &[]);
                 pass.set_vertex_buffer(0, gm.vertices.slice(..));
                 match (m.style, m.colour[3] >= 0.999) {
@@ -428,6 +454,7 @@ impl Scene3dGpu {
             self.ao_pass(encoder, t);
         }
         self.transparent_pass(encoder, t, lit, &transparent);
+        self.drawn = drawn;
         let zero = wgpu::Color::TRANSPARENT;
         let mut pass = begin(encoder, "scene3d post", &[colour_attachment(&t.colour_view, zero)], None);
         pass.set_pipeline(&self.post[&variant]);
@@ -492,7 +519,7 @@ impl Scene3dGpu {
         }
         pass.set_pipeline(&p.shadow_mesh);
         for m in frame.meshes.iter().filter(|m| m.style == Style::Surface && m.colour[3] >= 0.999) {
-            if let Some(gm) = self.meshes.get(&m.key) {
+            if let Some(gm) = self.gpu_mesh(m, frame.interactive) {
                 pass.set_bind_group(1, &gm.bind, &[]);
                 pass.set_vertex_buffer(0, gm.vertices.slice(..));
                 pass.set_index_buffer(gm.triangles.slice(..), wgpu::IndexFormat::Uint32);

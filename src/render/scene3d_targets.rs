@@ -9,29 +9,32 @@ use crate::render::scene3d_pipes::{ACCUM_FORMAT, AO_FORMAT, COLOUR_FORMAT, DEPTH
 
 impl Scene3dGpu {
     pub(super) fn upload(&mut self, device: &wgpu::Device, frame: &Frame) {
-        let keep: std::collections::HashSet<u64> = frame.meshes.iter().map(|m| m.key).collect();
+        // A coarse copy is uploaded with its surface, still frame or not, so the first moving
+        // frame does not pay for it.
+        let all = || {
+            frame
+                .meshes
+                .iter()
+                .flat_map(|m| std::iter::once((m.key, &m.mesh)).chain(m.coarse.iter().map(|(k, c)| (*k, c))))
+        };
+        let keep: std::collections::HashSet<u64> = all().map(|(k, _)| k).collect();
         self.meshes.retain(|k, _| keep.contains(k));
         let keep: std::collections::HashSet<u64> = frame.spheres.iter().map(|m| m.key).collect();
         self.sphere_sets.retain(|k, _| keep.contains(k));
         let keep: std::collections::HashSet<u64> = frame.sticks.iter().map(|m| m.key).collect();
         self.stick_sets.retain(|k, _| keep.contains(k));
-        for m in &frame.meshes {
-            if self.meshes.contains_key(&m.key) || m.mesh.is_empty() {
+        for (key, mesh) in all() {
+            if self.meshes.contains_key(&key) || mesh.is_empty() {
                 continue;
             }
-            let verts: Vec<[f32; 6]> = m
-                .mesh
-                .positions
-                .iter()
-                .zip(&m.mesh.normals)
-                .map(|(p, n)| [p[0], p[1], p[2], n[0], n[1], n[2]])
-                .collect();
+            let verts: Vec<[f32; 6]> =
+                mesh.positions.iter().zip(&mesh.normals).map(|(p, n)| [p[0], p[1], p[2], n[0], n[1], n[2]]).collect();
             let init = |label: &str, contents: &[u8], usage| {
                 device.create_buffer_init(&wgpu::util::BufferInitDescriptor { label: Some(label), contents, usage })
             };
             let vertices = init("mesh vertices", bytemuck::cast_slice(&verts), wgpu::BufferUsages::VERTEX);
-            let triangles = init("mesh triangles", bytemuck::cast_slice(&m.mesh.indices), wgpu::BufferUsages::INDEX);
-            let line_idx = m.mesh.line_indices();
+            let triangles = init("mesh triangles", bytemuck::cast_slice(&mesh.indices), wgpu::BufferUsages::INDEX);
+            let line_idx = mesh.line_indices();
             let lines = (!line_idx.is_empty()).then(|| {
                 (init("mesh lines", bytemuck::cast_slice(&line_idx), wgpu::BufferUsages::INDEX), line_idx.len() as u32)
             });
@@ -41,8 +44,8 @@ impl Scene3dGpu {
                 layout: &self.pipes.object_layout,
                 entries: &[wgpu::BindGroupEntry { binding: 0, resource: object.as_entire_binding() }],
             });
-            let n_triangles = m.mesh.indices.len() as u32;
-            self.meshes.insert(m.key, GpuMesh { vertices, triangles, n_triangles, lines, object, bind });
+            let n_triangles = mesh.indices.len() as u32;
+            self.meshes.insert(key, GpuMesh { vertices, triangles, n_triangles, lines, object, bind });
         }
         for s in &frame.spheres {
             if self.sphere_sets.contains_key(&s.key) || s.spheres.is_empty() {
