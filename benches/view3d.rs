@@ -35,8 +35,11 @@ const FRAMES: usize = 24;
 #[path = "../tests/common/headless.rs"]
 mod headless;
 
-/// The default scene's frame for a map, its contour level and atoms.
-fn scene(volume: &Volume<f32>, level: f32, atoms: &[Atom]) -> Frame {
+/// The default scene's frame for a map, its contour level and atoms. Its geometry's keys start
+/// at `keys`: each scene needs its own, or the renderer (which uploads a key once) would draw
+/// the previous scene's buffers under the same keys. That happened to an earlier version of
+/// this bench: the big scene's first figures (112 ms still) were 5ni1's geometry.
+fn scene(volume: &Volume<f32>, level: f32, atoms: &[Atom], keys: u64) -> Frame {
     let t = Instant::now();
     let step = auto_step(volume.grid.shape);
     // The app's extraction: the surface and, when big, its coarse copy for moving frames.
@@ -65,14 +68,14 @@ fn scene(volume: &Volume<f32>, level: f32, atoms: &[Atom]) -> Frame {
     camera.fit(lo.as_vec3(), hi.as_vec3());
     Frame {
         meshes: vec![SceneMesh {
-            key: 1,
+            key: keys,
             mesh: Arc::new(mesh),
             colour: [0.7, 0.7, 1.0, 0.5],
             style: Style::Surface,
-            coarse: coarse.map(|c| (4, Arc::new(c))),
+            coarse: coarse.map(|c| (keys + 3, Arc::new(c))),
         }],
-        spheres: vec![SceneSpheres { key: 2, spheres: Arc::new(spheres) }],
-        sticks: vec![SceneSticks { key: 3, sticks: Arc::new(sticks) }],
+        spheres: vec![SceneSpheres { key: keys + 1, spheres: Arc::new(spheres) }],
+        sticks: vec![SceneSticks { key: keys + 2, sticks: Arc::new(sticks) }],
         ..Frame::new(camera, SIZE)
     }
 }
@@ -195,7 +198,7 @@ fn main() {
     let model = read_model(std::path::Path::new("../shared/data/real/5ni1/5ni1_updated.cif")).expect("5ni1");
     let level = Histogram::of(&map.volume.data, 256).level_enclosing(0.01);
     println!("5ni1 (contour level {level:.3}, the app's default: 1% of voxels enclosed)");
-    report("5ni1", &mut gpu, &device, &queue, &scene(&map.volume, level, &model.atoms));
+    report("5ni1", &mut gpu, &device, &queue, &scene(&map.volume, level, &model.atoms, 10));
 
     if !only_small {
         let t = Instant::now();
@@ -207,6 +210,6 @@ fn main() {
             t.elapsed().as_secs_f64()
         );
         let level = Histogram::of(&volume.data, 256).level_enclosing(0.01);
-        report("big", &mut gpu, &device, &queue, &scene(&volume, level, &atoms));
+        report("big", &mut gpu, &device, &queue, &scene(&volume, level, &atoms, 20));
     }
 }
