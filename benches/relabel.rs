@@ -61,6 +61,10 @@ fn main() {
     for (preset, radius) in
         [(Preset::DenoiseCryoData, 6.0), (Preset::DenoiseCryoData, 3.0), (Preset::Precise, 6.0), (Preset::Precise, 3.0)]
     {
+        // RELABEL_CASE=Precise:6 (say) times that case alone, for a profiler
+        if std::env::var("RELABEL_CASE").is_ok_and(|c| c != format!("{preset:?}:{radius}")) {
+            continue;
+        }
         let mut p = LabelParams::preset(preset);
         p.radius = radius;
         let (t, cpu) = timed(5, || last = Some(label(&sim, &atoms, &p, None).unwrap()));
@@ -81,6 +85,9 @@ fn main() {
         );
     }
     let labels = last.unwrap();
+    if std::env::var("RELABEL_CASE").is_ok() {
+        return;
+    }
     // Where the time goes: the cube dilation alone on the same atom voxels.
     let atoms_only: Vec<i16> = labels.classification.data.iter().map(|&c| if c == 1 { 1 } else { 0 }).collect();
     let atom_box = cryolabel::engine::neighbours::occupied_box(&atoms_only, &sim.grid).expect("atom voxels");
