@@ -550,24 +550,31 @@ pub fn place(src: &Volume<f32>, target: &Grid) -> Option<Volume<f32>> {
         }
         off[k] = f.round() as i64;
     }
-    let mut out = Volume::<f32>::zeros(*target);
+    // The overlap, per axis: target indices t0..t1 take source indices t0+off..t1+off.
+    let span = |k: usize| {
+        let t0 = (-off[k]).clamp(0, target.shape[k] as i64) as usize;
+        let t1 = (s.shape[k] as i64 - off[k]).clamp(t0 as i64, target.shape[k] as i64) as usize;
+        (t0, t1)
+    };
+    let (sx, sy, sz) = (span(0), span(1), span(2));
+    let covered = (sx.1 - sx.0) * (sy.1 - sy.0) * (sz.1 - sz.0);
+    // Huge pages only when the copy fills most of the target: a 2 MiB page is resident as a
+    // whole once touched, so a small model on a large map (526³) would hold twice the memory.
+    let mut out = if 2 * covered >= target.len() {
+        Volume::<f32>::zeros(*target)
+    } else {
+        Volume { grid: *target, data: vec![0.0; target.len()] }
+    };
+    if covered == 0 {
+        return Some(out);
+    }
     let [tx, ty, _] = target.shape;
-    out.data.par_chunks_mut(tx * ty).enumerate().for_each(|(k, slab)| {
-        let sk = k as i64 + off[2];
-        if sk < 0 || sk >= s.shape[2] as i64 {
-            return;
-        }
-        for j in 0..ty {
-            let sj = j as i64 + off[1];
-            if sj < 0 || sj >= s.shape[1] as i64 {
-                continue;
-            }
-            for i in 0..tx {
-                let si = i as i64 + off[0];
-                if si >= 0 && si < s.shape[0] as i64 {
-                    slab[i + j * tx] = src.data[si as usize + s.shape[0] * (sj as usize + s.shape[1] * sk as usize)];
-                }
-            }
+    out.data.par_chunks_mut(tx * ty).enumerate().filter(|(k, _)| (sz.0..sz.1).contains(k)).for_each(|(k, slab)| {
+        let sk = (k as i64 + off[2]) as usize;
+        for j in sy.0..sy.1 {
+            let sj = (j as i64 + off[1]) as usize;
+            let from = (sx.0 as i64 + off[0]) as usize + s.shape[0] * (sj + s.shape[1] * sk);
+            slab[j * tx + sx.0..j * tx + sx.1].copy_from_slice(&src.data[from..from + sx.1 - sx.0]);
         }
     });
     Some(out)
