@@ -221,7 +221,28 @@ impl Row<'_> {
     /// the 32-bit conversion cannot saturate (both ends are clipped to the axis after).
     #[cfg(target_arch = "x86_64")]
     #[inline]
-    fn chords_sse2(&self, j0: i64, j1: i64, mut emit: impl FnMut(i64, i64, i64)) {
+    fn chords_sse2(&self, j0: i64, j1: i64, emit: impl FnMut(i64, i64, i64)) {
+        use std::arch::x86_64::*;
+        // one loop per kind of step, so the choice is made once per circle, not per row
+        // SAFETY: SSE2 is part of x86-64's baseline.
+        match self.ax.recip {
+            Some(r) => self.chords_sse2_by(j0, j1, emit, |d| unsafe { _mm_mul_pd(d, _mm_set1_pd(r)) }),
+            None => {
+                let v = self.ax.v;
+                self.chords_sse2_by(j0, j1, emit, |d| unsafe { _mm_div_pd(d, _mm_set1_pd(v)) })
+            }
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[inline]
+    fn chords_sse2_by(
+        &self,
+        j0: i64,
+        j1: i64,
+        mut emit: impl FnMut(i64, i64, i64),
+        steps: impl Fn(std::arch::x86_64::__m128d) -> std::arch::x86_64::__m128d,
+    ) {
         use std::arch::x86_64::*;
         let ax = self.ax;
         let last_i = ax.n as i64 - 1;
@@ -231,10 +252,6 @@ impl Row<'_> {
             let (o1, v1, cy, rz) =
                 (_mm_set1_pd(self.o1), _mm_set1_pd(self.v1), _mm_set1_pd(self.cy), _mm_set1_pd(self.rem_z));
             let (cx, o0, lim) = (_mm_set1_pd(self.cx), _mm_set1_pd(ax.o), _mm_set1_pd((1u64 << 30) as f64));
-            let steps = |d: __m128d| match ax.recip {
-                Some(r) => _mm_mul_pd(d, _mm_set1_pd(r)),
-                None => _mm_div_pd(d, _mm_set1_pd(ax.v)),
-            };
             let clamp = |x: __m128d| _mm_min_pd(_mm_max_pd(x, _mm_sub_pd(_mm_setzero_pd(), lim)), lim);
             let mut j = j0;
             while j <= j1 {
