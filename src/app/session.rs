@@ -242,8 +242,8 @@ impl Session {
                     if let Some(sim) = regridded {
                         self.simulated = Some(sim);
                     }
-                    self.view.style.regression_max =
-                        labels.regression.data.iter().fold(f32::MIN_POSITIVE, |a, &b| a.max(b));
+                    // found by the labeling pass: no sweep of the map on the UI thread
+                    self.view.style.regression_max = labels.stats.regression_max.max(f32::MIN_POSITIVE);
                     let new = Arc::new(labels);
                     // the labels no longer shown lend their buffers to the next relabel
                     let dropped = match self.labels.replace(new.clone()) {

@@ -123,6 +123,9 @@ pub struct LabelStats {
     pub class_counts: [usize; 3],
     /// Voxels per atom type 0..=5.
     pub type_counts: [usize; 6],
+    /// The regression map's largest value (0 when nothing is labelled), found in the pass that
+    /// fills it: the viewer's colour scale needs it without sweeping the whole map.
+    pub regression_max: f32,
     pub elapsed: Duration,
     pub warnings: Vec<String>,
 }
@@ -301,28 +304,30 @@ fn label_with(
         let hi = [0, 1, 2].map(|a| (hi[a] + margin[a]).min(grid.shape[a] - 1));
         touched = touched.map(|(l, h)| ([0, 1, 2].map(|a| l[a].min(lo[a])), [0, 1, 2].map(|a| h[a].max(hi[a]))));
         let plane = nx * ny;
-        let [c1, c2] = class
+        let ([c1, c2], r_max) = class
             .par_chunks_mut(plane)
             .zip(regression.par_chunks_mut(plane))
             .zip(sim.par_chunks(plane))
             .enumerate()
             .filter(|(z, _)| (lo[2]..=hi[2]).contains(z))
             .map(|(_, ((c, r), s))| {
-                let mut h = [0usize; 2];
+                let (mut h, mut m) = ([0usize; 2], 0f32);
                 for y in lo[1]..=hi[1] {
                     for i in y * nx + lo[0]..=y * nx + hi[0] {
                         let v = neighbours::finished(c[i]);
                         c[i] = v;
                         if v != 0 {
                             r[i] = s[i];
+                            m = m.max(s[i]);
                             h[v as usize - 1] += 1;
                         }
                     }
                 }
-                h
+                (h, m)
             })
-            .reduce(|| [0; 2], |a, b| [a[0] + b[0], a[1] + b[1]]);
+            .reduce(|| ([0; 2], 0f32), |a, b| ([a.0[0] + b.0[0], a.0[1] + b.0[1]], a.1.max(b.1)));
         counts = [grid.len() - c1 - c2, c1, c2];
+        stats.regression_max = r_max;
     }
     stats.class_counts = counts;
     check()?;
@@ -498,6 +503,8 @@ mod tests {
             assert_eq!(again.regression.data, fresh.regression.data);
             assert_eq!(again.atom_types.data, fresh.atom_types.data);
             assert_eq!(again.stats.class_counts, fresh.stats.class_counts);
+            let swept = fresh.regression.data.iter().fold(0f32, |a, &b| a.max(b));
+            assert_eq!(again.stats.regression_max, swept);
             prev = again;
         }
     }
