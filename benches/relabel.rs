@@ -5,7 +5,7 @@
 mod common;
 
 use common::best_of;
-use cryolabel::engine::label::label;
+use cryolabel::engine::label::{label, label_into};
 use cryolabel::engine::{Atom, Grid, LabelParams, Preset, Volume};
 use glam::Vec3;
 
@@ -55,16 +55,39 @@ fn main() {
         atoms.len(),
         rayon::current_num_threads()
     );
-    let mut last = None;
+    println!("  fresh: new output buffers (the CLI's path); reused: into the labels of the relabel");
+    println!("  before last (the viewer's path, engine::label::label_into). Best of 5 wall, mean CPU");
+    let mut last: Option<cryolabel::engine::Labels> = None;
     for (preset, radius) in
         [(Preset::DenoiseCryoData, 6.0), (Preset::DenoiseCryoData, 3.0), (Preset::Precise, 6.0), (Preset::Precise, 3.0)]
     {
+        // RELABEL_CASE=Precise:6 (say) times that case alone, for a profiler
+        if std::env::var("RELABEL_CASE").is_ok_and(|c| c != format!("{preset:?}:{radius}")) {
+            continue;
+        }
         let mut p = LabelParams::preset(preset);
         p.radius = radius;
-        let t = best_of(3, || last = Some(label(&sim, &atoms, &p, None).unwrap()));
-        println!("label {preset:?} radius {radius}: {:.1} ms", t.as_secs_f64() * 1e3);
+        let (t, cpu) = timed(5, || last = Some(label(&sim, &atoms, &p, None).unwrap()));
+        // the viewer keeps the shown and the previous labels, and relabels into the older one
+        let mut pool = vec![label(&sim, &atoms, &p, None).unwrap()];
+        let (tr, cpur) = timed(5, || {
+            let l = label_into(&sim, &atoms, &p, None, pool.pop()).unwrap();
+            pool.insert(0, l);
+        });
+        println!(
+            "label {preset:?} radius {radius}: fresh {:.1} ms ({:.1} ms CPU), reused {:.1} ms ({:.1} ms CPU): fresh/reused {:.2}x wall, {:.2}x CPU",
+            ms(t),
+            ms(cpu),
+            ms(tr),
+            ms(cpur),
+            t.as_secs_f64() / tr.as_secs_f64(),
+            cpu.as_secs_f64() / cpur.as_secs_f64()
+        );
     }
     let labels = last.unwrap();
+    if std::env::var("RELABEL_CASE").is_ok() {
+        return;
+    }
     // Where the time goes: the cube dilation alone on the same atom voxels.
     let atoms_only: Vec<i16> = labels.classification.data.iter().map(|&c| if c == 1 { 1 } else { 0 }).collect();
     let atom_box = cryolabel::engine::neighbours::occupied_box(&atoms_only, &sim.grid).expect("atom voxels");
@@ -82,6 +105,29 @@ fn main() {
     );
     #[cfg(feature = "gui")]
     slices(&sim, &labels);
+}
+
+fn ms(d: std::time::Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+/// Best wall time of `runs` calls and the mean CPU time (user + system, all threads) per call:
+/// on a shared machine the wall time waits for a free core, the CPU time does not.
+fn timed(runs: usize, mut f: impl FnMut()) -> (std::time::Duration, std::time::Duration) {
+    let c0 = cpu();
+    let t = best_of(runs, &mut f);
+    (t, (cpu() - c0) / runs as u32)
+}
+
+fn cpu() -> std::time::Duration {
+    // SAFETY: getrusage fills the struct it is given.
+    let ru = unsafe {
+        let mut ru = std::mem::zeroed::<libc::rusage>();
+        libc::getrusage(libc::RUSAGE_SELF, &mut ru);
+        ru
+    };
+    let tv = |t: libc::timeval| std::time::Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    tv(ru.ru_utime) + tv(ru.ru_stime)
 }
 
 /// Time of the slice images the viewer draws from the new labels.

@@ -60,8 +60,18 @@ fn check_like(model: &str, map: &str, expected: &str) {
     let (s, placed) = simulate::simulate_on(&m, &SimParams::new(3.2, 1.05), &target).unwrap();
     let e = engine::read_map(&data(expected)).unwrap();
     let (c, d) = compare(&placed, &e.volume);
+    // convolved straight onto the map's grid: the own grid's values, copied, bit for bit
+    let mut q = SimParams::new(3.2, 1.05);
+    q.spacing = target.voxel[0] as f64;
+    let own = simulate::simulate(&m, &q).unwrap().volume;
+    assert_eq!(own.grid, s.volume.grid);
+    let copied = simulate::place(&own, &target).expect("same lattice");
+    assert!(
+        copied.data.iter().zip(&placed.data).all(|(a, b)| a.to_bits() == b.to_bits()),
+        "{model}: not the own grid's values"
+    );
     // the two routes onto the grid: whole-voxel copy against ChimeraX's trilinear rule
-    let (c2, d2) = compare(&resample::resample_onto(&s.volume, &target), &placed);
+    let (c2, d2) = compare(&resample::resample_onto(&own, &target), &placed);
     eprintln!(
         "{model} on {map}: correlation {c:.7}, max diff {:.5}% of max; copy vs trilinear: {c2:.9}, {:.2e}",
         d * 100.0,

@@ -118,6 +118,9 @@ pub struct Jobs {
     quality_cancel: Option<Arc<AtomicBool>>,
     /// A label-quality job is in flight.
     pub quality_running: bool,
+    /// Labels the session no longer shows: the next relabel writes into their buffers
+    /// (`engine::label::label_into`) instead of fresh memory the kernel must zero first.
+    spare_labels: Arc<std::sync::Mutex<Option<Labels>>>,
 }
 
 /// What a label-quality job needs (`revision` and `contour` say later whether it went stale).
@@ -177,6 +180,7 @@ impl Default for Jobs {
             quality_generation: 0,
             quality_cancel: None,
             quality_running: false,
+            spare_labels: Default::default(),
         }
     }
 }
@@ -228,6 +232,15 @@ impl Jobs {
         );
     }
 
+    /// Keep labels the session dropped, unshared, for the next relabel to write into.
+    pub fn recycle_labels(&mut self, labels: Arc<Labels>) {
+        if let Ok(l) = Arc::try_unwrap(labels)
+            && let Ok(mut spare) = self.spare_labels.lock()
+        {
+            *spare = Some(l);
+        }
+    }
+
     /// Relabel in the background; a newer call cancels this one.
     pub fn label(
         &mut self,
@@ -244,6 +257,7 @@ impl Jobs {
         self.label_generation += 1;
         self.labeling = true;
         let generation = self.label_generation;
+        let spare = self.spare_labels.clone();
         let failed = move |m: String| Done::Labels {
             generation,
             result: Err(JobError::Failed(format!("labeling crashed: {m}"))),
@@ -262,7 +276,13 @@ impl Jobs {
                         Some(Arc::new(engine::resample::resample_onto(&simulated, &grid)))
                     };
                     let on_grid = regridded.as_deref().unwrap_or(simulated.as_ref());
-                    engine::label::label(on_grid, &atoms, &params, Some(&cancel)).map(|l| (l, regridded))
+                    // a job cancelled before it ran leaves the spare buffers to the next one
+                    let reuse = if cancel.load(Ordering::Relaxed) {
+                        None
+                    } else {
+                        spare.lock().ok().and_then(|mut s| s.take())
+                    };
+                    engine::label::label_into(on_grid, &atoms, &params, Some(&cancel), reuse).map(|l| (l, regridded))
                 })();
                 Done::Labels {
                     generation,

@@ -242,13 +242,16 @@ impl Session {
                     if let Some(sim) = regridded {
                         self.simulated = Some(sim);
                     }
-                    self.view.style.regression_max =
-                        labels.regression.data.iter().fold(f32::MIN_POSITIVE, |a, &b| a.max(b));
+                    // found by the labeling pass: no sweep of the map on the UI thread
+                    self.view.style.regression_max = labels.stats.regression_max.max(f32::MIN_POSITIVE);
                     let new = Arc::new(labels);
-                    if let Some(old) = self.labels.replace(new.clone())
-                        && old.params != new.params
-                    {
-                        self.previous = Some(old);
+                    // the labels no longer shown lend their buffers to the next relabel
+                    let dropped = match self.labels.replace(new.clone()) {
+                        Some(old) if old.params != new.params => self.previous.replace(old),
+                        old => old,
+                    };
+                    if let Some(d) = dropped {
+                        self.jobs.recycle_labels(d);
                     }
                     self.last_label_ms = Some(wall_ms);
                     self.revision += 1;
@@ -299,7 +302,9 @@ impl Session {
     /// New inputs: the old labels no longer describe them.
     fn labels_out_of_date(&mut self) {
         self.requested = None;
-        self.previous = None;
+        if let Some(p) = self.previous.take() {
+            self.jobs.recycle_labels(p);
+        }
         if let (Some(map), Some(l)) = (&self.map, &self.labels)
             && l.regression.grid != map.volume.grid
         {

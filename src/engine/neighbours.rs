@@ -155,17 +155,12 @@ pub fn fill_spheres(class: &mut [i16], grid: &Grid, centres: &[Vec3], radius: f3
                     continue;
                 }
                 let Some((j0, j1)) = ay.chord(c.y as f64, rem_z.sqrt()) else { continue };
-                for j in j0..=j1 {
-                    let dy = o[1] + j as f64 * v[1] - c.y as f64;
-                    let rem = rem_z - dy * dy;
-                    if rem < 0.0 {
-                        continue;
-                    }
-                    let Some((i0, i1)) = ax.chord(c.x as f64, rem.sqrt()) else { continue };
+                let row = Row { ax: &ax, o1: o[1], v1: v[1], cx: c.x as f64, cy: c.y as f64, rem_z };
+                row.chords(j0, j1, |j, i0, i1| {
                     let e = &mut ends[j as usize * nx + i0 as usize];
                     *e = (*e).max(i1 as u32 + 1);
                     touched[j as usize] = true;
-                }
+                });
             }
             for j in 0..ny {
                 if !std::mem::take(&mut touched[j]) {
@@ -182,6 +177,122 @@ pub fn fill_spheres(class: &mut [i16], grid: &Grid, centres: &[Vec3], radius: f3
             }
         },
     );
+}
+
+/// One sphere's circle on one z-plane (`rem_z`: the squared radius left there), cut into the
+/// x-chords of rows j0..=j1.
+struct Row<'a> {
+    ax: &'a Axis,
+    o1: f64,
+    v1: f64,
+    cx: f64,
+    cy: f64,
+    rem_z: f64,
+}
+
+impl Row<'_> {
+    /// `emit(j, i0, i1)` for every row whose chord holds a voxel centre.
+    #[inline]
+    fn chords(&self, j0: i64, j1: i64, emit: impl FnMut(i64, i64, i64)) {
+        #[cfg(target_arch = "x86_64")]
+        self.chords_sse2(j0, j1, emit);
+        #[cfg(not(target_arch = "x86_64"))]
+        self.chords_scalar(j0, j1, emit);
+    }
+
+    /// The reference: one row at a time.
+    fn chords_scalar(&self, j0: i64, j1: i64, mut emit: impl FnMut(i64, i64, i64)) {
+        for j in j0..=j1 {
+            let dy = self.o1 + j as f64 * self.v1 - self.cy;
+            let rem = self.rem_z - dy * dy;
+            if rem < 0.0 {
+                continue;
+            }
+            if let Some((i0, i1)) = self.ax.chord(self.cx, rem.sqrt()) {
+                emit(j, i0, i1);
+            }
+        }
+    }
+
+    /// Two rows per step in SSE2 (x86-64's baseline): each lane does the reference's IEEE
+    /// operations in its order (multiply, add, subtract, square root, and truncating
+    /// conversions, all exact per lane), so the chords are the same voxels; the sphere fill
+    /// spends most of a precise relabel here. Positions are clamped to ±2^30 steps first so
+    /// the 32-bit conversion cannot saturate (both ends are clipped to the axis after).
+    #[cfg(target_arch = "x86_64")]
+    #[inline]
+    fn chords_sse2(&self, j0: i64, j1: i64, emit: impl FnMut(i64, i64, i64)) {
+        use std::arch::x86_64::*;
+        // one loop per kind of step, so the choice is made once per circle, not per row
+        // SAFETY: SSE2 is part of x86-64's baseline.
+        match self.ax.recip {
+            Some(r) => self.chords_sse2_by(j0, j1, emit, |d| unsafe { _mm_mul_pd(d, _mm_set1_pd(r)) }),
+            None => {
+                let v = self.ax.v;
+                self.chords_sse2_by(j0, j1, emit, |d| unsafe { _mm_div_pd(d, _mm_set1_pd(v)) })
+            }
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[inline]
+    fn chords_sse2_by(
+        &self,
+        j0: i64,
+        j1: i64,
+        mut emit: impl FnMut(i64, i64, i64),
+        steps: impl Fn(std::arch::x86_64::__m128d) -> std::arch::x86_64::__m128d,
+    ) {
+        use std::arch::x86_64::*;
+        let ax = self.ax;
+        let last_i = ax.n as i64 - 1;
+        // SAFETY: SSE2 is part of x86-64's baseline; only register arithmetic and stores into
+        // local arrays.
+        unsafe {
+            let (o1, v1, cy, rz) =
+                (_mm_set1_pd(self.o1), _mm_set1_pd(self.v1), _mm_set1_pd(self.cy), _mm_set1_pd(self.rem_z));
+            let (cx, o0, lim) = (_mm_set1_pd(self.cx), _mm_set1_pd(ax.o), _mm_set1_pd((1u64 << 30) as f64));
+            let clamp = |x: __m128d| _mm_min_pd(_mm_max_pd(x, _mm_sub_pd(_mm_setzero_pd(), lim)), lim);
+            let mut j = j0;
+            while j <= j1 {
+                let jj = _mm_set_pd((j + 1) as f64, j as f64);
+                let dy = _mm_sub_pd(_mm_add_pd(o1, _mm_mul_pd(jj, v1)), cy);
+                let rem = _mm_sub_pd(rz, _mm_mul_pd(dy, dy));
+                // not below zero, as the reference asks (a NaN goes on)
+                let ok = _mm_movemask_pd(_mm_cmpnlt_pd(rem, _mm_setzero_pd()));
+                if ok != 0 {
+                    let half = _mm_sqrt_pd(rem);
+                    let (a, b) =
+                        (steps(_mm_sub_pd(_mm_sub_pd(cx, half), o0)), steps(_mm_sub_pd(_mm_add_pd(cx, half), o0)));
+                    if _mm_movemask_pd(_mm_cmpunord_pd(a, b)) & ok != 0 {
+                        // NaN (bad coordinates): the reference's saturating casts decide
+                        self.chords_scalar(j, (j + 1).min(j1), &mut emit);
+                        j += 2;
+                        continue;
+                    }
+                    let (a, b) = (clamp(a), clamp(b));
+                    let (ta, tb) = (_mm_cvttpd_epi32(a), _mm_cvttpd_epi32(b));
+                    // ceil: up one where truncation fell below; floor: down one where above
+                    let up = _mm_movemask_pd(_mm_cmplt_pd(_mm_cvtepi32_pd(ta), a));
+                    let down = _mm_movemask_pd(_mm_cmpgt_pd(_mm_cvtepi32_pd(tb), b));
+                    let (mut fa, mut fb) = ([0i32; 4], [0i32; 4]);
+                    _mm_storeu_si128(fa.as_mut_ptr().cast(), ta);
+                    _mm_storeu_si128(fb.as_mut_ptr().cast(), tb);
+                    for l in 0..2 {
+                        if ok >> l & 1 == 0 || j + (l as i64) > j1 {
+                            continue;
+                        }
+                        let first = (fa[l] as i64 + (up >> l & 1) as i64).max(0);
+                        let last = (fb[l] as i64 - (down >> l & 1) as i64).min(last_i);
+                        if first <= last {
+                            emit(j + l as i64, first, last);
+                        }
+                    }
+                }
+                j += 2;
+            }
+        }
+    }
 }
 
 /// One axis of voxel centres: origin `o`, step `v`, `n` of them. The sphere fill asks it for
@@ -302,6 +413,34 @@ mod tests {
             for k in -5..50 {
                 let c = -3.25 + k as f64 * v;
                 assert_eq!(a.chord(c, 2.0 * v), plain(c, 2.0 * v, -3.25, v, 40), "tie {k} v {v}");
+            }
+        }
+    }
+
+    #[test]
+    fn row_chords_two_at_a_time_equal_one_at_a_time() {
+        let mut seed = 11u64;
+        let mut rnd = || {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (seed >> 11) as f64 / (1u64 << 53) as f64
+        };
+        for v in [1.0, 0.5, 1.05, 0.83, 2.0] {
+            let ax = Axis::new(-3.25, v, 40);
+            for n in 0..30_000 {
+                // every tenth centre sits on a voxel boundary: the exact ties
+                let cx = if n % 10 == 0 { -3.25 + (n % 50) as f64 * v } else { rnd() * 60.0 - 10.0 };
+                let row = Row { ax: &ax, o1: 1.5, v1: v, cx, cy: rnd() * 40.0, rem_z: rnd() * 50.0 };
+                let (j0, j1) = ((rnd() * 40.0) as i64 - 5, (rnd() * 40.0) as i64);
+                let row = match n % 1000 {
+                    1 => Row { cx: f64::NAN, ..row },
+                    2 => Row { rem_z: f64::NAN, ..row },
+                    3 => Row { cy: f64::NAN, ..row },
+                    _ => row,
+                };
+                let (mut a, mut b) = (Vec::new(), Vec::new());
+                row.chords(j0, j1, |j, i0, i1| a.push((j, i0, i1)));
+                row.chords_scalar(j0, j1, |j, i0, i1| b.push((j, i0, i1)));
+                assert_eq!(a, b, "v {v} cx {cx} rows {j0}..={j1}");
             }
         }
     }

@@ -99,6 +99,8 @@ impl SimParams {
 /// A simulated map and what pdb2vol would have printed about it.
 #[derive(Clone, Debug)]
 pub struct Simulated {
+    /// On the simulation's own grid. From `simulate_on`, when the map's grid shares the own
+    /// grid's lattice, only the grid: its voxels went straight onto the map's grid (no data).
     pub volume: Volume<f32>,
     pub atoms_used: usize,
     pub hydrogens_dropped: usize,
@@ -421,58 +423,7 @@ impl Plan {
 /// pdb2vol on its own grid. The convolution visits only non-zero lattice voxels and only the
 /// kernel's non-zero entries, one output z-slab per task; the sums are those of pdb2vol.
 pub fn simulate(model: &Model, p: &SimParams) -> Result<Simulated, EngineError> {
-    with_plan(model, p, |plan, kernel| {
-        let (n2, e) = (plan.n2, plan.exth);
-        let side = 2 * e + 1;
-        let (n3, _) = plan.output_grid();
-        // Kernel entries grouped by z: (x, y, value), zeros left out (the sphere cut).
-        let groups: Vec<Vec<(usize, usize, f64)>> = (0..side)
-            .map(|z| {
-                let mut g = Vec::new();
-                for y in 0..side {
-                    for x in 0..side {
-                        let v = kernel[x + side * (y + side * z)];
-                        if v != 0.0 {
-                            g.push((x, y, v));
-                        }
-                    }
-                }
-                g
-            })
-            .collect();
-        // Non-zero lattice voxels of each plane.
-        let plane = n2[0] * n2[1];
-        let sparse: Vec<Vec<(usize, usize, f64)>> = plan
-            .lattice
-            .par_chunks(plane)
-            .map(|pl| {
-                pl.iter().enumerate().filter(|(_, v)| **v != 0.0).map(|(o, &v)| (o % n2[0], o / n2[0], v)).collect()
-            })
-            .collect();
-        let slab = n3[0] * n3[1];
-        let mut data = super::grid::zeroed::<f32>(n3[0] * n3[1] * n3[2]);
-        data.par_chunks_mut(slab).enumerate().for_each_init(
-            || vec![0f64; slab],
-            |acc, (kz, out)| {
-                acc.iter_mut().for_each(|v| *v = 0.0);
-                let mut any = false;
-                // output z = lattice z + kernel z
-                for lz in kz.saturating_sub(2 * e)..=kz.min(n2[2] - 1) {
-                    let g = &groups[kz - lz];
-                    for &(ix, iy, v) in &sparse[lz] {
-                        any = true;
-                        for &(kx, ky, kv) in g {
-                            acc[ix + kx + n3[0] * (iy + ky)] += v * kv;
-                        }
-                    }
-                }
-                if any {
-                    out.iter_mut().zip(acc.iter()).for_each(|(o, a)| *o = *a as f32);
-                }
-            },
-        );
-        data
-    })
+    with_plan(model, p, |plan, kernel| conv::Conv::new(plan, kernel).own())
 }
 
 /// pdb2vol's convolution loop as written (every non-zero lattice voxel times the whole kernel
@@ -525,49 +476,51 @@ pub fn simulate_on(model: &Model, p: &SimParams, target: &Grid) -> Result<(Simul
     let cubic = (v[1] - v[0]).abs() <= 1e-5 * v[0] && (v[2] - v[0]).abs() <= 1e-5 * v[0];
     let mut q = *p;
     q.spacing = v[0].min(v[1]).min(v[2]) as f64;
-    let mut sim = simulate(model, &q)?;
+    let plan = plan(model, &q)?;
+    let t0 = Instant::now();
+    let (n3, o) = plan.output_grid();
+    let own = Grid::registered(n3, [plan.spacing as f32; 3], o);
+    let (mut sim, placed) = match (&plan.kernel, conv::Overlap::of(&own, target)) {
+        // the same lattice: convolved straight onto the target (sim.volume keeps only its grid)
+        (Some(kernel), Some(ov)) => {
+            let placed = conv::Conv::new(&plan, kernel).onto(target, &ov);
+            (plan.finish(Vec::new(), t0), placed)
+        }
+        _ => {
+            let data = match &plan.kernel {
+                None => plan.lattice.iter().map(|&v| v as f32).collect(),
+                Some(kernel) => conv::Conv::new(&plan, kernel).own(),
+            };
+            let sim = plan.finish(data, t0);
+            let placed = place(&sim.volume, target).unwrap_or_else(|| resample_onto(&sim.volume, target));
+            (sim, placed)
+        }
+    };
     if !cubic {
         sim.warnings.push(format!(
             "the map's voxels are not cubic ({v:?} Å); simulated at {} Å and resampled trilinearly",
             q.spacing
         ));
     }
-    let placed = place(&sim.volume, target).unwrap_or_else(|| resample_onto(&sim.volume, target));
     Ok((sim, placed))
 }
 
 /// Copy `src` onto `target` when both share one lattice (whole-voxel offset); None otherwise.
 pub fn place(src: &Volume<f32>, target: &Grid) -> Option<Volume<f32>> {
     let s = &src.grid;
-    let mut off = [0i64; 3];
-    for k in 0..3 {
-        if (s.voxel[k] - target.voxel[k]).abs() > 1e-5 * target.voxel[k] {
-            return None;
-        }
-        let f = (target.origin[k] as f64 - s.origin[k] as f64) / s.voxel[k] as f64;
-        if (f - f.round()).abs() > 1e-3 {
-            return None;
-        }
-        off[k] = f.round() as i64;
+    let ov = conv::Overlap::of(s, target)?;
+    let mut out = ov.buffer(target);
+    if ov.covered() == 0 {
+        return Some(out);
     }
-    let mut out = Volume::<f32>::zeros(*target);
+    let ([sx, sy, sz], off) = (ov.spans, ov.off);
     let [tx, ty, _] = target.shape;
-    out.data.par_chunks_mut(tx * ty).enumerate().for_each(|(k, slab)| {
-        let sk = k as i64 + off[2];
-        if sk < 0 || sk >= s.shape[2] as i64 {
-            return;
-        }
-        for j in 0..ty {
-            let sj = j as i64 + off[1];
-            if sj < 0 || sj >= s.shape[1] as i64 {
-                continue;
-            }
-            for i in 0..tx {
-                let si = i as i64 + off[0];
-                if si >= 0 && si < s.shape[0] as i64 {
-                    slab[i + j * tx] = src.data[si as usize + s.shape[0] * (sj as usize + s.shape[1] * sk as usize)];
-                }
-            }
+    out.data.par_chunks_mut(tx * ty).enumerate().filter(|(k, _)| (sz.0..sz.1).contains(k)).for_each(|(k, slab)| {
+        let sk = (k as i64 + off[2]) as usize;
+        for j in sy.0..sy.1 {
+            let sj = (j as i64 + off[1]) as usize;
+            let from = (sx.0 as i64 + off[0]) as usize + s.shape[0] * (sj + s.shape[1] * sk);
+            slab[j * tx + sx.0..j * tx + sx.1].copy_from_slice(&src.data[from..from + sx.1 - sx.0]);
         }
     });
     Some(out)
@@ -582,6 +535,9 @@ pub fn model_resolution(model: &Model) -> Option<f64> {
 pub fn model_of(atoms: Vec<Atom>, path: &Path) -> Model {
     Model { path: path.to_path_buf(), atoms, ..Default::default() }
 }
+
+#[path = "simulate_conv.rs"]
+mod conv;
 
 #[cfg(test)]
 #[path = "simulate_tests.rs"]

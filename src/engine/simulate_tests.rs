@@ -63,3 +63,19 @@ fn small_kernel_is_bare_projection() {
     assert!((total - 12.011).abs() < 1e-3);
     assert!(!s.warnings.is_empty());
 }
+
+#[test]
+fn place_copies_every_overlapping_voxel_and_zeroes_the_rest() {
+    let s = Grid::new([5, 4, 3], [1.0; 3], [2.0, -1.0, 0.0]);
+    let src = Volume { grid: s, data: (0..s.len()).map(|v| v as f32 + 1.0).collect() };
+    for origin in [[0.0, 0.0, 0.0], [3.0, -2.0, 1.0], [-4.0, 1.0, -1.0], [20.0, 0.0, 0.0]] {
+        let t = Grid::new([6, 3, 4], [1.0; 3], origin);
+        let out = place(&src, &t).unwrap();
+        for o in 0..t.len() {
+            let [i, j, k] = t.ijk(o).map(|v| v as i64);
+            let si = [i + (origin[0] - 2.0) as i64, j + (origin[1] + 1.0) as i64, k + origin[2] as i64];
+            let want = s.checked(si).map_or(0.0, |q| src.data[s.offset(q)]);
+            assert_eq!(out.data[o], want, "target voxel {:?} with target origin {origin:?}", [i, j, k]);
+        }
+    }
+}

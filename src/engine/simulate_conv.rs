@@ -1,0 +1,153 @@
+//! The convolution of pdb2vol's lattice with its kernel, slab by slab, and where the slabs go:
+//! the simulation's own grid (`simulate`), or straight onto a map's grid that shares its lattice
+//! (`simulate_on`), which skips a grid-sized own-grid buffer and the copy from it. The sums
+//! are the same in both, so the values are the same bit for bit.
+
+use rayon::prelude::*;
+
+use super::Plan;
+use crate::engine::grid::{Grid, Volume};
+
+/// What one output z-slab needs: the kernel's non-zero entries grouped by z, and the lattice's
+/// non-zero voxels per plane, both as (x, y, value).
+pub(super) struct Conv<'a> {
+    plan: &'a Plan,
+    groups: Vec<Vec<(usize, usize, f64)>>,
+    sparse: Vec<Vec<(usize, usize, f64)>>,
+    /// Own output grid shape (the lattice grown by the kernel's half-width).
+    pub n3: [usize; 3],
+}
+
+impl<'a> Conv<'a> {
+    pub fn new(plan: &'a Plan, kernel: &[f64]) -> Self {
+        let (n2, e) = (plan.n2, plan.exth);
+        let side = 2 * e + 1;
+        let (n3, _) = plan.output_grid();
+        // zeros left out (the sphere cut)
+        let groups = (0..side)
+            .map(|z| {
+                let mut g = Vec::new();
+                for y in 0..side {
+                    for x in 0..side {
+                        let v = kernel[x + side * (y + side * z)];
+                        if v != 0.0 {
+                            g.push((x, y, v));
+                        }
+                    }
+                }
+                g
+            })
+            .collect();
+        let plane = n2[0] * n2[1];
+        let sparse = plan
+            .lattice
+            .par_chunks(plane)
+            .map(|pl| {
+                pl.iter().enumerate().filter(|(_, v)| **v != 0.0).map(|(o, &v)| (o % n2[0], o / n2[0], v)).collect()
+            })
+            .collect();
+        Conv { plan, groups, sparse, n3 }
+    }
+
+    /// Own-grid slab `kz` into `acc` (n3[0] * n3[1] sums); false when no lattice voxel reaches it.
+    fn slab(&self, kz: usize, acc: &mut [f64]) -> bool {
+        let (n2, e, n3) = (self.plan.n2, self.plan.exth, self.n3);
+        acc.iter_mut().for_each(|v| *v = 0.0);
+        let mut any = false;
+        // output z = lattice z + kernel z
+        for lz in kz.saturating_sub(2 * e)..=kz.min(n2[2] - 1) {
+            let g = &self.groups[kz - lz];
+            for &(ix, iy, v) in &self.sparse[lz] {
+                any = true;
+                for &(kx, ky, kv) in g {
+                    acc[ix + kx + n3[0] * (iy + ky)] += v * kv;
+                }
+            }
+        }
+        any
+    }
+
+    /// The whole own grid, x fastest.
+    pub fn own(&self) -> Vec<f32> {
+        let n3 = self.n3;
+        let slab = n3[0] * n3[1];
+        let mut data = crate::engine::grid::zeroed::<f32>(slab * n3[2]);
+        data.par_chunks_mut(slab).enumerate().for_each_init(
+            || vec![0f64; slab],
+            |acc, (kz, out)| {
+                if self.slab(kz, acc) {
+                    out.iter_mut().zip(acc.iter()).for_each(|(o, a)| *o = *a as f32);
+                }
+            },
+        );
+        data
+    }
+
+    /// Straight onto `target`, whose voxel (i, j, k) is own voxel (i, j, k) + `ov.off`: what
+    /// `place` makes of [`Conv::own`], without the own grid in between.
+    pub fn onto(&self, target: &Grid, ov: &Overlap) -> Volume<f32> {
+        let mut out = ov.buffer(target);
+        let slab = self.n3[0] * self.n3[1];
+        let ([sx, sy, sz], off) = (ov.spans, ov.off);
+        let [tx, ty, _] = target.shape;
+        out.data.par_chunks_mut(tx * ty).enumerate().filter(|(k, _)| (sz.0..sz.1).contains(k)).for_each_init(
+            || vec![0f64; slab],
+            |acc, (k, t)| {
+                if !self.slab((k as i64 + off[2]) as usize, acc) {
+                    return;
+                }
+                for j in sy.0..sy.1 {
+                    let from = (sx.0 as i64 + off[0]) as usize + self.n3[0] * (j as i64 + off[1]) as usize;
+                    let row = &acc[from..from + sx.1 - sx.0];
+                    t[j * tx + sx.0..j * tx + sx.1].iter_mut().zip(row).for_each(|(o, a)| *o = *a as f32);
+                }
+            },
+        );
+        out
+    }
+}
+
+/// How a source grid lies on a target grid of the same lattice: target index t is source index
+/// t + off, for t in spans[axis] (half-open; empty when they do not meet).
+pub(super) struct Overlap {
+    pub off: [i64; 3],
+    pub spans: [(usize, usize); 3],
+}
+
+impl Overlap {
+    /// None when the voxels differ or the origins are not a whole number of voxels apart.
+    pub fn of(s: &Grid, target: &Grid) -> Option<Overlap> {
+        let mut off = [0i64; 3];
+        for k in 0..3 {
+            if (s.voxel[k] - target.voxel[k]).abs() > 1e-5 * target.voxel[k] {
+                return None;
+            }
+            let f = (target.origin[k] as f64 - s.origin[k] as f64) / s.voxel[k] as f64;
+            if (f - f.round()).abs() > 1e-3 {
+                return None;
+            }
+            off[k] = f.round() as i64;
+        }
+        let spans = [0, 1, 2].map(|k| {
+            let t0 = (-off[k]).clamp(0, target.shape[k] as i64) as usize;
+            let t1 = (s.shape[k] as i64 - off[k]).clamp(t0 as i64, target.shape[k] as i64) as usize;
+            (t0, t1)
+        });
+        Some(Overlap { off, spans })
+    }
+
+    pub fn covered(&self) -> usize {
+        self.spans.iter().map(|(a, b)| b - a).product()
+    }
+
+    /// The zeroed target. Huge pages only when the source fills at least half of it: a 2 MiB
+    /// page is resident as a whole once touched, so a small model on a large map (526³) would
+    /// hold twice the memory it writes.
+    pub fn buffer(&self, target: &Grid) -> Volume<f32> {
+        if 2 * self.covered() >= target.len() {
+            Volume::zeros(*target)
+        } else {
+            Volume { grid: *target, data: vec![0.0; target.len()] }
+        }
+    }
+}
