@@ -40,7 +40,7 @@ fn stage_sums(csv: &Path) -> Vec<(String, f64)> {
     }
     head.iter()
         .zip(sums)
-        .filter(|(h, _)| h.starts_with("t_") && h.ends_with("_s"))
+        .filter(|(h, _)| h.starts_with("t_") && h.ends_with("_s") && !h.ends_with("_per_s")) // seconds, not rates
         .map(|(h, s)| (h.to_string(), s))
         .collect()
 }
