@@ -412,20 +412,7 @@ impl Scene3dGpu {
                 depth_attachment(&t.depth, true),
             );
             pass.set_bind_group(0, &self.globals_bind, &[]);
-            pass.set_pipeline(&lit.spheres);
-            for s in &frame.spheres {
-                if let Some((buf, n)) = self.sphere_sets.get(&s.key) {
-                    pass.set_vertex_buffer(0, buf.slice(..));
-                    pass.draw(0..6, 0..*n);
-                }
-            }
-            pass.set_pipeline(&lit.sticks);
-            for s in &frame.sticks {
-                if let Some((buf, n)) = self.stick_sets.get(&s.key) {
-                    pass.set_vertex_buffer(0, buf.slice(..));
-                    pass.draw(0..6, 0..*n);
-                }
-            }
+            self.draw_atoms(&mut pass, frame, &lit.spheres, &lit.sticks);
             for m in &frame.meshes {
                 let Some(gm) = self.gpu_mesh(m, frame.interactive) else { continue };
                 if m.style == Style::Surface {
@@ -497,26 +484,36 @@ impl Scene3dGpu {
         }
     }
 
+    /// The atoms' sphere and stick impostors (one quad an instance) with the given pipelines:
+    /// the lit ones in the opaque pass, the depth-only ones in the shadow pass.
+    fn draw_atoms(
+        &self,
+        pass: &mut wgpu::RenderPass<'_>,
+        frame: &Frame,
+        spheres: &wgpu::RenderPipeline,
+        sticks: &wgpu::RenderPipeline,
+    ) {
+        for (pipeline, sets, keys) in [
+            (spheres, &self.sphere_sets, frame.spheres.iter().map(|s| s.key).collect::<Vec<_>>()),
+            (sticks, &self.stick_sets, frame.sticks.iter().map(|s| s.key).collect()),
+        ] {
+            pass.set_pipeline(pipeline);
+            for key in keys {
+                if let Some((buf, n)) = sets.get(&key) {
+                    pass.set_vertex_buffer(0, buf.slice(..));
+                    pass.draw(0..6, 0..*n);
+                }
+            }
+        }
+    }
+
     /// The key light's shadow map: depth from the light of the opaque things (spheres, sticks,
     /// opaque surfaces; transparent surfaces cast none).
     fn shadow_pass(&self, encoder: &mut wgpu::CommandEncoder, frame: &Frame) {
         let p = &self.pipes;
         let mut pass = begin(encoder, "scene3d shadow", &[], depth_attachment(&self.shadow_map, true));
         pass.set_bind_group(0, &self.shadow_globals_bind, &[]);
-        pass.set_pipeline(&p.shadow_spheres);
-        for s in &frame.spheres {
-            if let Some((buf, n)) = self.sphere_sets.get(&s.key) {
-                pass.set_vertex_buffer(0, buf.slice(..));
-                pass.draw(0..6, 0..*n);
-            }
-        }
-        pass.set_pipeline(&p.shadow_sticks);
-        for s in &frame.sticks {
-            if let Some((buf, n)) = self.stick_sets.get(&s.key) {
-                pass.set_vertex_buffer(0, buf.slice(..));
-                pass.draw(0..6, 0..*n);
-            }
-        }
+        self.draw_atoms(&mut pass, frame, &p.shadow_spheres, &p.shadow_sticks);
         pass.set_pipeline(&p.shadow_mesh);
         for m in frame.meshes.iter().filter(|m| m.style == Style::Surface && m.colour[3] >= 0.999) {
             if let Some(gm) = self.gpu_mesh(m, frame.interactive) {

@@ -48,26 +48,10 @@ impl Scene3dGpu {
             self.meshes.insert(key, GpuMesh { vertices, triangles, n_triangles, lines, object, bind });
         }
         for s in &frame.spheres {
-            if self.sphere_sets.contains_key(&s.key) || s.spheres.is_empty() {
-                continue;
-            }
-            let buf = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                label: Some("spheres"),
-                contents: bytemuck::cast_slice(s.spheres.as_slice()),
-                usage: wgpu::BufferUsages::VERTEX,
-            });
-            self.sphere_sets.insert(s.key, (buf, s.spheres.len() as u32));
+            upload_instances(device, &mut self.sphere_sets, s.key, s.spheres.as_slice(), "spheres");
         }
         for s in &frame.sticks {
-            if self.stick_sets.contains_key(&s.key) || s.sticks.is_empty() {
-                continue;
-            }
-            let buf = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                label: Some("sticks"),
-                contents: bytemuck::cast_slice(s.sticks.as_slice()),
-                usage: wgpu::BufferUsages::VERTEX,
-            });
-            self.stick_sets.insert(s.key, (buf, s.sticks.len() as u32));
+            upload_instances(device, &mut self.stick_sets, s.key, s.sticks.as_slice(), "sticks");
         }
     }
 
@@ -185,4 +169,24 @@ impl Scene3dGpu {
         buffer.unmap();
         image::RgbaImage::from_raw(w, h, pixels)
     }
+}
+
+/// Upload one instance set (spheres or sticks) under `key`, once: a key already held keeps its
+/// buffer, and an empty set gets none.
+fn upload_instances<T: bytemuck::Pod>(
+    device: &wgpu::Device,
+    sets: &mut std::collections::HashMap<u64, (wgpu::Buffer, u32)>,
+    key: u64,
+    items: &[T],
+    label: &str,
+) {
+    if sets.contains_key(&key) || items.is_empty() {
+        return;
+    }
+    let buf = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+        label: Some(label),
+        contents: bytemuck::cast_slice(items),
+        usage: wgpu::BufferUsages::VERTEX,
+    });
+    sets.insert(key, (buf, items.len() as u32));
 }
