@@ -134,7 +134,8 @@ pub fn write_tables(q: &Quality, model: &Model, args: &QualityArgs) -> Result<()
         let rows = model.atoms.iter().zip(&q.atoms).map(|(a, aq)| {
             let icode = a.ins_code.map(String::from).unwrap_or_default();
             let id = [(a.model + 1).to_string(), a.chain.to_string(), a.res_seq.to_string(), icode];
-            let rest = [a.res_name.to_string(), a.name.to_string(), a.element.to_string(), num(aq.q), num(aq.map_value)];
+            let rest =
+                [a.res_name.to_string(), a.name.to_string(), a.element.to_string(), num(aq.q), num(aq.map_value)];
             id.into_iter().chain(rest).collect()
         });
         write_csv(p, &["model", "chain", "resseq", "icode", "resname", "name", "element", "q", "map_value"], rows)?;

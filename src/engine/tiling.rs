@@ -30,7 +30,10 @@ pub fn tile(model: &Model, copies: [usize; 3], step: f32) -> Model {
                     let mut b = a.clone();
                     b.pos += shift;
                     let c = chains.iter().position(|c| *c == a.chain).unwrap_or(0) + copy * chains.len();
-                    b.chain = IDS.get(c..c + 1).map(compact_str::CompactString::from).unwrap_or_else(|| compact_str::format_compact!("C{c}"));
+                    b.chain = IDS
+                        .get(c..c + 1)
+                        .map(compact_str::CompactString::from)
+                        .unwrap_or_else(|| compact_str::format_compact!("C{c}"));
                     b.model = 0;
                     out.atoms.push(b);
                 }
