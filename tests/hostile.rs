@@ -284,16 +284,19 @@ fn killed_export_leaves_no_partial_file() {
     // Proof that a kill lands mid-export: watch for a temporary `.<name>.part-<pid>` holding
     // some but not all of the file, SIGKILL at that moment, then find the temporary still there
     // and no file under the final name.
-    let full = 1024 + 4 * n * n * n;
-    let mut caught = None;
-    for attempt in 0..20 {
-        let _ = std::fs::remove_dir_all(&out);
-        let mut child = Command::new(common::bin())
+    let spawn_quiet = || {
+        Command::new(common::bin())
             .args(args)
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
-            .unwrap();
+            .unwrap()
+    };
+    let full = 1024 + 4 * n * n * n;
+    let mut caught = None;
+    for attempt in 0..20 {
+        let _ = std::fs::remove_dir_all(&out);
+        let mut child = spawn_quiet();
         let prefix = format!(".part-{}", child.id());
         let t0 = std::time::Instant::now();
         let part = loop {
@@ -323,12 +326,7 @@ fn killed_export_leaves_no_partial_file() {
     let mut seen_final = 0;
     for delay_ms in [0u64, 30, 80, 150, 250, 400, 600, 900, 1300, 2000] {
         let _ = std::fs::remove_dir_all(&out);
-        let mut child = Command::new(common::bin())
-            .args(args)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = spawn_quiet();
         std::thread::sleep(Duration::from_millis(delay_ms));
         let _ = child.kill(); // SIGKILL
         let _ = child.wait();
