@@ -179,8 +179,8 @@ pub(crate) struct Plan {
     /// Lattice shape and the world position of its voxel 0.
     pub n2: [usize; 3],
     pub orig2: [f64; 3],
-    /// Dense lattice, x fastest.
-    pub lattice: Vec<f64>,
+    /// The lattice's non-zero voxels.
+    pub lattice: conv::Lattice,
     /// Kernel half-width and dense kernel of side 2*exth+1 (None: no kernel, "menu 6").
     pub exth: usize,
     pub kernel: Option<Vec<f64>>,
@@ -309,7 +309,7 @@ pub(crate) fn plan(model: &Model, p: &SimParams) -> Result<Plan, EngineError> {
     }
 
     // Trilinear projection, keeping track of the smoothing it adds (voxel^2).
-    let mut lattice = super::grid::zeroed::<f64>(n2[0] * n2[1] * n2[2]);
+    let mut contributions: Vec<(usize, f64)> = Vec::with_capacity(8 * sel.len());
     let idx = |i: usize, j: usize, k: usize| i + n2[0] * (j + n2[1] * k);
     let (mut varp, mut mass_total) = (0f64, 0f64);
     for (at, w) in &sel {
@@ -324,13 +324,14 @@ pub(crate) fn plan(model: &Model, p: &SimParams) -> Result<Plan, EngineError> {
             for (dy, fy, cy) in [(0, b, 1.0 - b), (1, 1.0 - b, b)] {
                 for (dx, fx, cx) in [(0, a, 1.0 - a), (1, 1.0 - a, a)] {
                     let t = w * fx * fy * fz;
-                    lattice[idx(x0 + dx, y0 + dy, z0 + dz)] += t;
+                    contributions.push((idx(x0 + dx, y0 + dy, z0 + dz), t));
                     varp += t * (cx * cx + cy * cy + cz * cz);
                 }
             }
         }
         mass_total += w;
     }
+    let lattice = conv::Lattice::sum(n2, contributions);
     if mass_total <= 0.0 {
         return Err(sim_err(model, "every selected atom weighs 0 (no element pdb2vol knows)".into()));
     }
@@ -434,7 +435,7 @@ pub fn simulate_naive(model: &Model, p: &SimParams) -> Result<Simulated, EngineE
         let side = 2 * e + 1;
         let (n3, _) = plan.output_grid();
         let mut acc = vec![0f64; n3[0] * n3[1] * n3[2]];
-        for (count, &v) in plan.lattice.iter().enumerate() {
+        for (count, &v) in plan.lattice.dense().iter().enumerate() {
             if v == 0.0 {
                 continue;
             }
@@ -461,7 +462,7 @@ fn with_plan(
     let plan = plan(model, p)?;
     let t0 = Instant::now();
     let data = match &plan.kernel {
-        None => plan.lattice.iter().map(|&v| v as f32).collect(),
+        None => plan.lattice.dense().iter().map(|&v| v as f32).collect(),
         Some(kernel) => convolve(&plan, kernel),
     };
     Ok(plan.finish(data, t0))
@@ -488,7 +489,7 @@ pub fn simulate_on(model: &Model, p: &SimParams, target: &Grid) -> Result<(Simul
         }
         _ => {
             let data = match &plan.kernel {
-                None => plan.lattice.iter().map(|&v| v as f32).collect(),
+                None => plan.lattice.dense().iter().map(|&v| v as f32).collect(),
                 Some(kernel) => conv::Conv::new(&plan, kernel).own(),
             };
             let sim = plan.finish(data, t0);

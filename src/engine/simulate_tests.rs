@@ -79,3 +79,34 @@ fn place_copies_every_overlapping_voxel_and_zeroes_the_rest() {
         }
     }
 }
+
+/// The sparse lattice holds the dense `lattice[o] += t` sums bit for bit: repeated offsets
+/// added in the order given (not sorted by value), voxels summing to zero left out, planes in
+/// (y, x) order.
+#[test]
+fn sparse_lattice_sums_as_the_dense_one() {
+    let n2 = [7, 5, 6];
+    let mut seed = 3u64;
+    let mut rnd = || {
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        seed >> 33
+    };
+    let mut cs: Vec<(usize, f64)> =
+        (0..3000).map(|_| ((rnd() % 210) as usize, (rnd() % 1000) as f64 * 1e-3 + 1e-9)).collect();
+    cs.push((209, 0.0)); // an offset whose only contribution is zero
+    cs.retain(|c| c.0 != 209 || c.1 == 0.0);
+    let mut dense = vec![0f64; 210];
+    for &(o, t) in &cs {
+        dense[o] += t;
+    }
+    let lattice = conv::Lattice::sum(n2, cs);
+    assert_eq!(
+        lattice.dense().iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+        dense.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+    );
+    let scan: Vec<(usize, usize, usize)> =
+        (0..210).filter(|&o| dense[o] != 0.0).map(|o| (o % 7, (o / 7) % 5, o / 35)).collect();
+    let sparse: Vec<(usize, usize, usize)> =
+        lattice.planes.iter().enumerate().flat_map(|(z, p)| p.iter().map(move |&(x, y, _)| (x, y, z))).collect();
+    assert_eq!(sparse, scan);
+}
