@@ -118,7 +118,7 @@ pub fn run(args: &SimulateArgs) -> Result<()> {
         (None, None) => bail!("give --spacing (pdb2vol's own grid) or --like MAP"),
     };
     let label = format!("cryolabel {} simulate {}", env!("CARGO_PKG_VERSION"), args.model.display());
-    engine::write_map(&args.out, &vol, &label, super::durability())
+    let st = engine::mapio::write_map_stats(&args.out, &vol.grid, &vol.data, &label, super::durability())
         .with_context(|| format!("writing {}", args.out.display()))?;
     println!(
         "model      {}: {} atoms used ({} hydrogens, {} waters, {} above the B cutoff dropped; {} weigh 0)",
@@ -139,7 +139,6 @@ pub fn run(args: &SimulateArgs) -> Result<()> {
         let g = &vol.grid;
         println!("on grid    {:?} voxels of {:?} Å at {:?} Å", g.shape, g.voxel, g.origin);
     }
-    let st = engine::Stats::of(&vol.data);
     println!("values     max {:.4}, mean {:.5}", st.max, st.mean);
     for w in &sim.warnings {
         println!("warning    {w}");

@@ -99,6 +99,18 @@ pub fn write_map_data<T: MapValue>(
     label: &str,
     d: Durability,
 ) -> Result<(), MapError> {
+    write_map_stats(path, g, data, label, d).map(|_| ())
+}
+
+/// [`write_map_data`] that returns the statistics it wrote into the header, for a caller that
+/// reports them (`simulate` prints the maximum and mean) without a second pass over the voxels.
+pub fn write_map_stats<T: MapValue>(
+    path: &Path,
+    g: &Grid,
+    data: &[T],
+    label: &str,
+    d: Durability,
+) -> Result<Stats, MapError> {
     if data.len() != g.len() {
         return Err(MapError::Invalid(
             path.to_path_buf(),
@@ -106,9 +118,11 @@ pub fn write_map_data<T: MapValue>(
         ));
     }
     let gz = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz"));
+    let mut wrote = Stats::default();
     write_atomic(path, d, |file| {
         if gz {
-            let head = header_bytes::<T>(g, Stats::of(data), label);
+            wrote = Stats::of(data);
+            let head = header_bytes::<T>(g, wrote, label);
             let mut buf = std::io::BufWriter::with_capacity(1 << 20, file);
             let mut enc = flate2::write::GzEncoder::new(&mut buf, flate2::Compression::fast());
             enc.write_all(&head)?;
@@ -122,9 +136,11 @@ pub fn write_map_data<T: MapValue>(
             (writer.join().unwrap_or_else(|p| std::panic::resume_unwind(p)), stats)
         });
         written?;
+        wrote = stats;
         file.seek(std::io::SeekFrom::Start(0))?;
         file.write_all(&header_bytes::<T>(g, stats, label))
-    })
+    })?;
+    Ok(wrote)
 }
 
 /// File blocks whose voxels are all zero are not written, only skipped: the file reads back
