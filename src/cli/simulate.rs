@@ -118,7 +118,7 @@ pub fn run(args: &SimulateArgs) -> Result<()> {
         (None, None) => bail!("give --spacing (pdb2vol's own grid) or --like MAP"),
     };
     let label = format!("cryolabel {} simulate {}", env!("CARGO_PKG_VERSION"), args.model.display());
-    let st = engine::mapio::write_map_stats(&args.out, &vol.grid, &vol.data, &label, super::durability())
+    let st = engine::mapio::write_map_source(&args.out, &vol.grid, &vol.data[..], &label, super::durability())
         .with_context(|| format!("writing {}", args.out.display()))?;
     println!(
         "model      {}: {} atoms used ({} hydrogens, {} waters, {} above the B cutoff dropped; {} weigh 0)",

@@ -209,49 +209,84 @@ pub struct Stats {
 impl Stats {
     /// Over the finite values only, as mrcfile computes a header's statistics: a NaN or an
     /// infinity would otherwise make every figure NaN. See [`count_non_finite`] for how many
-    /// were left out.
-    pub fn of<T: Copy + Into<f64> + Send + Sync>(data: &[T]) -> Stats {
+    /// were left out. Chunks of [`STATS_CHUNK`] voxels on the thread pool, their sums added in
+    /// order: the same bits on any number of threads, and the same as a map written from
+    /// chunks made on the fly (`mapwrite::VoxelSource`).
+    pub fn of<T: Copy + Into<f64> + Send + Sync + bytemuck::Pod>(data: &[T]) -> Stats {
         use rayon::prelude::*;
-        let (min, max, sum, sum2, n) = data
-            .par_chunks(1 << 16)
-            .map(|c| {
-                let (mut lo, mut hi, mut s, mut s2, mut n) = (f64::INFINITY, f64::NEG_INFINITY, 0.0f64, 0.0f64, 0u64);
-                // Runs of +0.0 (most of a label map, the solvent of a simulated one) add nothing
-                // to the sums (s is never -0.0, so s + 0.0 == s), and min/max with 0.0 again are
-                // no-ops: one update per run gives the bits of the voxel-by-voxel loop, without
-                // its chain of dependent float adds.
-                for run in c.chunks(64) {
-                    if run.iter().fold(0u64, |a, &v| a | Into::<f64>::into(v).to_bits()) == 0 {
-                        lo = lo.min(0.0);
-                        hi = hi.max(0.0);
-                        n += run.len() as u64;
-                        continue;
-                    }
-                    for &v in run {
-                        let v: f64 = v.into();
-                        if v.is_finite() {
-                            lo = lo.min(v);
-                            hi = hi.max(v);
-                            s += v;
-                            s2 += v * v;
-                            n += 1;
-                        }
-                    }
-                }
-                (lo, hi, s, s2, n)
-            })
-            .reduce(
-                || (f64::INFINITY, f64::NEG_INFINITY, 0.0, 0.0, 0),
-                |a, b| (a.0.min(b.0), a.1.max(b.1), a.2 + b.2, a.3 + b.3, a.4 + b.4),
-            );
-        if n == 0 {
+        let parts: Vec<StatsPart> = data.par_chunks(STATS_CHUNK).map(StatsPart::of).collect();
+        Stats::from_parts(&parts)
+    }
+
+    /// The statistics of consecutive chunks' [`StatsPart`]s, in order.
+    pub fn from_parts(parts: &[StatsPart]) -> Stats {
+        let all = parts.iter().fold(StatsPart::EMPTY, |a, b| StatsPart {
+            lo: a.lo.min(b.lo),
+            hi: a.hi.max(b.hi),
+            sum: a.sum + b.sum,
+            sum2: a.sum2 + b.sum2,
+            n: a.n + b.n,
+        });
+        if all.n == 0 {
             return Stats::default();
         }
-        let n = n as f64;
-        let mean = sum / n;
-        let var = (sum2 / n - mean * mean).max(0.0);
-        Stats { min: min as f32, max: max as f32, mean: mean as f32, rms: var.sqrt() as f32 }
+        let n = all.n as f64;
+        let mean = all.sum / n;
+        let var = (all.sum2 / n - mean * mean).max(0.0);
+        Stats { min: all.lo as f32, max: all.hi as f32, mean: mean as f32, rms: var.sqrt() as f32 }
     }
+}
+
+/// Voxels per chunk of [`Stats::of`]: every writer of statistics cuts its voxels here.
+pub const STATS_CHUNK: usize = 1 << 16;
+
+/// One chunk's part of [`Stats`]: extremes, sums and count of its finite values.
+#[derive(Clone, Copy, Debug)]
+pub struct StatsPart {
+    lo: f64,
+    hi: f64,
+    sum: f64,
+    sum2: f64,
+    n: u64,
+}
+
+impl StatsPart {
+    const EMPTY: StatsPart = StatsPart { lo: f64::INFINITY, hi: f64::NEG_INFINITY, sum: 0.0, sum2: 0.0, n: 0 };
+
+    /// The values in order, one by one.
+    pub fn of<T: Copy + Into<f64> + bytemuck::Pod>(c: &[T]) -> StatsPart {
+        let (mut lo, mut hi, mut s, mut s2, mut n) = (f64::INFINITY, f64::NEG_INFINITY, 0.0f64, 0.0f64, 0u64);
+        // Runs of +0.0 (most of a label map, the solvent of a simulated one) add nothing to the
+        // sums (s is never -0.0, so s + 0.0 == s), and min/max with 0.0 again are no-ops: one
+        // update per run gives the bits of the voxel-by-voxel loop, without its chain of
+        // dependent float adds.
+        for run in c.chunks(64) {
+            if all_zero(bytemuck::cast_slice(run)) {
+                lo = lo.min(0.0);
+                hi = hi.max(0.0);
+                n += run.len() as u64;
+                continue;
+            }
+            for &v in run {
+                let v: f64 = v.into();
+                if v.is_finite() {
+                    lo = lo.min(v);
+                    hi = hi.max(v);
+                    s += v;
+                    s2 += v * v;
+                    n += 1;
+                }
+            }
+        }
+        StatsPart { lo, hi, sum: s, sum2: s2, n }
+    }
+}
+
+/// Whether every byte is zero (for voxels: all +0.0, or all 0): word-wide ORs, which the
+/// compiler vectorizes.
+pub(crate) fn all_zero(bytes: &[u8]) -> bool {
+    let (head, words, tail) = bytemuck::pod_align_to::<u8, u64>(bytes);
+    head.iter().chain(tail).all(|&b| b == 0) && words.iter().fold(0, |a, &w| a | w) == 0
 }
 
 /// How many values are NaN or infinite: they are left out of statistics, histograms and

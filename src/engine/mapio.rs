@@ -13,7 +13,9 @@ use std::path::{Path, PathBuf};
 use super::error::MapError;
 use super::formats::{Compression, read_up_to};
 use super::grid::{Grid, Stats, Volume};
-pub use super::mapwrite::{Durability, MapValue, write_atomic, write_map, write_map_data, write_map_stats};
+pub use super::mapwrite::{
+    Durability, MapValue, VoxelSource, write_atomic, write_map, write_map_data, write_map_source,
+};
 use super::placement::placement;
 use super::skew::{SkewedVolume, cell_axes, is_orthogonal};
 

@@ -4,10 +4,13 @@
 //! so callers keep `mapio::write_map`.
 
 use std::io::{Seek, Write};
+use std::ops::Range;
 use std::path::Path;
 
+use rayon::prelude::*;
+
 use super::error::MapError;
-use super::grid::{Grid, Stats, Volume};
+use super::grid::{Grid, STATS_CHUNK, Stats, StatsPart, Volume, all_zero};
 use super::mapio::HEADER;
 
 /// Voxel types the data set uses, with their MRC modes. `Pod`: on a little-endian machine the
@@ -87,11 +90,6 @@ pub fn write_map<T: MapValue>(path: &Path, vol: &Volume<T>, label: &str, d: Dura
 
 /// [`write_map`] of voxels held elsewhere (x fastest, `grid.len()` of them): the Python
 /// package writes numpy arrays through this without copying them into a `Volume`.
-///
-/// A plain file is written in one pass over the voxels: the voxels (on their own thread, blocks
-/// of zeros left as holes: [`SPARSE_BLOCK`]) while the statistics are computed (`Stats::of`, on
-/// the rayon pool), then the header in its place. A gzip stream cannot be rewritten, so there the
-/// statistics come first.
 pub fn write_map_data<T: MapValue>(
     path: &Path,
     g: &Grid,
@@ -99,48 +97,94 @@ pub fn write_map_data<T: MapValue>(
     label: &str,
     d: Durability,
 ) -> Result<(), MapError> {
-    write_map_stats(path, g, data, label, d).map(|_| ())
+    write_map_source(path, g, data, label, d).map(|_| ())
 }
 
-/// [`write_map_data`] that returns the statistics it wrote into the header, for a caller that
-/// reports them (`simulate` prints the maximum and mean) without a second pass over the voxels.
-pub fn write_map_stats<T: MapValue>(
+/// Where a map file's voxels come from, chunk by chunk (x fastest): a slice in memory, or values
+/// made on the fly (`label` writes its regression and atom-type maps from the class map and the
+/// simulated map, without holding two more grid-sized buffers).
+pub trait VoxelSource<T>: Sync {
+    /// Voxels in all.
+    fn voxels(&self) -> usize;
+    /// Voxels `range`: borrowed, or made into `scratch`.
+    fn chunk<'a>(&'a self, range: Range<usize>, scratch: &'a mut Vec<T>) -> &'a [T];
+}
+
+impl<T: MapValue> VoxelSource<T> for [T] {
+    fn voxels(&self) -> usize {
+        self.len()
+    }
+    fn chunk<'a>(&'a self, range: Range<usize>, _: &'a mut Vec<T>) -> &'a [T] {
+        &self[range]
+    }
+}
+
+/// A slice reference is sized, so it can stand behind `&dyn VoxelSource`.
+impl<T: MapValue> VoxelSource<T> for &[T] {
+    fn voxels(&self) -> usize {
+        self.len()
+    }
+    fn chunk<'a>(&'a self, range: Range<usize>, _: &'a mut Vec<T>) -> &'a [T] {
+        &self[range]
+    }
+}
+
+/// Write a map whose voxels come from `src`; returns the statistics written into the header
+/// (`simulate` prints them; no second pass over the voxels).
+///
+/// A plain file is written in one parallel pass over chunks of [`STATS_CHUNK`] voxels: each
+/// chunk's statistics and its non-zero file blocks (zeros are left as holes: [`SPARSE_BLOCK`]),
+/// then the header in its place. A gzip stream cannot be rewritten, so there the statistics
+/// come first.
+pub fn write_map_source<T: MapValue, S: VoxelSource<T> + ?Sized>(
     path: &Path,
     g: &Grid,
-    data: &[T],
+    src: &S,
     label: &str,
     d: Durability,
 ) -> Result<Stats, MapError> {
-    if data.len() != g.len() {
+    if src.voxels() != g.len() {
         return Err(MapError::Invalid(
             path.to_path_buf(),
-            format!("{} values for a {:?} grid of {} voxels", data.len(), g.shape, g.len()),
+            format!("{} values for a {:?} grid of {} voxels", src.voxels(), g.shape, g.len()),
         ));
     }
     let gz = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz"));
     let mut wrote = Stats::default();
     write_atomic(path, d, |file| {
         if gz {
-            wrote = Stats::of(data);
+            wrote = source_stats(src);
             let head = header_bytes::<T>(g, wrote, label);
             let mut buf = std::io::BufWriter::with_capacity(1 << 20, file);
             let mut enc = flate2::write::GzEncoder::new(&mut buf, flate2::Compression::fast());
             enc.write_all(&head)?;
-            put_voxels(&mut enc, data)?;
+            let mut scratch = Vec::new();
+            for k in 0..src.voxels().div_ceil(STATS_CHUNK) {
+                put_voxels(&mut enc, src.chunk(chunk_range(k, src.voxels()), &mut scratch))?;
+            }
             enc.finish()?;
             return buf.flush();
         }
-        let (written, stats) = std::thread::scope(|s| {
-            let writer = s.spawn(|| put_voxels_file(&*file, data));
-            let stats = Stats::of(data);
-            (writer.join().unwrap_or_else(|p| std::panic::resume_unwind(p)), stats)
-        });
-        written?;
-        wrote = stats;
+        wrote = put_voxels_file(file, src)?;
         file.seek(std::io::SeekFrom::Start(0))?;
-        file.write_all(&header_bytes::<T>(g, stats, label))
+        file.write_all(&header_bytes::<T>(g, wrote, label))
     })?;
     Ok(wrote)
+}
+
+/// Voxels of chunk `k` of `n`.
+fn chunk_range(k: usize, n: usize) -> Range<usize> {
+    k * STATS_CHUNK..((k + 1) * STATS_CHUNK).min(n)
+}
+
+/// [`Stats::of`] of a source's voxels: the same chunks, the same order of sums.
+fn source_stats<T: MapValue, S: VoxelSource<T> + ?Sized>(src: &S) -> Stats {
+    let n = src.voxels();
+    let parts: Vec<StatsPart> = (0..n.div_ceil(STATS_CHUNK))
+        .into_par_iter()
+        .map_init(Vec::new, |scratch, k| StatsPart::of(src.chunk(chunk_range(k, n), scratch)))
+        .collect();
+    Stats::from_parts(&parts)
 }
 
 /// File blocks whose voxels are all zero are not written, only skipped: the file reads back
@@ -150,47 +194,61 @@ pub fn write_map_stats<T: MapValue>(
 /// page and the usual filesystem block.
 const SPARSE_BLOCK: usize = 4096;
 
-/// The voxels after the header's place in a fresh (empty) `file`, sparse where they are zero
-/// ([`SPARSE_BLOCK`]); the file ends at its full length either way. Runs of non-zero blocks go
-/// out in one positioned write each. Dense (plain writes) on big-endian machines and where
-/// positioned writes are not available.
-fn put_voxels_file<T: MapValue>(file: &std::fs::File, data: &[T]) -> std::io::Result<()> {
+/// The voxels after the header's place in a fresh (empty) `file`, chunks on the thread pool,
+/// sparse where they are zero ([`SPARSE_BLOCK`]); the file ends at its full length either way.
+/// Returns the voxels' statistics. Dense (plain writes, one chunk after another) on big-endian
+/// machines and where positioned writes are not available.
+fn put_voxels_file<T: MapValue, S: VoxelSource<T> + ?Sized>(file: &std::fs::File, src: &S) -> std::io::Result<Stats> {
+    let n = src.voxels();
     #[cfg(unix)]
     if cfg!(target_endian = "little") {
-        use std::os::unix::fs::FileExt;
-        let bytes: &[u8] = bytemuck::cast_slice(data);
-        let end = (HEADER + bytes.len()) as u64;
-        // block k holds file bytes [k * SPARSE_BLOCK, (k + 1) * SPARSE_BLOCK); the first also
-        // holds the header, written afterwards, so it is written here whatever its voxels
-        let block_of = |k: usize| {
-            let (a, b) = ((k * SPARSE_BLOCK).max(HEADER), ((k + 1) * SPARSE_BLOCK).min(HEADER + bytes.len()));
-            &bytes[a - HEADER..b - HEADER]
-        };
-        let blocks = (HEADER + bytes.len()).div_ceil(SPARSE_BLOCK);
-        let mut k = 0;
-        while k < blocks {
-            if k > 0 && all_zero(block_of(k)) {
-                k += 1;
-                continue;
-            }
-            let start = k;
-            while k < blocks && (k == start || !all_zero(block_of(k))) {
-                k += 1;
-            }
-            let (a, b) = ((start * SPARSE_BLOCK).max(HEADER), (k * SPARSE_BLOCK).min(HEADER + bytes.len()));
-            file.write_all_at(&bytes[a - HEADER..b - HEADER], a as u64)?;
-        }
-        return file.set_len(end);
+        let parts = (0..n.div_ceil(STATS_CHUNK))
+            .into_par_iter()
+            .map_init(Vec::new, |scratch, k| {
+                let r = chunk_range(k, n);
+                let v = src.chunk(r.clone(), scratch);
+                put_sparse(file, HEADER + size_of::<T>() * r.start, bytemuck::cast_slice(v))?;
+                Ok(StatsPart::of(v))
+            })
+            .collect::<std::io::Result<Vec<_>>>()?;
+        file.set_len((HEADER + size_of::<T>() * n) as u64)?;
+        return Ok(Stats::from_parts(&parts));
     }
-    let mut w = file;
+    let (mut w, mut parts, mut scratch) = (file, Vec::new(), Vec::new());
     w.write_all(&[0u8; HEADER])?;
-    put_voxels(&mut w, data)
+    for k in 0..n.div_ceil(STATS_CHUNK) {
+        let v = src.chunk(chunk_range(k, n), &mut scratch);
+        parts.push(StatsPart::of(v));
+        put_voxels(&mut w, v)?;
+    }
+    Ok(Stats::from_parts(&parts))
 }
 
-/// Whether every byte is zero: word-wide ORs, which the compiler vectorizes.
-fn all_zero(bytes: &[u8]) -> bool {
-    let (head, words, tail) = bytemuck::pod_align_to::<u8, u64>(bytes);
-    head.iter().chain(tail).all(|&b| b == 0) && words.iter().fold(0, |a, &w| a | w) == 0
+/// `bytes` at file offset `at`, cut at [`SPARSE_BLOCK`] boundaries of the file: runs of blocks
+/// holding a non-zero byte go out in one positioned write each, all-zero blocks are skipped.
+/// A block shared with a neighbouring chunk is written by whichever holds its non-zero bytes.
+#[cfg(unix)]
+fn put_sparse(file: &std::fs::File, at: usize, bytes: &[u8]) -> std::io::Result<()> {
+    use std::os::unix::fs::FileExt;
+    let end = at + bytes.len();
+    let (mut pos, mut run) = (at, None);
+    while pos < end {
+        let next = ((pos / SPARSE_BLOCK + 1) * SPARSE_BLOCK).min(end);
+        let zero = all_zero(&bytes[pos - at..next - at]);
+        match (zero, run) {
+            (true, Some(s)) => {
+                file.write_all_at(&bytes[s - at..pos - at], s as u64)?;
+                run = None;
+            }
+            (false, None) => run = Some(pos),
+            _ => {}
+        }
+        pos = next;
+    }
+    if let Some(s) = run {
+        file.write_all_at(&bytes[s - at..], s as u64)?;
+    }
+    Ok(())
 }
 
 /// How far [`write_atomic`] pushes a finished file before it returns. Both kinds write a
@@ -315,6 +373,35 @@ mod tests {
                 let used = std::fs::metadata(&sparse).unwrap().blocks() * 512;
                 assert!(used <= 8 * SPARSE_BLOCK as u64, "{used} bytes allocated for 5 non-zero blocks");
             }
+        }
+    }
+
+    /// Voxels made chunk by chunk give the same file as the same voxels in a slice, plain and
+    /// gzipped (whose statistics come from a first pass over the chunks).
+    #[test]
+    fn made_voxels_write_as_a_slice_does() {
+        struct Ramp(usize);
+        impl VoxelSource<f32> for Ramp {
+            fn voxels(&self) -> usize {
+                self.0
+            }
+            fn chunk<'a>(&'a self, r: Range<usize>, scratch: &'a mut Vec<f32>) -> &'a [f32] {
+                scratch.clear();
+                scratch.extend(r.map(|i| if i % 3 == 0 { 0.0 } else { (i % 11) as f32 * 0.3 }));
+                scratch
+            }
+        }
+        let g = Grid::new([70, 60, 50], [1.0; 3], [0.0; 3]);
+        let mut scratch = Vec::new();
+        let data = Ramp(g.len()).chunk(0..g.len(), &mut scratch).to_vec();
+        let dir = tempfile::tempdir().unwrap();
+        for ext in ["mrc", "mrc.gz"] {
+            let (a, b) = (dir.path().join(format!("a.{ext}")), dir.path().join(format!("b.{ext}")));
+            let sa = write_map_source(&a, &g, &data[..], "t", Durability::Renamed).unwrap();
+            let sb = write_map_source(&b, &g, &Ramp(g.len()), "t", Durability::Renamed).unwrap();
+            assert_eq!(sa, sb);
+            assert_eq!(sa, Stats::of(&data));
+            assert!(std::fs::read(&a).unwrap() == std::fs::read(&b).unwrap(), "{ext}");
         }
     }
 
