@@ -86,14 +86,15 @@ pub fn run(args: &LabelArgs) -> Result<()> {
     drop(map_volume);
     let sim_on_grid = simulated_on_grid(args, &grid, simulated, &model)?;
     let t_read = t0.elapsed();
-    let labels = engine::label::label_on(grid, sim_on_grid.data(), &model.atoms, &params, None)?;
-    drop(sim_on_grid);
+    // not laid out: the files are written from the class map and the simulated map
+    let labels = engine::label::label_core(grid, sim_on_grid.data(), &model.atoms, &params, None)?;
     let s = &labels.stats;
     if s.atoms_outside == s.atoms {
         bail!("{}: {}", args.model.display(), engine::label::miss_message(&grid, &model.atoms));
     }
-    let paths =
-        engine::export::write_labels(&args.out, &id, &labels, super::durability()).context("writing the label maps")?;
+    let paths = engine::export::write_label_core(&args.out, &id, &labels, sim_on_grid.data(), super::durability())
+        .context("writing the label maps")?;
+    drop(sim_on_grid);
 
     let per_model: Vec<String> = model.atoms_per_model.iter().map(|n| n.to_string()).collect();
     println!(

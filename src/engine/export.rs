@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 
 use super::error::EngineError;
 use super::grid::Grid;
-use super::label::Labels;
-use super::mapio::{Durability, write_map_data};
+use super::label::{LabelCore, Labels};
+use super::mapio::{Durability, VoxelSource, write_map_source};
 
 /// An id names the output files (`<id>_regression_situs.mrc`) and a data set's entry folder
 /// (`<out>/<id>/`), so it must be a file-name stem: a path separator or `..` would put outputs
@@ -47,6 +47,20 @@ pub fn write_labels(dir: &Path, id: &str, labels: &Labels, d: Durability) -> Res
     write_label_arrays(dir, id, &labels.regression.grid, &arrays, d)
 }
 
+/// [`write_labels`] of labels not laid out ([`LabelCore`]): the regression and atom-type voxels
+/// are made chunk by chunk as they are written, from the class map and `sim`, the simulated map
+/// it labelled. The same bytes as [`write_labels`] of the same labels.
+pub fn write_label_core(
+    dir: &Path,
+    id: &str,
+    core: &LabelCore,
+    sim: &[f32],
+    d: Durability,
+) -> Result<Vec<PathBuf>, EngineError> {
+    let grid = core.classification.grid;
+    write_label_sources(dir, id, &grid, [&core.regression(sim), &core.types()], &&core.classification.data[..], d)
+}
+
 /// The three label maps' voxels (x fastest) wherever they are held: the Python package's
 /// `Labels.write` passes its numpy arrays, so both write the same bytes through one path.
 pub struct LabelArrays<'a> {
@@ -63,19 +77,31 @@ pub fn write_label_arrays(
     a: &LabelArrays,
     d: Durability,
 ) -> Result<Vec<PathBuf>, EngineError> {
+    write_label_sources(dir, id, grid, [&a.regression, &a.types], &a.classification, d)
+}
+
+/// The one writer of label files: regression and atom types (float32), classification (int16).
+fn write_label_sources(
+    dir: &Path,
+    id: &str,
+    grid: &Grid,
+    [regression, types]: [&(dyn VoxelSource<f32> + '_); 2],
+    classification: &(dyn VoxelSource<i16> + '_),
+    d: Durability,
+) -> Result<Vec<PathBuf>, EngineError> {
     check_id(id)?;
     std::fs::create_dir_all(dir).map_err(|e| EngineError::Write(dir.to_path_buf(), e))?;
     let names = label_file_names(id);
     let paths: Vec<PathBuf> = names.iter().map(|n| dir.join(n)).collect();
     let tag = format!("cryolabel {} {id}", env!("CARGO_PKG_VERSION"));
     let results = std::thread::scope(|s| {
-        let r = s.spawn(|| write_map_data(&paths[0], grid, a.regression, &format!("{tag} regression"), d));
-        let c = s.spawn(|| write_map_data(&paths[1], grid, a.classification, &format!("{tag} classification"), d));
-        let t = write_map_data(&paths[2], grid, a.types, &format!("{tag} atom types"), d);
+        let r = s.spawn(|| write_map_source(&paths[0], grid, regression, &format!("{tag} regression"), d));
+        let c = s.spawn(|| write_map_source(&paths[1], grid, classification, &format!("{tag} classification"), d));
+        let t = write_map_source(&paths[2], grid, types, &format!("{tag} atom types"), d);
         [r, c]
-            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)).map(|_| ()))
             .into_iter()
-            .chain([t])
+            .chain([t.map(|_| ())])
             .collect::<Vec<_>>()
     });
     for r in results {

@@ -5,16 +5,19 @@
 //! correct geometry: NSTART honoured, atoms outside the grid skipped, never wrapped);
 //! `Preset::Precise` does what the paper meant.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
 
 use glam::Vec3;
 use rayon::prelude::*;
 
 use super::error::EngineError;
 use super::grid::{Grid, IndexRule, Volume};
-use super::model::{AltlocRule, Atom, ReadOptions, is_amino_acid};
-use super::neighbours::{self, ATOM};
+use super::mapwrite::VoxelSource;
+use super::model::{AltlocRule, Atom, ReadOptions};
+
+#[path = "label_kernel.rs"]
+mod kernel;
 
 /// Named parameter sets.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -234,234 +237,85 @@ fn label_with(
     cancel: Option<&AtomicBool>,
     bufs: Buffers,
 ) -> Result<Labels, EngineError> {
-    if sim.len() != grid.len() {
-        return Err(EngineError::Input(format!(
-            "{} simulated voxels for a {:?} grid of {} voxels",
-            sim.len(),
-            grid.shape,
-            grid.len()
-        )));
+    let Buffers { mut regression, class, mut types } = bufs;
+    let core = kernel::classify(grid, sim, atoms, params, cancel, class, Some(&mut regression))?;
+    for &(o, code) in &core.atom_types {
+        types[o] = code as f32;
     }
-    let t0 = Instant::now();
-    let check = || match cancel {
-        Some(c) if c.load(Ordering::Relaxed) => Err(EngineError::Cancelled),
-        _ => Ok(()),
-    };
-    let mut stats = LabelStats { atoms: atoms.len(), ..Default::default() };
-
-    // Voxel of every atom inside the grid, in file order.
-    let placed: Vec<(usize, u32)> = atoms
-        .par_iter()
-        .enumerate()
-        .filter_map(|(n, a)| {
-            grid.checked(grid.world_to_index(a.pos, params.index)).map(|ijk| (grid.offset(ijk), n as u32))
-        })
-        .collect();
-    stats.atoms_outside = atoms.len() - placed.len();
-    if placed.is_empty() && !atoms.is_empty() {
-        stats.warnings.push(miss_message(&grid, atoms));
-    }
-    check()?;
-
-    let Buffers { mut regression, mut class, types } = bufs;
-    let mut labelled: Vec<Vec3> = Vec::new();
-    for &(o, n) in &placed {
-        if sim[o] != 0.0 {
-            class[o] = ATOM;
-            if params.neighbourhood == Neighbourhood::Sphere {
-                labelled.push(atoms[n as usize].pos);
-            }
-        } else {
-            stats.atoms_without_density += 1;
-        }
-    }
-    stats.collisions = count_collisions(&placed);
-    check()?;
-
-    // Everything outside the atom voxels' box grown by the neighbourhood stays background, so
-    // the dilation and the pass below only touch that region (often a fraction of the box).
-    let atom_box = atom_box(&grid, &placed, &class);
-    let cube_r = (params.radius + 1e-4).floor().max(0.0) as usize;
-    match (params.neighbourhood, atom_box) {
-        (Neighbourhood::Cube, Some(b)) => neighbours::dilate_cube(&mut class, &grid, cube_r, b),
-        (Neighbourhood::Sphere, Some(_)) => neighbours::fill_spheres(&mut class, &grid, &labelled, params.radius),
-        (_, None) => {}
-    }
-    check()?;
-
-    // One pass over the region: fold the dilation's marks into class 2, fill regression, count.
-    let mut counts = [grid.len(), 0, 0];
-    // the box written: the region below and every placed atom's voxel (atom types)
-    let mut touched = placed_box(&grid, &placed);
-    if let Some((lo, hi)) = atom_box {
-        let margin = match params.neighbourhood {
-            Neighbourhood::Cube => [cube_r; 3],
-            // an atom lies less than max(1 Å, one voxel) from its voxel's centre, whatever the rule
-            Neighbourhood::Sphere => grid.voxel.map(|v| ((params.radius + 1.0 + v) / v).ceil() as usize + 1),
-        };
-        let [nx, ny, _] = grid.shape;
-        let lo = [0, 1, 2].map(|a| lo[a].saturating_sub(margin[a]));
-        let hi = [0, 1, 2].map(|a| (hi[a] + margin[a]).min(grid.shape[a] - 1));
-        touched = touched.map(|(l, h)| ([0, 1, 2].map(|a| l[a].min(lo[a])), [0, 1, 2].map(|a| h[a].max(hi[a]))));
-        let plane = nx * ny;
-        let ([c1, c2], r_max) = class
-            .par_chunks_mut(plane)
-            .zip(regression.par_chunks_mut(plane))
-            .zip(sim.par_chunks(plane))
-            .enumerate()
-            .filter(|(z, _)| (lo[2]..=hi[2]).contains(z))
-            .map(|(_, ((c, r), s))| {
-                let (mut h, mut m) = ([0usize; 2], 0f32);
-                for y in lo[1]..=hi[1] {
-                    let row = y * nx + lo[0]..=y * nx + hi[0];
-                    let (n, rm) = finish_row(&mut c[row.clone()], &mut r[row.clone()], &s[row]);
-                    h = [h[0] + n[0], h[1] + n[1]];
-                    m = m.max(rm);
-                }
-                (h, m)
-            })
-            .reduce(|| ([0; 2], 0f32), |a, b| ([a.0[0] + b.0[0], a.0[1] + b.0[1]], a.1.max(b.1)));
-        counts = [grid.len() - c1 - c2, c1, c2];
-        stats.regression_max = r_max;
-    }
-    stats.class_counts = counts;
-    check()?;
-    let (types, type_counts) = atom_types(&grid, atoms, &placed, params, types);
-    stats.type_counts = type_counts;
-    check()?;
-
-    stats.elapsed = t0.elapsed();
     Ok(Labels {
         regression: Volume { grid, data: regression },
-        classification: Volume { grid, data: class },
+        classification: core.classification,
         atom_types: Volume { grid, data: types },
-        params: *params,
-        stats,
-        touched,
+        params: core.params,
+        stats: core.stats,
+        touched: core.touched,
     })
 }
 
-/// One row of the labelled region: the dilation's marks folded into class 2, the regression
-/// voxels taken from the simulated map where the class is not background; returns the atom and
-/// neighbour voxels counted and the row's largest regression value (at least 0).
-///
-/// Three simple loops rather than one: each is vectorized (8 voxels at a time), a loop mixing
-/// i16, f32 and counters is not.
-fn finish_row(class: &mut [i16], regression: &mut [f32], sim: &[f32]) -> ([usize; 2], f32) {
-    let (rs, ss) = (&mut regression[..class.len()], &sim[..class.len()]);
-    for v in class.iter_mut() {
-        *v = neighbours::finished(*v);
-    }
-    // the regression map is zero wherever the class is, so writing 0.0 there changes nothing:
-    // s's bits, or +0.0's, by a mask rather than a branch
-    for ((r, &s), &v) in rs.iter_mut().zip(ss).zip(class.iter()) {
-        *r = f32::from_bits(s.to_bits() & 0u32.wrapping_sub((v != 0) as u32));
-    }
-    // counted in eight u16 lanes (at most 65,535 per lane and part)
-    let mut h = [0usize; 2];
-    for part in class.chunks(8 * u16::MAX as usize) {
-        let (mut l1, mut l2) = ([0u16; 8], [0u16; 8]);
-        let chunks = part.chunks_exact(8);
-        for &v in chunks.remainder() {
-            h = [h[0] + (v == ATOM) as usize, h[1] + (v == neighbours::NEIGHBOUR) as usize];
-        }
-        for ch in chunks {
-            for k in 0..8 {
-                l1[k] += (ch[k] == ATOM) as u16;
-                l2[k] += (ch[k] == neighbours::NEIGHBOUR) as u16;
-            }
-        }
-        let sum = |l: [u16; 8]| l.iter().map(|&x| x as usize).sum::<usize>();
-        h = [h[0] + sum(l1), h[1] + sum(l2)];
-    }
-    // max(0, x) over the row: the zeros may join in
-    (h, max_in_lanes(0.0, rs))
+/// What labeling decides, before the regression and atom-type maps are laid out: the class map
+/// in full, the atom-type voxels as a list. `cryolabel label` writes the three files from here
+/// ([`LabelCore::regression`], [`LabelCore::types`]) without holding the two float maps: two
+/// grid-sized buffers less (1.2 GB at 526^3), and fresh memory is what a labeling process
+/// mostly pays for.
+#[derive(Clone, Debug)]
+pub struct LabelCore {
+    pub classification: Volume<i16>,
+    /// Atom-type voxels (offset, type 1-5), ascending by offset, one per voxel; all others 0.
+    pub atom_types: Vec<(usize, u8)>,
+    pub params: LabelParams,
+    pub stats: LabelStats,
+    /// As [`Labels::touched`].
+    pub touched: Option<([usize; 3], [usize; 3])>,
 }
 
-/// `m.max(x)` over `xs` (NaN ignored, as `f32::max` does), in eight independent running
-/// maxima: one chain of dependent maxes cannot be vectorized, eight can.
-fn max_in_lanes(m: f32, xs: &[f32]) -> f32 {
-    let mut lanes = [m; 8];
-    let chunks = xs.chunks_exact(8);
-    for &x in chunks.remainder() {
-        lanes[0] = lanes[0].max(x);
-    }
-    for ch in chunks {
-        for (l, &x) in lanes.iter_mut().zip(ch) {
-            *l = l.max(x);
-        }
-    }
-    lanes.into_iter().fold(m, f32::max)
-}
-
-/// Inclusive voxel box of the atom voxels (class 1), from the placed atoms: no grid sweep.
-fn atom_box(grid: &Grid, placed: &[(usize, u32)], class: &[i16]) -> Option<([usize; 3], [usize; 3])> {
-    bounding_box(placed.iter().filter(|p| class[p.0] == ATOM).map(|p| grid.ijk(p.0)))
-}
-
-fn bounding_box(mut it: impl Iterator<Item = [usize; 3]>) -> Option<([usize; 3], [usize; 3])> {
-    let first = it.next()?;
-    Some(it.fold((first, first), |(lo, hi), v| {
-        ([lo[0].min(v[0]), lo[1].min(v[1]), lo[2].min(v[2])], [hi[0].max(v[0]), hi[1].max(v[1]), hi[2].max(v[2])])
-    }))
-}
-
-/// Inclusive voxel box of every placed atom.
-fn placed_box(grid: &Grid, placed: &[(usize, u32)]) -> Option<([usize; 3], [usize; 3])> {
-    bounding_box(placed.iter().map(|p| grid.ijk(p.0)))
-}
-
-/// The atom-type map (into `types`, all zero) and voxels per type, counted over the atom
-/// voxels only (no full sweep).
-fn atom_types(
-    grid: &Grid,
+/// [`label_on`] up to the [`LabelCore`]: the same labels, not laid out.
+pub fn label_core(
+    grid: Grid,
+    sim: &[f32],
     atoms: &[Atom],
-    placed: &[(usize, u32)],
     params: &LabelParams,
-    mut types: Vec<f32>,
-) -> (Vec<f32>, [usize; 6]) {
-    match params.atom_types {
-        AtomTypeRule::Names => {
-            for &(o, n) in placed {
-                let code = atom_type_code(&atoms[n as usize].name);
-                if code > 0 {
-                    types[o] = code as f32;
-                }
-            }
-        }
-        AtomTypeRule::Residues => {
-            // The atom nearest the voxel centre represents the voxel; its type (maybe none) wins.
-            let mut best: Vec<(usize, f32, u8)> = placed
-                .iter()
-                .map(|&(o, n)| {
-                    let a = &atoms[n as usize];
-                    let c = grid.index_to_world(grid.ijk(o).map(|v| v as f64)).as_vec3();
-                    let code = if is_amino_acid(&a.res_name) { atom_type_code(&a.name) } else { 0 };
-                    (o, a.pos.distance_squared(c), code)
-                })
-                .collect();
-            best.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
-            best.dedup_by_key(|e| e.0);
-            for (o, _, code) in best {
-                types[o] = code as f32;
-            }
-        }
-    }
-    let mut offsets: Vec<usize> = placed.iter().map(|p| p.0).collect();
-    offsets.par_sort_unstable();
-    offsets.dedup();
-    let mut counts = [0usize; 6];
-    for o in offsets {
-        counts[types[o] as usize] += 1;
-    }
-    counts[0] = grid.len() - counts[1..].iter().sum::<usize>();
-    (types, counts)
+    cancel: Option<&AtomicBool>,
+) -> Result<LabelCore, EngineError> {
+    kernel::classify(grid, sim, atoms, params, cancel, super::grid::zeroed(grid.len()), None)
 }
 
-fn count_collisions(placed: &[(usize, u32)]) -> usize {
-    let mut offs: Vec<usize> = placed.iter().map(|p| p.0).collect();
-    offs.par_sort_unstable();
-    offs.windows(2).enumerate().filter(|(i, w)| w[0] == w[1] && (*i == 0 || offs[i - 1] != w[0])).count()
+impl LabelCore {
+    /// The regression map, voxel by voxel as [`Labels::regression`] holds it: `sim` (the
+    /// simulated map labelled) where the class is not background, else 0.
+    pub fn regression<'a>(&'a self, sim: &'a [f32]) -> impl VoxelSource<f32> + 'a {
+        struct Regression<'a>(&'a [i16], &'a [f32]);
+        impl VoxelSource<f32> for Regression<'_> {
+            fn voxels(&self) -> usize {
+                self.0.len()
+            }
+            fn chunk<'b>(&'b self, r: std::ops::Range<usize>, scratch: &'b mut Vec<f32>) -> &'b [f32] {
+                scratch.clear();
+                scratch.extend(self.0[r.clone()].iter().zip(&self.1[r]).map(|(&c, &s)| kernel::masked(s, c)));
+                scratch
+            }
+        }
+        Regression(&self.classification.data, sim)
+    }
+
+    /// The atom-type map, voxel by voxel as [`Labels::atom_types`] holds it.
+    pub fn types(&self) -> impl VoxelSource<f32> + '_ {
+        struct Types<'a>(&'a [(usize, u8)], usize);
+        impl VoxelSource<f32> for Types<'_> {
+            fn voxels(&self) -> usize {
+                self.1
+            }
+            fn chunk<'b>(&'b self, r: std::ops::Range<usize>, scratch: &'b mut Vec<f32>) -> &'b [f32] {
+                scratch.clear();
+                scratch.resize(r.len(), 0.0);
+                let from = self.0.partition_point(|e| e.0 < r.start);
+                for &(o, code) in self.0[from..].iter().take_while(|e| e.0 < r.end) {
+                    scratch[o - r.start] = code as f32;
+                }
+                scratch
+            }
+        }
+        Types(&self.atom_types, self.classification.data.len())
+    }
 }
 
 /// "No atom inside": say how far the model sits from the map.
@@ -554,6 +408,52 @@ mod tests {
             let swept = fresh.regression.data.iter().fold(0f32, |a, &b| a.max(b));
             assert_eq!(again.stats.regression_max, swept);
             prev = again;
+        }
+    }
+
+    /// The labels not laid out give, chunk by chunk over any cut, the maps `label` lays out; and
+    /// the files written from them are the same bytes.
+    #[test]
+    fn core_sources_equal_laid_out_labels() {
+        use crate::engine::mapwrite::VoxelSource;
+        let g = Grid::new([23, 19, 17], [1.0; 3], [0.0; 3]);
+        let mut sim = Volume { grid: g, data: (0..g.len()).map(|i| (i % 7) as f32 * 0.5 - 0.5).collect() };
+        sim.data[g.offset([5, 5, 5])] = -0.0;
+        let atoms = [
+            atom("CA", "ALA", [3.0, 4.0, 5.0]),
+            atom("CB", "ALA", [3.2, 4.1, 5.2]), // same voxel: the later type wins
+            atom("O", "HOH", [18.2, 15.9, 6.0]),
+            atom("N", "GLY", [5.0, 5.0, 5.0]),
+        ];
+        for preset in [Preset::DenoiseCryoData, Preset::Precise] {
+            let p = LabelParams::preset(preset);
+            let full = label(&sim, &atoms, &p, None).unwrap();
+            let core = label_core(g, &sim.data, &atoms, &p, None).unwrap();
+            if p.atom_types == AtomTypeRule::Names {
+                assert_eq!(full.atom_types.data[g.offset([3, 4, 5])], 2.0, "CB came after CA");
+            }
+            assert_eq!(core.classification.data, full.classification.data);
+            assert_eq!(core.stats.type_counts, full.stats.type_counts);
+            assert_eq!(core.stats.regression_max, full.stats.regression_max);
+            for cut in [1usize, 7, 1000, g.len()] {
+                let (mut r, mut t, mut scratch) = (Vec::new(), Vec::new(), Vec::new());
+                for k in 0..g.len().div_ceil(cut) {
+                    let range = k * cut..((k + 1) * cut).min(g.len());
+                    r.extend_from_slice(core.regression(&sim.data).chunk(range.clone(), &mut scratch));
+                    t.extend_from_slice(core.types().chunk(range, &mut scratch));
+                }
+                let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&r), bits(&full.regression.data), "{preset:?} cut {cut}");
+                assert_eq!(t, full.atom_types.data, "{preset:?} cut {cut}");
+            }
+            let dir = tempfile::tempdir().unwrap();
+            let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+            let d = crate::engine::mapio::Durability::Renamed;
+            let pa = crate::engine::export::write_labels(&a, "x", &full, d).unwrap();
+            let pb = crate::engine::export::write_label_core(&b, "x", &core, &sim.data, d).unwrap();
+            for (x, y) in pa.iter().zip(&pb) {
+                assert!(std::fs::read(x).unwrap() == std::fs::read(y).unwrap(), "{}", x.display());
+            }
         }
     }
 

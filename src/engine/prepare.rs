@@ -20,7 +20,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::error::EngineError;
-use super::label::{LabelParams, Labels, label};
+use super::label::{LabelCore, LabelParams, label_core};
 use super::mapio::{Durability, read_map, write_atomic, write_map};
 use super::model::{Model, read_model_with};
 use super::modelwrite::{pdb_unfit, to_mmcif, to_pdb};
@@ -55,7 +55,8 @@ pub struct Prepared {
     pub resolution_source: &'static str,
     /// The simulation's counts and own grid; its own-grid voxels are not kept (memory).
     pub sim: Simulated,
-    pub labels: Labels,
+    /// The labels as decided (class map, atom-type voxels, counts); the files hold them laid out.
+    pub labels: LabelCore,
     pub model: Model,
     pub grid: super::grid::Grid,
     pub warnings: Vec<String>,
@@ -175,7 +176,8 @@ pub fn prepare(
     let t_sim = t.elapsed();
 
     let t = Instant::now();
-    let labels = label(&sim_on_grid, &model.atoms, &p.label, cancel)?;
+    // not laid out: the label files are written from the class map and the simulation
+    let labels = label_core(grid, &sim_on_grid.data, &model.atoms, &p.label, cancel)?;
     if labels.stats.atoms_outside == labels.stats.atoms {
         return Err(EngineError::Input(format!(
             "{}: {}",
@@ -212,7 +214,7 @@ pub fn prepare(
             s.spawn(|| write_atomic(&model_out, d, |f| std::io::Write::write_all(f, model_text.as_bytes()))),
             s.spawn(|| write_map(&sim_out, &sim_on_grid, &format!("{tag} pdb2vol-rule simulation R {resolution}"), d)),
         ];
-        let labels = super::export::write_labels(&dir, &id, &labels, d);
+        let labels = super::export::write_label_core(&dir, &id, &labels, &sim_on_grid.data, d);
         (jobs.map(|j| j.join().unwrap_or_else(|e| std::panic::resume_unwind(e))), labels)
     });
     for w in written {
