@@ -10,6 +10,7 @@ use std::path::Path;
 use glam::Vec3;
 
 use super::error::ModelError;
+use super::fixed_decimal::{parse_f32, parse_f64};
 use super::model::{Atom, CompactString, RawAtom, element_from_name};
 
 /// Whether `line` is an atom record, and whether a hetero one. Besides the standard
@@ -34,19 +35,29 @@ fn atom_like(line: &str) -> bool {
 }
 
 /// What one piece of the file holds: its atoms (MODEL index still local), its MODEL records,
-/// and the line numbers of atom-like lines not read.
+/// its line count, and the line numbers (within the piece, from 1) of atom-like lines not read.
 struct Piece {
     raw: Vec<RawAtom>,
     models: u32,
+    lines: usize,
     skipped: Vec<usize>,
 }
 
-/// Atom records of `text` (lines numbered from `first_line`); an atom's `model` is the count of
-/// MODEL records before it in this piece, made global by [`parse`].
-fn parse_piece(text: &str, first_line: usize, path: &Path) -> Result<Piece, ModelError> {
-    let mut p = Piece { raw: Vec::new(), models: 0, skipped: Vec::new() };
+/// An unreadable atom record: its line (0-based within its piece), the problem, the text.
+struct BadLine<'a> {
+    ln: usize,
+    what: String,
+    line: &'a str,
+}
+
+/// Atom records of `text`; an atom's `model` is the count of MODEL records before it in this
+/// piece, and line numbers count from the piece's start: [`parse`] makes both global, so that
+/// no serial pass has to count the file's lines first.
+fn parse_piece(text: &str) -> Result<Piece, BadLine<'_>> {
+    // PDB records are 80 columns: room for every line being an atom, so pushes never move atoms
+    let mut p = Piece { raw: Vec::with_capacity(text.len() / 81 + 1), models: 0, lines: 0, skipped: Vec::new() };
     for (k, line) in text.lines().enumerate() {
-        let ln = first_line + k;
+        p.lines = k + 1;
         if line.starts_with("MODEL") {
             p.models += 1;
             continue;
@@ -54,26 +65,25 @@ fn parse_piece(text: &str, first_line: usize, path: &Path) -> Result<Piece, Mode
         // ENDMDL: a following MODEL increments; atoms after ENDMDL without MODEL stay in this one
         let Some(hetero) = atom_record(line) else {
             if atom_like(line) {
-                p.skipped.push(ln + 1);
+                p.skipped.push(k + 1);
             }
             continue;
         };
-        p.raw.push(atom(line, ln, hetero, p.models, path)?);
+        p.raw.push(atom(line, hetero, p.models).map_err(|what| BadLine { ln: k, what, line })?);
     }
     Ok(p)
 }
 
-/// Pieces of about `size` bytes ending at line ends, each with the number of its first line.
-fn pieces(text: &str, size: usize) -> Vec<(&str, usize)> {
-    let (mut out, mut rest, mut line) = (Vec::new(), text, 0);
+/// Pieces of about `size` bytes ending at line ends.
+fn pieces(text: &str, size: usize) -> Vec<&str> {
+    let (mut out, mut rest) = (Vec::new(), text);
     while !rest.is_empty() {
         let cut = match rest.as_bytes().get(size..).and_then(|b| b.iter().position(|&c| c == b'\n')) {
             Some(i) => size + i + 1,
             None => rest.len(),
         };
         let (piece, tail) = rest.split_at(cut);
-        out.push((piece, line));
-        line += piece.bytes().filter(|&c| c == b'\n').count();
+        out.push(piece);
         rest = tail;
     }
     out
@@ -93,49 +103,66 @@ fn parse_in_pieces(
     size: usize,
 ) -> Result<(Vec<RawAtom>, Option<f32>, Vec<String>), ModelError> {
     use rayon::prelude::*;
-    let (parsed, res) = rayon::join(
-        || pieces(text, size).into_par_iter().map(|(t, l)| parse_piece(t, l, path)).collect::<Vec<_>>(),
-        || resolution(text),
-    );
-    let mut raw = Vec::new();
-    let mut skipped: Vec<usize> = Vec::new();
+    let (parsed, res) =
+        rayon::join(|| pieces(text, size).into_par_iter().map(parse_piece).collect::<Vec<_>>(), || resolution(text));
+    let mut raw = Vec::with_capacity(parsed.iter().map(|p| p.as_ref().map_or(0, |p| p.raw.len())).sum());
+    let (mut skipped, mut first_skipped) = (0, None);
     // MODEL records before an atom, over the whole file: the first MODEL opens model 0
-    let mut models_before = 0u32;
+    let (mut models_before, mut lines_before) = (0u32, 0usize);
     for piece in parsed {
-        let mut piece = piece?;
-        for r in &mut piece.raw {
+        let piece = piece.map_err(|b| {
+            let msg = format!("line {}: {}: {:?}", lines_before + b.ln + 1, b.what, b.line);
+            ModelError::Parse(path.to_path_buf(), msg)
+        })?;
+        raw.extend(piece.raw.into_iter().map(|mut r| {
             r.atom.model = (models_before + r.atom.model).saturating_sub(1);
-        }
+            r
+        }));
         models_before += piece.models;
-        raw.append(&mut piece.raw);
-        skipped.append(&mut piece.skipped);
+        skipped += piece.skipped.len();
+        first_skipped = first_skipped.or(piece.skipped.first().map(|l| l + lines_before));
+        lines_before += piece.lines;
     }
     let mut warnings = Vec::new();
-    if !skipped.is_empty() {
-        warnings.push(format!(
-            "{} ATOM/HETATM-like line(s) not read as atom records (first at line {})",
-            skipped.len(),
-            skipped[0]
-        ));
+    if let Some(first) = first_skipped {
+        warnings.push(format!("{skipped} ATOM/HETATM-like line(s) not read as atom records (first at line {first})"));
     }
     Ok((raw, res, warnings))
 }
 
-fn atom(line: &str, ln: usize, hetero: bool, model: u32, path: &Path) -> Result<RawAtom, ModelError> {
+/// `str::trim` for a column: the ASCII whitespace bytes are cut without decoding characters;
+/// only a column with a non-ASCII character at an end is left to `str::trim` (the same result:
+/// trimming is idempotent). `trim_ascii` would differ: it keeps U+000B, which `trim` cuts.
+#[inline]
+fn trim(s: &str) -> &str {
+    let ws = |c: &u8| matches!(c, b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r');
+    let b = s.as_bytes();
+    let start = b.iter().position(|c| !ws(c)).unwrap_or(b.len());
+    let end = b.iter().rposition(|c| !ws(c)).map_or(start, |e| e + 1);
+    // ASCII bytes are character boundaries
+    let t = &s[start..end];
+    if t.as_bytes().first().is_some_and(|c| !c.is_ascii()) || t.as_bytes().last().is_some_and(|c| !c.is_ascii()) {
+        t.trim()
+    } else {
+        t
+    }
+}
+
+/// One atom record; the error says what is wrong (the caller adds the line).
+fn atom(line: &str, hetero: bool, model: u32) -> Result<RawAtom, String> {
     let col = |a: usize, b: usize| line.get(a..b.min(line.len())).unwrap_or("");
-    let bad = |what: &str| ModelError::Parse(path.to_path_buf(), format!("line {}: {what}: {line:?}", ln + 1));
-    let coord = |a: usize, b: usize, what: &str| -> Result<f32, ModelError> {
-        let v: f64 = col(a, b).trim().parse().map_err(|_| bad(&format!("unreadable {what} coordinate")))?;
+    let coord = |a: usize, b: usize, what: &str| -> Result<f32, String> {
+        let v = parse_f64(trim(col(a, b))).map_err(|_| format!("unreadable {what} coordinate"))?;
         if !v.is_finite() {
-            return Err(bad(&format!("non-finite {what} coordinate")));
+            return Err(format!("non-finite {what} coordinate"));
         }
         Ok(v as f32)
     };
     let pos = Vec3::new(coord(30, 38, "x")?, coord(38, 46, "y")?, coord(46, 54, "z")?);
     let name_field = col(12, 16);
-    let res_name = col(17, 20).trim();
+    let res_name = trim(col(17, 20));
     let element = {
-        let e = col(76, 78).trim();
+        let e = trim(col(76, 78));
         if !e.is_empty() && e.chars().all(|c| c.is_ascii_alphabetic()) {
             let mut e = CompactString::from(e);
             e.make_ascii_uppercase();
@@ -147,16 +174,16 @@ fn atom(line: &str, ln: usize, hetero: bool, model: u32, path: &Path) -> Result<
     Ok(RawAtom {
         atom: Atom {
             pos,
-            name: name_field.trim().into(),
+            name: trim(name_field).into(),
             element,
             res_name: res_name.into(),
             // two-character chain ids occupy columns 21-22 (gemmi writes them past 62 chains)
-            chain: col(20, 22).trim().into(),
-            res_seq: parse_hybrid36(col(22, 26).trim()).unwrap_or(0),
+            chain: trim(col(20, 22)).into(),
+            res_seq: parse_hybrid36(trim(col(22, 26))).unwrap_or(0),
             ins_code: col(26, 27).chars().next().filter(|c| !c.is_whitespace()),
             hetero,
-            occupancy: col(54, 60).trim().parse().unwrap_or(1.0),
-            b_factor: col(60, 66).trim().parse().unwrap_or(0.0),
+            occupancy: parse_f32(trim(col(54, 60))).unwrap_or(1.0),
+            b_factor: parse_f32(trim(col(60, 66))).unwrap_or(0.0),
             model,
         },
         altloc: col(16, 17).chars().next().unwrap_or(' '),
@@ -193,8 +220,16 @@ pub(crate) fn parse_hybrid36(s: &str) -> Option<isize> {
 /// REMARK 2 `RESOLUTION.`, else REMARK 3 `RESOLUTION RANGE HIGH (ANGSTROMS)` (PDB-REDO files
 /// have no REMARK 2).
 fn resolution(text: &str) -> Option<f32> {
-    let after = |prefix: &str| {
-        text.lines().filter_map(|l| l.strip_prefix(prefix)).find_map(|rest| {
+    // lines starting with `prefix`, found by substring search (no line-by-line pass over atoms)
+    let lines_after = |prefix: &'static str| {
+        text.match_indices(prefix).filter(|&(i, _)| i == 0 || text.as_bytes()[i - 1] == b'\n').map(move |(i, _)| {
+            let rest = &text[i + prefix.len()..];
+            // a trailing '\r' is whitespace to the split below
+            &rest[..rest.find('\n').unwrap_or(rest.len())]
+        })
+    };
+    let after = |prefix: &'static str| {
+        lines_after(prefix).find_map(|rest| {
             let v = rest.trim_start_matches([' ', ':']).split_whitespace().next()?;
             v.parse::<f32>().ok().filter(|r| r.is_finite() && *r > 0.0)
         })
