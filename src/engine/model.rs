@@ -224,6 +224,14 @@ pub(crate) struct RawAtom {
     pub name_field: [u8; 4],
 }
 
+impl RawAtom {
+    /// A record that stands in for an unreadable one while a parallel read finishes (the read
+    /// then fails); it allocates nothing.
+    pub(crate) fn placeholder() -> Self {
+        RawAtom { atom: Atom::new("", "", "", Vec3::ZERO), altloc: ' ', group: 0, name_field: [0; 4] }
+    }
+}
+
 /// Element of an atom whose file gives none. Atoms of standard residues (amino acids,
 /// nucleotides) are named after their element's one letter, then a position (NE2 is a
 /// nitrogen, not neon); other atoms follow the PDB name-field rule of `pdb_name_element`.

@@ -34,28 +34,39 @@ fn atom_like(line: &str) -> bool {
     b.len() >= 4 && (b[..4].eq_ignore_ascii_case(b"ATOM") || b.len() >= 6 && b[..6].eq_ignore_ascii_case(b"HETATM"))
 }
 
-/// What one piece of the file holds: its atoms (MODEL index still local), its MODEL records,
-/// its line count, and the line numbers (within the piece, from 1) of atom-like lines not read.
-struct Piece {
-    raw: Vec<RawAtom>,
+/// An atom record found by the first pass: its text, whether hetero, its MODEL index (local to
+/// its piece until [`parse`] makes it global) and its 0-based line number (likewise).
+struct AtomLine<'a> {
+    line: &'a str,
+    hetero: bool,
+    model: u32,
+    ln: usize,
+}
+
+/// What one piece of the file holds: its atom records, its MODEL records, its line count, the
+/// atom-like lines not read (how many, the first one's number from 1 within the piece), and
+/// the resolutions its REMARK 2 and REMARK 3 lines state (the first of each).
+struct Piece<'a> {
+    atoms: Vec<AtomLine<'a>>,
     models: u32,
     lines: usize,
-    skipped: Vec<usize>,
+    skipped: usize,
+    first_skipped: Option<usize>,
+    resolution: [Option<f32>; 2],
 }
 
-/// An unreadable atom record: its line (0-based within its piece), the problem, the text.
-struct BadLine<'a> {
-    ln: usize,
-    what: String,
-    line: &'a str,
-}
-
-/// Atom records of `text`; an atom's `model` is the count of MODEL records before it in this
-/// piece, and line numbers count from the piece's start: [`parse`] makes both global, so that
-/// no serial pass has to count the file's lines first.
-fn parse_piece(text: &str) -> Result<Piece, BadLine<'_>> {
+/// The records of `text`, numbered from the piece's start, so that no serial pass has to count
+/// the file's lines first.
+fn scan_piece(text: &str) -> Piece<'_> {
     // PDB records are 80 columns: room for every line being an atom, so pushes never move atoms
-    let mut p = Piece { raw: Vec::with_capacity(text.len() / 81 + 1), models: 0, lines: 0, skipped: Vec::new() };
+    let mut p = Piece {
+        atoms: Vec::with_capacity(text.len() / 81 + 1),
+        models: 0,
+        lines: 0,
+        skipped: 0,
+        first_skipped: None,
+        resolution: [None; 2],
+    };
     for (k, line) in text.lines().enumerate() {
         p.lines = k + 1;
         if line.starts_with("MODEL") {
@@ -65,13 +76,18 @@ fn parse_piece(text: &str) -> Result<Piece, BadLine<'_>> {
         // ENDMDL: a following MODEL increments; atoms after ENDMDL without MODEL stay in this one
         let Some(hetero) = atom_record(line) else {
             if atom_like(line) {
-                p.skipped.push(k + 1);
+                p.skipped += 1;
+                p.first_skipped = p.first_skipped.or(Some(k + 1));
+            } else if line.starts_with("REMARK") {
+                for (r, v) in p.resolution.iter_mut().zip(remark_resolution(line)) {
+                    *r = r.or(v);
+                }
             }
             continue;
         };
-        p.raw.push(atom(line, hetero, p.models).map_err(|what| BadLine { ln: k, what, line })?);
+        p.atoms.push(AtomLine { line, hetero, model: p.models, ln: k });
     }
-    Ok(p)
+    p
 }
 
 /// Pieces of about `size` bytes ending at line ends.
@@ -89,9 +105,11 @@ fn pieces(text: &str, size: usize) -> Vec<&str> {
     out
 }
 
-/// Atom records, the stated resolution, and warnings. Lines are independent, so pieces of the
-/// file are parsed on the thread pool and joined in order (parsing was a fifth of `label`'s
-/// whole process); the first error in file order is the one reported, as a serial read would.
+/// Atom records, the stated resolution, and warnings. Lines are independent, so the file is
+/// read on the thread pool (parsing was a fifth of `label`'s whole process) in two passes:
+/// pieces of the file find the atom records, then the records become atoms straight into the
+/// one vector (rayon's indexed collect: no joining copy of the atoms); the first error in file
+/// order is the one reported, as a serial read would.
 pub(crate) fn parse(text: &str, path: &Path) -> Result<(Vec<RawAtom>, Option<f32>, Vec<String>), ModelError> {
     parse_in_pieces(text, path, (text.len() / (4 * rayon::current_num_threads())).max(1 << 16))
 }
@@ -103,31 +121,47 @@ fn parse_in_pieces(
     size: usize,
 ) -> Result<(Vec<RawAtom>, Option<f32>, Vec<String>), ModelError> {
     use rayon::prelude::*;
-    let (parsed, res) =
-        rayon::join(|| pieces(text, size).into_par_iter().map(parse_piece).collect::<Vec<_>>(), || resolution(text));
-    let mut raw = Vec::with_capacity(parsed.iter().map(|p| p.as_ref().map_or(0, |p| p.raw.len())).sum());
-    let (mut skipped, mut first_skipped) = (0, None);
+    let scanned: Vec<Piece> = pieces(text, size).into_par_iter().map(scan_piece).collect();
+    let mut lines = Vec::with_capacity(scanned.iter().map(|p| p.atoms.len()).sum());
+    let (mut skipped, mut first_skipped, mut resolution) = (0, None, [None; 2]);
     // MODEL records before an atom, over the whole file: the first MODEL opens model 0
     let (mut models_before, mut lines_before) = (0u32, 0usize);
-    for piece in parsed {
-        let piece = piece.map_err(|b| {
-            let msg = format!("line {}: {}: {:?}", lines_before + b.ln + 1, b.what, b.line);
-            ModelError::Parse(path.to_path_buf(), msg)
-        })?;
-        raw.extend(piece.raw.into_iter().map(|mut r| {
-            r.atom.model = (models_before + r.atom.model).saturating_sub(1);
-            r
+    for p in scanned {
+        lines.extend(p.atoms.into_iter().map(|a| AtomLine {
+            model: (models_before + a.model).saturating_sub(1),
+            ln: lines_before + a.ln,
+            ..a
         }));
-        models_before += piece.models;
-        skipped += piece.skipped.len();
-        first_skipped = first_skipped.or(piece.skipped.first().map(|l| l + lines_before));
-        lines_before += piece.lines;
+        skipped += p.skipped;
+        first_skipped = first_skipped.or(p.first_skipped.map(|l| l + lines_before));
+        for (r, v) in resolution.iter_mut().zip(p.resolution) {
+            *r = r.or(v);
+        }
+        models_before += p.models;
+        lines_before += p.lines;
+    }
+    let failed = std::sync::atomic::AtomicBool::new(false);
+    let mut raw = Vec::new();
+    lines
+        .par_iter()
+        .map(|a| {
+            atom(a.line, a.hetero, a.model).unwrap_or_else(|_| {
+                failed.store(true, std::sync::atomic::Ordering::Relaxed);
+                RawAtom::placeholder()
+            })
+        })
+        .collect_into_vec(&mut raw);
+    if failed.into_inner() {
+        // errors are rare: find the first in file order again, serially
+        let (a, what) =
+            lines.iter().find_map(|a| atom(a.line, a.hetero, a.model).err().map(|e| (a, e))).expect("failed");
+        return Err(ModelError::Parse(path.to_path_buf(), format!("line {}: {what}: {:?}", a.ln + 1, a.line)));
     }
     let mut warnings = Vec::new();
     if let Some(first) = first_skipped {
         warnings.push(format!("{skipped} ATOM/HETATM-like line(s) not read as atom records (first at line {first})"));
     }
-    Ok((raw, res, warnings))
+    Ok((raw, resolution[0].or(resolution[1]), warnings))
 }
 
 /// `str::trim` for a column: the ASCII whitespace bytes are cut without decoding characters;
@@ -217,24 +251,14 @@ pub(crate) fn parse_hybrid36(s: &str) -> Option<isize> {
     }
 }
 
-/// REMARK 2 `RESOLUTION.`, else REMARK 3 `RESOLUTION RANGE HIGH (ANGSTROMS)` (PDB-REDO files
-/// have no REMARK 2).
-fn resolution(text: &str) -> Option<f32> {
-    // lines starting with `prefix`, found by substring search (no line-by-line pass over atoms)
-    let lines_after = |prefix: &'static str| {
-        text.match_indices(prefix).filter(|&(i, _)| i == 0 || text.as_bytes()[i - 1] == b'\n').map(move |(i, _)| {
-            let rest = &text[i + prefix.len()..];
-            // a trailing '\r' is whitespace to the split below
-            &rest[..rest.find('\n').unwrap_or(rest.len())]
-        })
-    };
-    let after = |prefix: &'static str| {
-        lines_after(prefix).find_map(|rest| {
-            let v = rest.trim_start_matches([' ', ':']).split_whitespace().next()?;
-            v.parse::<f32>().ok().filter(|r| r.is_finite() && *r > 0.0)
-        })
-    };
-    after("REMARK   2 RESOLUTION.").or_else(|| after("REMARK   3   RESOLUTION RANGE HIGH (ANGSTROMS)"))
+/// The resolution a REMARK line states: REMARK 2 `RESOLUTION.`, REMARK 3 `RESOLUTION RANGE
+/// HIGH (ANGSTROMS)` (PDB-REDO files have no REMARK 2); the first of each kind in the file
+/// counts, REMARK 2 before REMARK 3.
+fn remark_resolution(line: &str) -> [Option<f32>; 2] {
+    ["REMARK   2 RESOLUTION.", "REMARK   3   RESOLUTION RANGE HIGH (ANGSTROMS)"].map(|prefix| {
+        let v = line.strip_prefix(prefix)?.trim_start_matches([' ', ':']).split_whitespace().next()?;
+        v.parse::<f32>().ok().filter(|r| r.is_finite() && *r > 0.0)
+    })
 }
 
 #[cfg(test)]
@@ -288,8 +312,11 @@ mod tests {
     fn remark_3_resolution() {
         let t =
             "REMARK   3   RESOLUTION RANGE HIGH (ANGSTROMS) :   3.29\nREMARK   3   BIN RESOLUTION RANGE HIGH : 3.291\n";
+        let resolution = |t: &str| parse_in_pieces(t, Path::new("t.pdb"), 1).unwrap().1;
         assert_eq!(resolution(t), Some(3.29));
         assert_eq!(resolution("REMARK   2 RESOLUTION.    1.54 ANGSTROMS.\n"), Some(1.54));
         assert_eq!(resolution("REMARK   2 RESOLUTION. NOT APPLICABLE.\n"), None);
+        // REMARK 2 wins wherever it comes
+        assert_eq!(resolution(&format!("{t}REMARK   2 RESOLUTION.    1.54 ANGSTROMS.\n")), Some(1.54));
     }
 }
