@@ -14,7 +14,9 @@
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet};
 
-use super::model::{Atom, Model, RawAtom};
+use rayon::prelude::*;
+
+use super::model::{Model, RawAtom};
 
 /// How alternative conformations and microheterogeneity are resolved.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
@@ -37,15 +39,41 @@ pub(crate) fn assemble(raw: Vec<RawAtom>, format: &'static str, rule: AltlocRule
     model.residues_dropped = drops.residues;
     model.residue_atoms_dropped = drops.residue_atoms;
     model.duplicates_dropped = drops.duplicates;
-    let groups = drops.groups;
-    model.atoms = atoms_in_order(raw, &order);
+    let ((chains, residues, per_model), atoms) =
+        if order.len() == raw.len() && order.iter().enumerate().all(|(k, &i)| k == i) {
+            // every atom in file order (the usual case): moved in place, a vector of RawAtom
+            // becoming one of Atom
+            (count(&raw, &order), raw.into_iter().map(|r| r.atom).collect())
+        } else {
+            // copied on the thread pool: moving 136-byte atoms one by one, into a new vector or in
+            // place cycle by cycle, cost as much as the rule that chose them (fresh pages fault in
+            // slowly; swaps miss the cache); the records are freed off this thread
+            let mut atoms = Vec::new();
+            let counts = rayon::join(
+                || count(&raw, &order),
+                || order.par_iter().map(|&i| raw[i].atom.clone()).collect_into_vec(&mut atoms),
+            )
+            .0;
+            rayon::spawn(move || drop(raw));
+            (counts, atoms)
+        };
+    model.atoms = atoms;
+    model.chains = chains;
+    model.residues = residues;
+    model.atoms_per_model = per_model;
+    model
+}
+
+/// Chains (per MODEL), residues, and atoms per MODEL of the atoms `order` keeps.
+fn count(raw: &[RawAtom], order: &[usize]) -> (usize, usize, Vec<usize>) {
     let mut chains: FxHashSet<(u32, &str)> = Default::default();
     let mut residues: FxHashSet<(u32, &str, isize, Option<char>, u32)> = Default::default();
     let mut per_model: Vec<usize> = Vec::new();
     let mut last = None;
-    for (a, g) in model.atoms.iter().zip(groups.iter()) {
+    for &i in order {
+        let (a, g) = (&raw[i].atom, raw[i].group);
         // atoms of a residue come together: hash only where the residue changes
-        let res = (a.model, a.chain.as_str(), a.res_seq, a.ins_code, *g);
+        let res = (a.model, a.chain.as_str(), a.res_seq, a.ins_code, g);
         if last != Some(res) {
             last = Some(res);
             chains.insert((a.model, a.chain.as_str()));
@@ -56,24 +84,7 @@ pub(crate) fn assemble(raw: Vec<RawAtom>, format: &'static str, rule: AltlocRule
         }
         per_model[a.model as usize] += 1;
     }
-    model.chains = chains.len();
-    model.residues = residues.len();
-    model.atoms_per_model = per_model;
-    model
-}
-
-/// The atoms of `raw` in `order` (indices, each at most once). File order, the usual case, is
-/// moved in place (a vector of RawAtom becomes one of Atom); another order is copied on the
-/// thread pool. Moving 136-byte atoms one by one, into a new vector or in place cycle by cycle,
-/// cost as much as the rule that chose them (fresh pages fault in slowly; swaps miss the cache).
-fn atoms_in_order(raw: Vec<RawAtom>, order: &[usize]) -> Vec<Atom> {
-    use rayon::prelude::*;
-    if order.len() == raw.len() && order.iter().enumerate().all(|(k, &i)| k == i) {
-        return raw.into_iter().map(|r| r.atom).collect();
-    }
-    let mut atoms = Vec::new();
-    order.par_iter().map(|&i| raw[i].atom.clone()).collect_into_vec(&mut atoms);
-    atoms
+    (chains.len(), residues.len(), per_model)
 }
 
 #[derive(Default)]
@@ -82,8 +93,6 @@ struct Drops {
     residues: usize,
     residue_atoms: usize,
     duplicates: usize,
-    /// For each kept atom (in output order), its unnumbered-residue group.
-    groups: Vec<u32>,
 }
 
 /// Residue position, without the residue name.
@@ -98,7 +107,6 @@ fn highest_occupancy(raw: &[RawAtom]) -> (Vec<usize>, Drops) {
     let mut d = Drops::default();
     if raw.iter().all(|r| r.altloc == ' ') {
         // nothing to choose: no altlocs, and no microheterogeneity (it needs altlocs)
-        d.groups = raw.iter().map(|r| r.group).collect();
         return ((0..raw.len()).collect(), d);
     }
     // positions held by more than one residue name (rare: only these get the occupancy sums)
@@ -168,7 +176,6 @@ fn highest_occupancy(raw: &[RawAtom]) -> (Vec<usize>, Drops) {
             }
         }
     }
-    d.groups = order.iter().map(|&i| raw[i].group).collect();
     (order, d)
 }
 
@@ -244,9 +251,6 @@ fn same_residue(x: &RawAtom, r: &RawAtom) -> bool {
 /// numbers), residues and atoms in file order, nothing dropped. `None` where the builder must
 /// run (its hierarchy, a vector per residue and hash maps, took most of `assemble`'s time).
 fn biopython_simple(raw: &[RawAtom]) -> Option<Vec<usize>> {
-    if raw.iter().any(|r| r.altloc != ' ') {
-        return None;
-    }
     // (first atom, end, MODEL block, chain's rank in its block)
     let mut runs: Vec<(usize, usize, u32, u32)> = Vec::new();
     let mut ranks: HashMap<&str, u32> = HashMap::default();
@@ -260,6 +264,9 @@ fn biopython_simple(raw: &[RawAtom]) -> Option<Vec<usize>> {
             ranks.clear();
         }
         let end = start + 1 + raw[start + 1..].iter().take_while(|x| same_residue(x, r)).count();
+        if raw[start..end].iter().any(|x| x.altloc != ' ') {
+            return None;
+        }
         let next = ranks.len() as u32;
         let rank = *ranks.entry(a.chain.as_str()).or_insert(next);
         let f = field(r);
@@ -285,12 +292,10 @@ fn biopython_simple(raw: &[RawAtom]) -> Option<Vec<usize>> {
 
 /// Re-enact Biopython's `StructureBuilder` (PERMISSIVE) and `get_atoms()`.
 fn biopython(raw: &[RawAtom]) -> (Vec<usize>, Drops) {
-    let mut d = Drops::default();
-    if let Some(order) = biopython_simple(raw) {
-        d.groups = order.iter().map(|&i| raw[i].group).collect();
-        return (order, d);
+    match biopython_simple(raw) {
+        Some(order) => (order, Drops::default()),
+        None => biopython_builder(raw),
     }
-    biopython_builder(raw)
 }
 
 /// Biopython's `StructureBuilder`, step for step.
@@ -366,7 +371,6 @@ fn biopython_builder(raw: &[RawAtom]) -> (Vec<usize>, Drops) {
     }
     // what is neither an altloc nor a dropped residue: repeated names, orphaned residues
     d.duplicates = raw.len() - order.len() - d.altlocs - d.residue_atoms;
-    d.groups = order.iter().map(|&i| raw[i].group).collect();
     (order, d)
 }
 

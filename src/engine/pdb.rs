@@ -144,17 +144,17 @@ fn parse_in_pieces(
     let mut raw = Vec::new();
     lines
         .par_iter()
-        .map(|a| {
-            atom(a.line, a.hetero, a.model).unwrap_or_else(|_| {
+        .map(|a| match position(a.line) {
+            Ok(pos) => atom(a.line, a.hetero, a.model, pos),
+            Err(_) => {
                 failed.store(true, std::sync::atomic::Ordering::Relaxed);
                 RawAtom::placeholder()
-            })
+            }
         })
         .collect_into_vec(&mut raw);
     if failed.into_inner() {
         // errors are rare: find the first in file order again, serially
-        let (a, what) =
-            lines.iter().find_map(|a| atom(a.line, a.hetero, a.model).err().map(|e| (a, e))).expect("failed");
+        let (a, what) = lines.iter().find_map(|a| position(a.line).err().map(|e| (a, e))).expect("failed");
         return Err(ModelError::Parse(path.to_path_buf(), format!("line {}: {what}: {:?}", a.ln + 1, a.line)));
     }
     let mut warnings = Vec::new();
@@ -167,7 +167,7 @@ fn parse_in_pieces(
 /// `str::trim` for a column: the ASCII whitespace bytes are cut without decoding characters;
 /// only a column with a non-ASCII character at an end is left to `str::trim` (the same result:
 /// trimming is idempotent). `trim_ascii` would differ: it keeps U+000B, which `trim` cuts.
-#[inline]
+#[inline(always)]
 fn trim(s: &str) -> &str {
     let ws = |c: &u8| matches!(c, b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r');
     let b = s.as_bytes();
@@ -182,22 +182,36 @@ fn trim(s: &str) -> &str {
     }
 }
 
-/// One atom record; the error says what is wrong (the caller adds the line).
-fn atom(line: &str, hetero: bool, model: u32) -> Result<RawAtom, String> {
-    let col = |a: usize, b: usize| line.get(a..b.min(line.len())).unwrap_or("");
+/// Columns `a..b` of `line`; "" where the line is shorter or the cut would split a character.
+#[inline(always)]
+fn col(line: &str, a: usize, b: usize) -> &str {
+    line.get(a..b.min(line.len())).unwrap_or("")
+}
+
+/// The position of an atom record; the error says which coordinate is wrong (the caller adds
+/// the line). Kept apart from [`atom`], whose other fields cannot fail, so that the parallel
+/// read builds each record in place.
+fn position(line: &str) -> Result<Vec3, String> {
     let coord = |a: usize, b: usize, what: &str| -> Result<f32, String> {
-        let v = parse_f64(trim(col(a, b))).map_err(|_| format!("unreadable {what} coordinate"))?;
+        let v = parse_f64(trim(col(line, a, b))).map_err(|_| format!("unreadable {what} coordinate"))?;
         if !v.is_finite() {
             return Err(format!("non-finite {what} coordinate"));
         }
         Ok(v as f32)
     };
-    let pos = Vec3::new(coord(30, 38, "x")?, coord(38, 46, "y")?, coord(46, 54, "z")?);
+    Ok(Vec3::new(coord(30, 38, "x")?, coord(38, 46, "y")?, coord(46, 54, "z")?))
+}
+
+/// One atom record at `pos`.
+fn atom(line: &str, hetero: bool, model: u32, pos: Vec3) -> RawAtom {
+    let col = |a: usize, b: usize| col(line, a, b);
     let name_field = col(12, 16);
     let res_name = trim(col(17, 20));
     let element = {
         let e = trim(col(76, 78));
-        if !e.is_empty() && e.chars().all(|c| c.is_ascii_alphabetic()) {
+        if !e.is_empty() && e.bytes().all(|c| c.is_ascii_uppercase()) {
+            CompactString::from(e) // as written, the usual case
+        } else if !e.is_empty() && e.chars().all(|c| c.is_ascii_alphabetic()) {
             let mut e = CompactString::from(e);
             e.make_ascii_uppercase();
             e
@@ -205,7 +219,7 @@ fn atom(line: &str, hetero: bool, model: u32) -> Result<RawAtom, String> {
             element_from_name(name_field, res_name)
         }
     };
-    Ok(RawAtom {
+    RawAtom {
         atom: Atom {
             pos,
             name: trim(name_field).into(),
@@ -229,7 +243,7 @@ fn atom(line: &str, hetero: bool, model: u32) -> Result<RawAtom, String> {
             }
             f
         },
-    })
+    }
 }
 
 /// Residue numbers beyond 9999 use hybrid-36 ("A000" = 10000).
