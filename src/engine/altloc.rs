@@ -14,6 +14,8 @@
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet};
 
+use rayon::prelude::*;
+
 use super::model::{Model, RawAtom};
 
 /// How alternative conformations and microheterogeneity are resolved.
@@ -37,30 +39,64 @@ pub(crate) fn assemble(raw: Vec<RawAtom>, format: &'static str, rule: AltlocRule
     model.residues_dropped = drops.residues;
     model.residue_atoms_dropped = drops.residue_atoms;
     model.duplicates_dropped = drops.duplicates;
-    let groups = drops.groups;
-    let mut slots: Vec<Option<RawAtom>> = raw.into_iter().map(Some).collect();
-    model.atoms = order.into_iter().map(|i| slots[i].take().expect("each atom once").atom).collect();
+    let ((chains, residues, per_model), atoms) =
+        if order.len() == raw.len() && order.iter().enumerate().all(|(k, &i)| k == i) {
+            // every atom in file order (the usual case): moved in place, a vector of RawAtom
+            // becoming one of Atom
+            (count(&raw, &order), raw.into_iter().map(|r| r.atom).collect())
+        } else {
+            // copied on the thread pool: moving 136-byte atoms one by one, into a new vector or in
+            // place cycle by cycle, cost as much as the rule that chose them (fresh pages fault in
+            // slowly; swaps miss the cache); the records are freed off this thread
+            let mut atoms = Vec::new();
+            let counts = rayon::join(
+                || count(&raw, &order),
+                || order.par_iter().map(|&i| raw[i].atom.clone()).collect_into_vec(&mut atoms),
+            )
+            .0;
+            rayon::spawn(move || drop(raw));
+            (counts, atoms)
+        };
+    model.atoms = atoms;
+    model.chains = chains;
+    model.residues = residues;
+    model.atoms_per_model = per_model;
+    model
+}
+
+/// Chains (per MODEL), residues, and atoms per MODEL of the atoms `order` keeps.
+fn count(raw: &[RawAtom], order: &[usize]) -> (usize, usize, Vec<usize>) {
     let mut chains: FxHashSet<(u32, &str)> = Default::default();
     let mut residues: FxHashSet<(u32, &str, isize, Option<char>, u32)> = Default::default();
     let mut per_model: Vec<usize> = Vec::new();
-    let mut last = None;
-    for (a, g) in model.atoms.iter().zip(groups.iter()) {
+    let mut last: Option<&RawAtom> = None;
+    for &i in order {
+        let (r, a) = (&raw[i], &raw[i].atom);
         // atoms of a residue come together: hash only where the residue changes
-        let res = (a.model, a.chain.as_str(), a.res_seq, a.ins_code, *g);
-        if last != Some(res) {
-            last = Some(res);
-            chains.insert((a.model, a.chain.as_str()));
-            residues.insert(res);
+        let same_chain = last.is_some_and(|l| l.atom.model == a.model && same_str(&l.atom.chain, &a.chain));
+        let same_res = same_chain
+            && last.is_some_and(|l| l.atom.res_seq == a.res_seq && l.atom.ins_code == a.ins_code && l.group == r.group);
+        if !same_res {
+            if !same_chain {
+                chains.insert((a.model, a.chain.as_str()));
+            }
+            residues.insert((a.model, a.chain.as_str(), a.res_seq, a.ins_code, r.group));
         }
+        last = Some(r);
         if per_model.len() <= a.model as usize {
             per_model.resize(a.model as usize + 1, 0);
         }
         per_model[a.model as usize] += 1;
     }
-    model.chains = chains.len();
-    model.residues = residues.len();
-    model.atoms_per_model = per_model;
-    model
+    (chains.len(), residues.len(), per_model)
+}
+
+/// `a == b` for the short names of atoms, residues and chains, without a call to `memcmp`
+/// (a tenth of `assemble`'s time when it compared every atom's names so).
+#[inline(always)]
+fn same_str(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    a.len() == b.len() && if a.len() <= 4 { (0..a.len()).all(|k| a[k] == b[k]) } else { a == b }
 }
 
 #[derive(Default)]
@@ -69,8 +105,6 @@ struct Drops {
     residues: usize,
     residue_atoms: usize,
     duplicates: usize,
-    /// For each kept atom (in output order), its unnumbered-residue group.
-    groups: Vec<u32>,
 }
 
 /// Residue position, without the residue name.
@@ -85,7 +119,6 @@ fn highest_occupancy(raw: &[RawAtom]) -> (Vec<usize>, Drops) {
     let mut d = Drops::default();
     if raw.iter().all(|r| r.altloc == ' ') {
         // nothing to choose: no altlocs, and no microheterogeneity (it needs altlocs)
-        d.groups = raw.iter().map(|r| r.group).collect();
         return ((0..raw.len()).collect(), d);
     }
     // positions held by more than one residue name (rare: only these get the occupancy sums)
@@ -155,7 +188,6 @@ fn highest_occupancy(raw: &[RawAtom]) -> (Vec<usize>, Drops) {
             }
         }
     }
-    d.groups = order.iter().map(|&i| raw[i].group).collect();
     (order, d)
 }
 
@@ -213,8 +245,73 @@ fn field(r: &RawAtom) -> u8 {
     }
 }
 
+/// Whether the builder reads `x` into the same residue as `r`, the atom before it.
+fn same_residue(x: &RawAtom, r: &RawAtom) -> bool {
+    let (a, b) = (&x.atom, &r.atom);
+    a.model == b.model
+        && a.res_seq == b.res_seq
+        && a.ins_code == b.ins_code
+        && x.group == r.group
+        && a.hetero == b.hetero
+        && same_str(&a.chain, &b.chain)
+        && same_str(&a.res_name, &b.res_name)
+}
+
+/// Biopython's builder where `raw` gives it no choice to make: no altloc, every residue read in
+/// one run of atoms whose names differ, no residue id repeated in its chain. Its result is
+/// then the atoms grouped by chain (in order of first appearance, per run of equal MODEL
+/// numbers), residues and atoms in file order, nothing dropped. `None` where the builder must
+/// run (its hierarchy, a vector per residue and hash maps, took most of `assemble`'s time).
+fn biopython_simple(raw: &[RawAtom]) -> Option<Vec<usize>> {
+    // (first atom, end, MODEL block, chain's rank in its block)
+    let mut runs: Vec<(usize, usize, u32, u32)> = Vec::new();
+    let mut ranks: HashMap<&str, u32> = HashMap::default();
+    let mut seen: FxHashSet<(u32, u32, u8, &str, isize, Option<char>, u32)> = FxHashSet::default();
+    let (mut block, mut start, mut sorted) = (0u32, 0usize, true);
+    while start < raw.len() {
+        let r = &raw[start];
+        let a = &r.atom;
+        if start > 0 && raw[start - 1].atom.model != a.model {
+            block += 1;
+            ranks.clear();
+        }
+        let end = start + 1 + raw[start + 1..].iter().take_while(|x| same_residue(x, r)).count();
+        if raw[start..end].iter().any(|x| x.altloc != ' ') {
+            return None;
+        }
+        let next = ranks.len() as u32;
+        let rank = *ranks.entry(a.chain.as_str()).or_insert(next);
+        let f = field(r);
+        let het_name = if f == b'H' { a.res_name.as_str() } else { "" };
+        if !seen.insert((block, rank, f, het_name, a.res_seq, a.ins_code, r.group)) {
+            return None; // a residue read again, or a hetero residue's id repeated
+        }
+        for j in start + 1..end {
+            if raw[start..j].iter().any(|x| same_str(&x.atom.name, &raw[j].atom.name)) {
+                return None; // a name repeated in a residue
+            }
+        }
+        sorted &= runs.last().is_none_or(|&(_, _, b, k)| b != block || k <= rank);
+        runs.push((start, end, block, rank));
+        start = end;
+    }
+    if sorted {
+        return Some((0..raw.len()).collect());
+    }
+    runs.sort_by_key(|&(_, _, b, k)| (b, k)); // stable: a chain's residues stay in file order
+    Some(runs.iter().flat_map(|&(s, e, _, _)| s..e).collect())
+}
+
 /// Re-enact Biopython's `StructureBuilder` (PERMISSIVE) and `get_atoms()`.
 fn biopython(raw: &[RawAtom]) -> (Vec<usize>, Drops) {
+    match biopython_simple(raw) {
+        Some(order) => (order, Drops::default()),
+        None => biopython_builder(raw),
+    }
+}
+
+/// Biopython's `StructureBuilder`, step for step.
+fn biopython_builder(raw: &[RawAtom]) -> (Vec<usize>, Drops) {
     let mut d = Drops::default();
     let mut models: Vec<(Vec<BioChain>, HashMap<&str, usize>)> = Vec::new();
     let mut cur_model: Option<u32> = None;
@@ -286,7 +383,6 @@ fn biopython(raw: &[RawAtom]) -> (Vec<usize>, Drops) {
     }
     // what is neither an altloc nor a dropped residue: repeated names, orphaned residues
     d.duplicates = raw.len() - order.len() - d.altlocs - d.residue_atoms;
-    d.groups = order.iter().map(|&i| raw[i].group).collect();
     (order, d)
 }
 
@@ -381,5 +477,57 @@ fn init_atom<'a>(res: &mut BioResidue<'a>, raw: &'a [RawAtom], i: usize) {
             }
             AtomSlot::Removed => unreachable!(),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::model::Atom;
+
+    /// The shortcut gives the builder's result wherever it answers, and answers for plain files.
+    #[test]
+    fn simple_biopython_is_the_builder() {
+        let mut x = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x % n) as usize
+        };
+        let (mut answered, mut regrouped) = (0, 0);
+        for case in 0..6000 {
+            // the later cases repeat less, so that the shortcut answers often
+            let (chains, res, names) = if case % 2 == 0 { (3, 4, 5) } else { (2, 40, 40) };
+            let mut raw = Vec::new();
+            let (mut model, mut chain, mut seq, mut name, mut res_name) = (0, 0, 0, 0, "ALA");
+            for _ in 0..1 + next(60) {
+                match next(20) {
+                    0 => model += 1,
+                    1..=3 => chain = next(chains),
+                    4..=7 => seq = if case % 2 == 0 { next(res) } else { seq + 1 },
+                    _ => {}
+                }
+                if case % 2 == 0 || next(5) == 0 {
+                    res_name = ["ALA", "GLY", "HOH", "ZN"][next(4)];
+                }
+                name = if next(4) == 0 { next(names) } else { (name + 1) % names as usize };
+                let mut a = Atom::new(&format!("N{name}"), "N", res_name, glam::Vec3::ZERO);
+                a.chain = ["A", "B", "C"][chain].into();
+                a.res_seq = seq as isize;
+                a.hetero = matches!(res_name, "HOH" | "ZN") || case % 2 == 0 && next(8) == 0;
+                a.model = model;
+                let name_field = *b" N  ";
+                raw.push(RawAtom { atom: a, altloc: ' ', group: (case % 2 == 0 && next(4) == 0) as u32, name_field });
+            }
+            if let Some(order) = biopython_simple(&raw) {
+                answered += 1;
+                regrouped += usize::from(order.iter().enumerate().any(|(k, &i)| k != i));
+                let (want, d) = biopython_builder(&raw);
+                assert_eq!(order, want, "case {case}");
+                assert_eq!((d.altlocs, d.residues, d.residue_atoms, d.duplicates), (0, 0, 0, 0));
+            }
+        }
+        assert!(answered > 300 && regrouped > 50, "{answered} {regrouped}");
     }
 }

@@ -9,6 +9,7 @@ pub mod dataset;
 pub mod error;
 pub mod export;
 pub mod fft3;
+mod fixed_decimal;
 pub mod formats;
 pub mod fsc;
 pub mod grid;

@@ -175,7 +175,11 @@ pub fn parse_model(bytes: &[u8], path: &Path) -> Result<Model, ModelError> {
 /// Parse model text already in memory; `path` names it in messages.
 pub fn parse_model_with(bytes: &[u8], path: &Path, opts: ReadOptions) -> Result<Model, ModelError> {
     let p = path.to_path_buf();
-    let text = String::from_utf8_lossy(bytes);
+    // valid UTF-8 (the usual case) is checked without the lossy decoder's per-chunk work
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => std::borrow::Cow::Borrowed(t),
+        Err(_) => String::from_utf8_lossy(bytes),
+    };
     // The format registry (formats.rs) owns content sniffing, as gemmi's mmread does.
     let (raw, format, resolution, mut warnings) = if super::formats::is_mmcif(&text) {
         let (raw, res, w) = super::mmcif::parse(&text, path)?;
@@ -218,6 +222,14 @@ pub(crate) struct RawAtom {
     /// PDB columns 13-16 as written (Biopython tells apart names that differ only in spaces);
     /// zeros for mmCIF, whose names have no columns.
     pub name_field: [u8; 4],
+}
+
+impl RawAtom {
+    /// A record that stands in for an unreadable one while a parallel read finishes (the read
+    /// then fails); it allocates nothing.
+    pub(crate) fn placeholder() -> Self {
+        RawAtom { atom: Atom::new("", "", "", Vec3::ZERO), altloc: ' ', group: 0, name_field: [0; 4] }
+    }
 }
 
 /// Element of an atom whose file gives none. Atoms of standard residues (amino acids,

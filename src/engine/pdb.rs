@@ -10,6 +10,7 @@ use std::path::Path;
 use glam::Vec3;
 
 use super::error::ModelError;
+use super::fixed_decimal::{parse_f32, parse_f64};
 use super::model::{Atom, CompactString, RawAtom, element_from_name};
 
 /// Whether `line` is an atom record, and whether a hetero one. Besides the standard
@@ -33,20 +34,41 @@ fn atom_like(line: &str) -> bool {
     b.len() >= 4 && (b[..4].eq_ignore_ascii_case(b"ATOM") || b.len() >= 6 && b[..6].eq_ignore_ascii_case(b"HETATM"))
 }
 
-/// What one piece of the file holds: its atoms (MODEL index still local), its MODEL records,
-/// and the line numbers of atom-like lines not read.
-struct Piece {
-    raw: Vec<RawAtom>,
-    models: u32,
-    skipped: Vec<usize>,
+/// An atom record found by the first pass: its text, whether hetero, its MODEL index (local to
+/// its piece until [`parse`] makes it global) and its 0-based line number (likewise).
+struct AtomLine<'a> {
+    line: &'a str,
+    hetero: bool,
+    model: u32,
+    ln: usize,
 }
 
-/// Atom records of `text` (lines numbered from `first_line`); an atom's `model` is the count of
-/// MODEL records before it in this piece, made global by [`parse`].
-fn parse_piece(text: &str, first_line: usize, path: &Path) -> Result<Piece, ModelError> {
-    let mut p = Piece { raw: Vec::new(), models: 0, skipped: Vec::new() };
+/// What one piece of the file holds: its atom records, its MODEL records, its line count, the
+/// atom-like lines not read (how many, the first one's number from 1 within the piece), and
+/// the resolutions its REMARK 2 and REMARK 3 lines state (the first of each).
+struct Piece<'a> {
+    atoms: Vec<AtomLine<'a>>,
+    models: u32,
+    lines: usize,
+    skipped: usize,
+    first_skipped: Option<usize>,
+    resolution: [Option<f32>; 2],
+}
+
+/// The records of `text`, numbered from the piece's start, so that no serial pass has to count
+/// the file's lines first.
+fn scan_piece(text: &str) -> Piece<'_> {
+    // PDB records are 80 columns: room for every line being an atom, so pushes never move atoms
+    let mut p = Piece {
+        atoms: Vec::with_capacity(text.len() / 81 + 1),
+        models: 0,
+        lines: 0,
+        skipped: 0,
+        first_skipped: None,
+        resolution: [None; 2],
+    };
     for (k, line) in text.lines().enumerate() {
-        let ln = first_line + k;
+        p.lines = k + 1;
         if line.starts_with("MODEL") {
             p.models += 1;
             continue;
@@ -54,34 +76,40 @@ fn parse_piece(text: &str, first_line: usize, path: &Path) -> Result<Piece, Mode
         // ENDMDL: a following MODEL increments; atoms after ENDMDL without MODEL stay in this one
         let Some(hetero) = atom_record(line) else {
             if atom_like(line) {
-                p.skipped.push(ln + 1);
+                p.skipped += 1;
+                p.first_skipped = p.first_skipped.or(Some(k + 1));
+            } else if line.starts_with("REMARK") {
+                for (r, v) in p.resolution.iter_mut().zip(remark_resolution(line)) {
+                    *r = r.or(v);
+                }
             }
             continue;
         };
-        p.raw.push(atom(line, ln, hetero, p.models, path)?);
+        p.atoms.push(AtomLine { line, hetero, model: p.models, ln: k });
     }
-    Ok(p)
+    p
 }
 
-/// Pieces of about `size` bytes ending at line ends, each with the number of its first line.
-fn pieces(text: &str, size: usize) -> Vec<(&str, usize)> {
-    let (mut out, mut rest, mut line) = (Vec::new(), text, 0);
+/// Pieces of about `size` bytes ending at line ends.
+fn pieces(text: &str, size: usize) -> Vec<&str> {
+    let (mut out, mut rest) = (Vec::new(), text);
     while !rest.is_empty() {
         let cut = match rest.as_bytes().get(size..).and_then(|b| b.iter().position(|&c| c == b'\n')) {
             Some(i) => size + i + 1,
             None => rest.len(),
         };
         let (piece, tail) = rest.split_at(cut);
-        out.push((piece, line));
-        line += piece.bytes().filter(|&c| c == b'\n').count();
+        out.push(piece);
         rest = tail;
     }
     out
 }
 
-/// Atom records, the stated resolution, and warnings. Lines are independent, so pieces of the
-/// file are parsed on the thread pool and joined in order (parsing was a fifth of `label`'s
-/// whole process); the first error in file order is the one reported, as a serial read would.
+/// Atom records, the stated resolution, and warnings. Lines are independent, so the file is
+/// read on the thread pool (parsing was a fifth of `label`'s whole process) in two passes:
+/// pieces of the file find the atom records, then the records become atoms straight into the
+/// one vector (rayon's indexed collect: no joining copy of the atoms); the first error in file
+/// order is the one reported, as a serial read would.
 pub(crate) fn parse(text: &str, path: &Path) -> Result<(Vec<RawAtom>, Option<f32>, Vec<String>), ModelError> {
     parse_in_pieces(text, path, (text.len() / (4 * rayon::current_num_threads())).max(1 << 16))
 }
@@ -93,50 +121,97 @@ fn parse_in_pieces(
     size: usize,
 ) -> Result<(Vec<RawAtom>, Option<f32>, Vec<String>), ModelError> {
     use rayon::prelude::*;
-    let (parsed, res) = rayon::join(
-        || pieces(text, size).into_par_iter().map(|(t, l)| parse_piece(t, l, path)).collect::<Vec<_>>(),
-        || resolution(text),
-    );
-    let mut raw = Vec::new();
-    let mut skipped: Vec<usize> = Vec::new();
+    let scanned: Vec<Piece> = pieces(text, size).into_par_iter().map(scan_piece).collect();
+    let mut lines = Vec::with_capacity(scanned.iter().map(|p| p.atoms.len()).sum());
+    let (mut skipped, mut first_skipped, mut resolution) = (0, None, [None; 2]);
     // MODEL records before an atom, over the whole file: the first MODEL opens model 0
-    let mut models_before = 0u32;
-    for piece in parsed {
-        let mut piece = piece?;
-        for r in &mut piece.raw {
-            r.atom.model = (models_before + r.atom.model).saturating_sub(1);
+    let (mut models_before, mut lines_before) = (0u32, 0usize);
+    for p in scanned {
+        lines.extend(p.atoms.into_iter().map(|a| AtomLine {
+            model: (models_before + a.model).saturating_sub(1),
+            ln: lines_before + a.ln,
+            ..a
+        }));
+        skipped += p.skipped;
+        first_skipped = first_skipped.or(p.first_skipped.map(|l| l + lines_before));
+        for (r, v) in resolution.iter_mut().zip(p.resolution) {
+            *r = r.or(v);
         }
-        models_before += piece.models;
-        raw.append(&mut piece.raw);
-        skipped.append(&mut piece.skipped);
+        models_before += p.models;
+        lines_before += p.lines;
+    }
+    let failed = std::sync::atomic::AtomicBool::new(false);
+    let mut raw = Vec::new();
+    lines
+        .par_iter()
+        .map(|a| match position(a.line) {
+            Ok(pos) => atom(a.line, a.hetero, a.model, pos),
+            Err(_) => {
+                failed.store(true, std::sync::atomic::Ordering::Relaxed);
+                RawAtom::placeholder()
+            }
+        })
+        .collect_into_vec(&mut raw);
+    if failed.into_inner() {
+        // errors are rare: find the first in file order again, serially
+        let (a, what) = lines.iter().find_map(|a| position(a.line).err().map(|e| (a, e))).expect("failed");
+        return Err(ModelError::Parse(path.to_path_buf(), format!("line {}: {what}: {:?}", a.ln + 1, a.line)));
     }
     let mut warnings = Vec::new();
-    if !skipped.is_empty() {
-        warnings.push(format!(
-            "{} ATOM/HETATM-like line(s) not read as atom records (first at line {})",
-            skipped.len(),
-            skipped[0]
-        ));
+    if let Some(first) = first_skipped {
+        warnings.push(format!("{skipped} ATOM/HETATM-like line(s) not read as atom records (first at line {first})"));
     }
-    Ok((raw, res, warnings))
+    Ok((raw, resolution[0].or(resolution[1]), warnings))
 }
 
-fn atom(line: &str, ln: usize, hetero: bool, model: u32, path: &Path) -> Result<RawAtom, ModelError> {
-    let col = |a: usize, b: usize| line.get(a..b.min(line.len())).unwrap_or("");
-    let bad = |what: &str| ModelError::Parse(path.to_path_buf(), format!("line {}: {what}: {line:?}", ln + 1));
-    let coord = |a: usize, b: usize, what: &str| -> Result<f32, ModelError> {
-        let v: f64 = col(a, b).trim().parse().map_err(|_| bad(&format!("unreadable {what} coordinate")))?;
+/// `str::trim` for a column: the ASCII whitespace bytes are cut without decoding characters;
+/// only a column with a non-ASCII character at an end is left to `str::trim` (the same result:
+/// trimming is idempotent). `trim_ascii` would differ: it keeps U+000B, which `trim` cuts.
+#[inline(always)]
+fn trim(s: &str) -> &str {
+    let ws = |c: &u8| matches!(c, b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r');
+    let b = s.as_bytes();
+    let start = b.iter().position(|c| !ws(c)).unwrap_or(b.len());
+    let end = b.iter().rposition(|c| !ws(c)).map_or(start, |e| e + 1);
+    // ASCII bytes are character boundaries
+    let t = &s[start..end];
+    if t.as_bytes().first().is_some_and(|c| !c.is_ascii()) || t.as_bytes().last().is_some_and(|c| !c.is_ascii()) {
+        t.trim()
+    } else {
+        t
+    }
+}
+
+/// Columns `a..b` of `line`; "" where the line is shorter or the cut would split a character.
+#[inline(always)]
+fn col(line: &str, a: usize, b: usize) -> &str {
+    line.get(a..b.min(line.len())).unwrap_or("")
+}
+
+/// The position of an atom record; the error says which coordinate is wrong (the caller adds
+/// the line). Kept apart from [`atom`], whose other fields cannot fail, so that the parallel
+/// read builds each record in place.
+fn position(line: &str) -> Result<Vec3, String> {
+    let coord = |a: usize, b: usize, what: &str| -> Result<f32, String> {
+        let v = parse_f64(trim(col(line, a, b))).map_err(|_| format!("unreadable {what} coordinate"))?;
         if !v.is_finite() {
-            return Err(bad(&format!("non-finite {what} coordinate")));
+            return Err(format!("non-finite {what} coordinate"));
         }
         Ok(v as f32)
     };
-    let pos = Vec3::new(coord(30, 38, "x")?, coord(38, 46, "y")?, coord(46, 54, "z")?);
+    Ok(Vec3::new(coord(30, 38, "x")?, coord(38, 46, "y")?, coord(46, 54, "z")?))
+}
+
+/// One atom record at `pos`.
+fn atom(line: &str, hetero: bool, model: u32, pos: Vec3) -> RawAtom {
+    let col = |a: usize, b: usize| col(line, a, b);
     let name_field = col(12, 16);
-    let res_name = col(17, 20).trim();
+    let res_name = trim(col(17, 20));
     let element = {
-        let e = col(76, 78).trim();
-        if !e.is_empty() && e.chars().all(|c| c.is_ascii_alphabetic()) {
+        let e = trim(col(76, 78));
+        if !e.is_empty() && e.bytes().all(|c| c.is_ascii_uppercase()) {
+            CompactString::from(e) // as written, the usual case
+        } else if !e.is_empty() && e.chars().all(|c| c.is_ascii_alphabetic()) {
             let mut e = CompactString::from(e);
             e.make_ascii_uppercase();
             e
@@ -144,19 +219,19 @@ fn atom(line: &str, ln: usize, hetero: bool, model: u32, path: &Path) -> Result<
             element_from_name(name_field, res_name)
         }
     };
-    Ok(RawAtom {
+    RawAtom {
         atom: Atom {
             pos,
-            name: name_field.trim().into(),
+            name: trim(name_field).into(),
             element,
             res_name: res_name.into(),
             // two-character chain ids occupy columns 21-22 (gemmi writes them past 62 chains)
-            chain: col(20, 22).trim().into(),
-            res_seq: parse_hybrid36(col(22, 26).trim()).unwrap_or(0),
+            chain: trim(col(20, 22)).into(),
+            res_seq: parse_hybrid36(trim(col(22, 26))).unwrap_or(0),
             ins_code: col(26, 27).chars().next().filter(|c| !c.is_whitespace()),
             hetero,
-            occupancy: col(54, 60).trim().parse().unwrap_or(1.0),
-            b_factor: col(60, 66).trim().parse().unwrap_or(0.0),
+            occupancy: parse_f32(trim(col(54, 60))).unwrap_or(1.0),
+            b_factor: parse_f32(trim(col(60, 66))).unwrap_or(0.0),
             model,
         },
         altloc: col(16, 17).chars().next().unwrap_or(' '),
@@ -168,7 +243,7 @@ fn atom(line: &str, ln: usize, hetero: bool, model: u32, path: &Path) -> Result<
             }
             f
         },
-    })
+    }
 }
 
 /// Residue numbers beyond 9999 use hybrid-36 ("A000" = 10000).
@@ -190,16 +265,14 @@ pub(crate) fn parse_hybrid36(s: &str) -> Option<isize> {
     }
 }
 
-/// REMARK 2 `RESOLUTION.`, else REMARK 3 `RESOLUTION RANGE HIGH (ANGSTROMS)` (PDB-REDO files
-/// have no REMARK 2).
-fn resolution(text: &str) -> Option<f32> {
-    let after = |prefix: &str| {
-        text.lines().filter_map(|l| l.strip_prefix(prefix)).find_map(|rest| {
-            let v = rest.trim_start_matches([' ', ':']).split_whitespace().next()?;
-            v.parse::<f32>().ok().filter(|r| r.is_finite() && *r > 0.0)
-        })
-    };
-    after("REMARK   2 RESOLUTION.").or_else(|| after("REMARK   3   RESOLUTION RANGE HIGH (ANGSTROMS)"))
+/// The resolution a REMARK line states: REMARK 2 `RESOLUTION.`, REMARK 3 `RESOLUTION RANGE
+/// HIGH (ANGSTROMS)` (PDB-REDO files have no REMARK 2); the first of each kind in the file
+/// counts, REMARK 2 before REMARK 3.
+fn remark_resolution(line: &str) -> [Option<f32>; 2] {
+    ["REMARK   2 RESOLUTION.", "REMARK   3   RESOLUTION RANGE HIGH (ANGSTROMS)"].map(|prefix| {
+        let v = line.strip_prefix(prefix)?.trim_start_matches([' ', ':']).split_whitespace().next()?;
+        v.parse::<f32>().ok().filter(|r| r.is_finite() && *r > 0.0)
+    })
 }
 
 #[cfg(test)]
@@ -253,8 +326,11 @@ mod tests {
     fn remark_3_resolution() {
         let t =
             "REMARK   3   RESOLUTION RANGE HIGH (ANGSTROMS) :   3.29\nREMARK   3   BIN RESOLUTION RANGE HIGH : 3.291\n";
+        let resolution = |t: &str| parse_in_pieces(t, Path::new("t.pdb"), 1).unwrap().1;
         assert_eq!(resolution(t), Some(3.29));
         assert_eq!(resolution("REMARK   2 RESOLUTION.    1.54 ANGSTROMS.\n"), Some(1.54));
         assert_eq!(resolution("REMARK   2 RESOLUTION. NOT APPLICABLE.\n"), None);
+        // REMARK 2 wins wherever it comes
+        assert_eq!(resolution(&format!("{t}REMARK   2 RESOLUTION.    1.54 ANGSTROMS.\n")), Some(1.54));
     }
 }
