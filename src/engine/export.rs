@@ -58,7 +58,7 @@ pub fn write_label_core(
     d: Durability,
 ) -> Result<Vec<PathBuf>, EngineError> {
     let grid = core.classification.grid;
-    write_label_sources(dir, id, &grid, [&core.regression(sim), &core.types()], &&core.classification.data[..], d)
+    write_label_sources(dir, id, &grid, [&core.regression(sim), &core.types()], &core.classes(), d)
 }
 
 /// The three label maps' voxels (x fastest) wherever they are held: the Python package's

@@ -218,6 +218,20 @@ impl Stats {
         Stats::from_parts(&parts)
     }
 
+    /// Of a map holding only small integers, from how many voxels hold each (value, count):
+    /// integer sums are exact in float64 in any order, so these are the bits [`Stats::of`]
+    /// gives, without a pass over the voxels (label classes and atom types).
+    pub fn of_counts(counts: &[(f64, usize)]) -> Stats {
+        let part = counts.iter().filter(|c| c.1 > 0).fold(StatsPart::EMPTY, |a, &(v, c)| StatsPart {
+            lo: a.lo.min(v),
+            hi: a.hi.max(v),
+            sum: a.sum + v * c as f64,
+            sum2: a.sum2 + v * v * c as f64,
+            n: a.n + c as u64,
+        });
+        Stats::from_parts(&[part])
+    }
+
     /// The statistics of consecutive chunks' [`StatsPart`]s, in order.
     pub fn from_parts(parts: &[StatsPart]) -> Stats {
         let all = parts.iter().fold(StatsPart::EMPTY, |a, b| StatsPart {
@@ -322,6 +336,18 @@ mod tests {
         assert_eq!(s, Stats { min: 1.0, max: 3.0, mean: 2.0, rms: 1.0 });
         assert_eq!(count_non_finite(&[1.0, f32::NAN, f32::INFINITY]), 2);
         assert_eq!(Stats::of(&[f32::NAN]), Stats::default());
+    }
+
+    /// Statistics from counts of small integers are the bits of a pass over the voxels.
+    #[test]
+    fn counts_give_the_statistics_of_the_voxels() {
+        let mut v: Vec<i16> = (0..200_003).map(|i| [0, 0, 0, 1, 2, 0, 2][i % 7]).collect();
+        v[5] = 5;
+        let counts: Vec<(f64, usize)> =
+            (0..6).map(|k| (k as f64, v.iter().filter(|&&x| x == k as i16).count())).collect();
+        assert_eq!(Stats::of_counts(&counts), Stats::of(&v));
+        assert_eq!(Stats::of_counts(&[(0.0, 10), (1.0, 0)]), Stats::of(&[0i16; 10]));
+        assert_eq!(Stats::of_counts(&[]), Stats::default());
     }
 
     /// Skipping runs of zeros gives the bits of the plain voxel-by-voxel loop: zero runs of every

@@ -12,7 +12,7 @@ use glam::Vec3;
 use rayon::prelude::*;
 
 use super::error::EngineError;
-use super::grid::{Grid, IndexRule, Volume};
+use super::grid::{Grid, IndexRule, Stats, Volume};
 use super::mapwrite::VoxelSource;
 use super::model::{AltlocRule, Atom, ReadOptions};
 
@@ -289,20 +289,47 @@ impl LabelCore {
                 self.0.len()
             }
             fn chunk<'b>(&'b self, r: std::ops::Range<usize>, scratch: &'b mut Vec<f32>) -> &'b [f32] {
+                let (class, sim) = (&self.0[r.clone()], &self.1[r]);
                 scratch.clear();
-                scratch.extend(self.0[r.clone()].iter().zip(&self.1[r]).map(|(&c, &s)| kernel::masked(s, c)));
+                scratch.resize(class.len(), 0.0);
+                // an indexed loop over equal lengths: vectorized, where extend from a zip is not
+                for ((o, &c), &s) in scratch.iter_mut().zip(class).zip(sim) {
+                    *o = kernel::masked(s, c);
+                }
                 scratch
             }
         }
         Regression(&self.classification.data, sim)
     }
 
-    /// The atom-type map, voxel by voxel as [`Labels::atom_types`] holds it.
+    /// The classification map, with its statistics from the class counts.
+    pub fn classes(&self) -> impl VoxelSource<i16> + '_ {
+        struct Classes<'a>(&'a [i16], [usize; 3]);
+        impl VoxelSource<i16> for Classes<'_> {
+            fn voxels(&self) -> usize {
+                self.0.len()
+            }
+            fn chunk<'b>(&'b self, r: std::ops::Range<usize>, _: &'b mut Vec<i16>) -> &'b [i16] {
+                &self.0[r]
+            }
+            fn known_stats(&self) -> Option<Stats> {
+                Some(Stats::of_counts(&[(0.0, self.1[0]), (1.0, self.1[1]), (2.0, self.1[2])]))
+            }
+        }
+        Classes(&self.classification.data, self.stats.class_counts)
+    }
+
+    /// The atom-type map, voxel by voxel as [`Labels::atom_types`] holds it; its statistics
+    /// from the type counts.
     pub fn types(&self) -> impl VoxelSource<f32> + '_ {
-        struct Types<'a>(&'a [(usize, u8)], usize);
+        struct Types<'a>(&'a [(usize, u8)], usize, [usize; 6]);
         impl VoxelSource<f32> for Types<'_> {
             fn voxels(&self) -> usize {
                 self.1
+            }
+            fn known_stats(&self) -> Option<Stats> {
+                let counts: Vec<(f64, usize)> = self.2.iter().enumerate().map(|(v, &c)| (v as f64, c)).collect();
+                Some(Stats::of_counts(&counts))
             }
             fn chunk<'b>(&'b self, r: std::ops::Range<usize>, scratch: &'b mut Vec<f32>) -> &'b [f32] {
                 scratch.clear();
@@ -314,7 +341,7 @@ impl LabelCore {
                 scratch
             }
         }
-        Types(&self.atom_types, self.classification.data.len())
+        Types(&self.atom_types, self.classification.data.len(), self.stats.type_counts)
     }
 }
 
