@@ -26,19 +26,24 @@ fn split(s: &[u8]) -> Option<(bool, u64, usize)> {
         b'+' => (false, &s[1..]),
         _ => (false, s),
     };
-    let (mut m, mut digits, mut frac, mut point) = (0u64, 0usize, 0usize, false);
-    for &c in s {
-        match c {
-            b'0'..=b'9' if digits < 19 => {
-                m = m * 10 + u64::from(c - b'0');
-                digits += 1;
-                frac += usize::from(point);
-            }
-            b'.' if !point => point = true,
-            _ => return None,
+    // wrapping: a mantissa past 19 digits is refused below, whatever it wrapped to
+    let digits = |s: &[u8], m: &mut u64| {
+        let n = s.iter().take_while(|c| c.is_ascii_digit()).count();
+        for &c in &s[..n] {
+            *m = m.wrapping_mul(10).wrapping_add(u64::from(c - b'0'));
         }
-    }
-    (digits > 0).then_some((neg, m, frac))
+        n
+    };
+    let mut m = 0u64;
+    let int = digits(s, &mut m);
+    let (frac, end) = match s.get(int) {
+        Some(b'.') => {
+            let f = digits(&s[int + 1..], &mut m);
+            (f, int + 1 + f)
+        }
+        _ => (0, int),
+    };
+    (end == s.len() && int + frac > 0 && int + frac <= 19).then_some((neg, m, frac))
 }
 
 /// `s.parse::<f64>()`, bit for bit.

@@ -191,6 +191,7 @@ fn col(line: &str, a: usize, b: usize) -> &str {
 /// The position of an atom record; the error says which coordinate is wrong (the caller adds
 /// the line). Kept apart from [`atom`], whose other fields cannot fail, so that the parallel
 /// read builds each record in place.
+#[inline]
 fn position(line: &str) -> Result<Vec3, String> {
     let coord = |a: usize, b: usize, what: &str| -> Result<f32, String> {
         let v = parse_f64(trim(col(line, a, b))).map_err(|_| format!("unreadable {what} coordinate"))?;
@@ -203,6 +204,7 @@ fn position(line: &str) -> Result<Vec3, String> {
 }
 
 /// One atom record at `pos`.
+#[inline]
 fn atom(line: &str, hetero: bool, model: u32, pos: Vec3) -> RawAtom {
     let col = |a: usize, b: usize| col(line, a, b);
     let name_field = col(12, 16);
