@@ -27,23 +27,22 @@ fn split(s: &[u8]) -> Option<(bool, u64, usize)> {
         _ => (false, s),
     };
     // wrapping: a mantissa past 19 digits is refused below, whatever it wrapped to
-    let digits = |s: &[u8], m: &mut u64| {
-        let n = s.iter().take_while(|c| c.is_ascii_digit()).count();
-        for &c in &s[..n] {
-            *m = m.wrapping_mul(10).wrapping_add(u64::from(c - b'0'));
+    let (mut m, mut i) = (0u64, 0);
+    while i < s.len() && s[i].is_ascii_digit() {
+        m = m.wrapping_mul(10).wrapping_add(u64::from(s[i] - b'0'));
+        i += 1;
+    }
+    let int = i;
+    let mut frac = 0;
+    if i < s.len() && s[i] == b'.' {
+        i += 1;
+        while i < s.len() && s[i].is_ascii_digit() {
+            m = m.wrapping_mul(10).wrapping_add(u64::from(s[i] - b'0'));
+            i += 1;
+            frac += 1;
         }
-        n
-    };
-    let mut m = 0u64;
-    let int = digits(s, &mut m);
-    let (frac, end) = match s.get(int) {
-        Some(b'.') => {
-            let f = digits(&s[int + 1..], &mut m);
-            (f, int + 1 + f)
-        }
-        _ => (0, int),
-    };
-    (end == s.len() && int + frac > 0 && int + frac <= 19).then_some((neg, m, frac))
+    }
+    (i == s.len() && int + frac > 0 && int + frac <= 19).then_some((neg, m, frac))
 }
 
 /// `s.parse::<f64>()`, bit for bit.
