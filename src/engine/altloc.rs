@@ -497,7 +497,7 @@ mod tests {
         };
         let (mut answered, mut regrouped) = (0, 0);
         for case in 0..6000 {
-            // the later cases repeat less, so that the shortcut answers often
+            // the odd cases repeat less, so that the shortcut answers often
             let (chains, res, names) = if case % 2 == 0 { (3, 4, 5) } else { (2, 40, 40) };
             let mut raw = Vec::new();
             let (mut model, mut chain, mut seq, mut name, mut res_name) = (0, 0, 0, 0, "ALA");

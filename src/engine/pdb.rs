@@ -58,7 +58,7 @@ struct Piece<'a> {
 /// The records of `text`, numbered from the piece's start, so that no serial pass has to count
 /// the file's lines first.
 fn scan_piece(text: &str) -> Piece<'_> {
-    // PDB records are 80 columns: room for every line being an atom, so pushes never move atoms
+    // PDB records are 80 columns: room for every line being an atom record, so no regrowth
     let mut p = Piece {
         atoms: Vec::with_capacity(text.len() / 81 + 1),
         models: 0,
@@ -154,7 +154,10 @@ fn parse_in_pieces(
         .collect_into_vec(&mut raw);
     if failed.into_inner() {
         // errors are rare: find the first in file order again, serially
-        let (a, what) = lines.iter().find_map(|a| position(a.line).err().map(|e| (a, e))).expect("failed");
+        let (a, what) = lines
+            .iter()
+            .find_map(|a| position(a.line).err().map(|e| (a, e)))
+            .expect("a record that failed fails again");
         return Err(ModelError::Parse(path.to_path_buf(), format!("line {}: {what}: {:?}", a.ln + 1, a.line)));
     }
     let mut warnings = Vec::new();
