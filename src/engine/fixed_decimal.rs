@@ -171,7 +171,7 @@ mod tests {
                 d = if d < 10 { next() } else { d / 10 };
             }
             same(&s);
-            same(&format!("{:8.3}", (next() % 2_000_000_000) as f64 / 1000.0 - 1e6).trim());
+            same(format!("{:8.3}", (next() % 2_000_000_000) as f64 / 1000.0 - 1e6).trim());
             same(&format!("{:.2}", (next() % 100_000_000) as f64 / 100.0));
         }
     }
