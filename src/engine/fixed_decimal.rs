@@ -26,19 +26,23 @@ fn split(s: &[u8]) -> Option<(bool, u64, usize)> {
         b'+' => (false, &s[1..]),
         _ => (false, s),
     };
-    let (mut m, mut digits, mut frac, mut point) = (0u64, 0usize, 0usize, false);
-    for &c in s {
-        match c {
-            b'0'..=b'9' if digits < 19 => {
-                m = m * 10 + u64::from(c - b'0');
-                digits += 1;
-                frac += usize::from(point);
-            }
-            b'.' if !point => point = true,
-            _ => return None,
+    // wrapping: a mantissa past 19 digits is refused below, whatever it wrapped to
+    let (mut m, mut i) = (0u64, 0);
+    while i < s.len() && s[i].is_ascii_digit() {
+        m = m.wrapping_mul(10).wrapping_add(u64::from(s[i] - b'0'));
+        i += 1;
+    }
+    let int = i;
+    let mut frac = 0;
+    if i < s.len() && s[i] == b'.' {
+        i += 1;
+        while i < s.len() && s[i].is_ascii_digit() {
+            m = m.wrapping_mul(10).wrapping_add(u64::from(s[i] - b'0'));
+            i += 1;
+            frac += 1;
         }
     }
-    (digits > 0).then_some((neg, m, frac))
+    (i == s.len() && int + frac > 0 && int + frac <= 19).then_some((neg, m, frac))
 }
 
 /// `s.parse::<f64>()`, bit for bit.
@@ -167,7 +171,7 @@ mod tests {
                 d = if d < 10 { next() } else { d / 10 };
             }
             same(&s);
-            same(&format!("{:8.3}", (next() % 2_000_000_000) as f64 / 1000.0 - 1e6).trim());
+            same(format!("{:8.3}", (next() % 2_000_000_000) as f64 / 1000.0 - 1e6).trim());
             same(&format!("{:.2}", (next() % 100_000_000) as f64 / 100.0));
         }
     }

@@ -58,7 +58,7 @@ struct Piece<'a> {
 /// The records of `text`, numbered from the piece's start, so that no serial pass has to count
 /// the file's lines first.
 fn scan_piece(text: &str) -> Piece<'_> {
-    // PDB records are 80 columns: room for every line being an atom, so pushes never move atoms
+    // PDB records are 80 columns: room for every line being an atom record, so no regrowth
     let mut p = Piece {
         atoms: Vec::with_capacity(text.len() / 81 + 1),
         models: 0,
@@ -154,7 +154,10 @@ fn parse_in_pieces(
         .collect_into_vec(&mut raw);
     if failed.into_inner() {
         // errors are rare: find the first in file order again, serially
-        let (a, what) = lines.iter().find_map(|a| position(a.line).err().map(|e| (a, e))).expect("failed");
+        let (a, what) = lines
+            .iter()
+            .find_map(|a| position(a.line).err().map(|e| (a, e)))
+            .expect("a record that failed fails again");
         return Err(ModelError::Parse(path.to_path_buf(), format!("line {}: {what}: {:?}", a.ln + 1, a.line)));
     }
     let mut warnings = Vec::new();
@@ -191,6 +194,7 @@ fn col(line: &str, a: usize, b: usize) -> &str {
 /// The position of an atom record; the error says which coordinate is wrong (the caller adds
 /// the line). Kept apart from [`atom`], whose other fields cannot fail, so that the parallel
 /// read builds each record in place.
+#[inline]
 fn position(line: &str) -> Result<Vec3, String> {
     let coord = |a: usize, b: usize, what: &str| -> Result<f32, String> {
         let v = parse_f64(trim(col(line, a, b))).map_err(|_| format!("unreadable {what} coordinate"))?;
@@ -203,6 +207,7 @@ fn position(line: &str) -> Result<Vec3, String> {
 }
 
 /// One atom record at `pos`.
+#[inline]
 fn atom(line: &str, hetero: bool, model: u32, pos: Vec3) -> RawAtom {
     let col = |a: usize, b: usize| col(line, a, b);
     let name_field = col(12, 16);
