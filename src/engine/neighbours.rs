@@ -167,11 +167,10 @@ pub fn fill_spheres(class: &mut [i16], grid: &Grid, centres: &[Vec3], radius: f3
                 }
                 let (row, row_ends) = (&mut slab[j * nx..(j + 1) * nx], &mut ends[j * nx..(j + 1) * nx]);
                 let mut reach = 0u32;
-                for (i, (cell, e)) in row.iter_mut().zip(row_ends.iter_mut()).enumerate() {
+                for (i, (cell, e)) in (0u32..).zip(row.iter_mut().zip(row_ends.iter_mut())) {
                     reach = reach.max(std::mem::take(e));
-                    if (i as u32) < reach && *cell == 0 {
-                        *cell = NEIGHBOUR;
-                    }
+                    // branch-free: a conditional move, not a jump per voxel
+                    *cell = if i < reach && *cell == 0 { NEIGHBOUR } else { *cell };
                 }
             }
         },
