@@ -265,22 +265,19 @@ fn same_residue(x: &RawAtom, r: &RawAtom) -> bool {
 /// numbers), residues and atoms in file order, nothing dropped. `None` where the builder must
 /// run (its hierarchy, a vector per residue and hash maps, took most of `assemble`'s time).
 fn biopython_simple(raw: &[RawAtom]) -> Option<Vec<usize>> {
+    let runs = residue_runs(raw)?;
     // (first atom, end, MODEL block, chain's rank in its block)
-    let mut runs: Vec<(usize, usize, u32, u32)> = Vec::new();
+    let mut placed: Vec<(usize, usize, u32, u32)> = Vec::with_capacity(runs.len());
     let mut ranks: HashMap<&str, u32> = HashMap::default();
     // (MODEL block, chain's rank, Biopython's residue id)
     let mut seen: FxHashSet<(u32, u32, ResId)> = FxHashSet::default();
-    let (mut block, mut start, mut sorted) = (0u32, 0usize, true);
-    while start < raw.len() {
+    let (mut block, mut sorted) = (0u32, true);
+    for (start, end) in runs {
         let r = &raw[start];
         let a = &r.atom;
         if start > 0 && raw[start - 1].atom.model != a.model {
             block += 1;
             ranks.clear();
-        }
-        let end = start + 1 + raw[start + 1..].iter().take_while(|x| same_residue(x, r)).count();
-        if raw[start..end].iter().any(|x| x.altloc != ' ') {
-            return None;
         }
         let next = ranks.len() as u32;
         let rank = *ranks.entry(a.chain.as_str()).or_insert(next);
@@ -289,20 +286,54 @@ fn biopython_simple(raw: &[RawAtom]) -> Option<Vec<usize>> {
         if !seen.insert((block, rank, (f, het_name, a.res_seq, a.ins_code, r.group))) {
             return None; // a residue read again, or a hetero residue's id repeated
         }
-        for j in start + 1..end {
-            if raw[start..j].iter().any(|x| same_str(&x.atom.name, &raw[j].atom.name)) {
-                return None; // a name repeated in a residue
-            }
-        }
-        sorted &= runs.last().is_none_or(|&(_, _, b, k)| b != block || k <= rank);
-        runs.push((start, end, block, rank));
-        start = end;
+        sorted &= placed.last().is_none_or(|&(_, _, b, k)| b != block || k <= rank);
+        placed.push((start, end, block, rank));
     }
     if sorted {
         return Some((0..raw.len()).collect());
     }
-    runs.sort_by_key(|&(_, _, b, k)| (b, k)); // stable: a chain's residues stay in file order
-    Some(runs.iter().flat_map(|&(s, e, _, _)| s..e).collect())
+    placed.sort_by_key(|&(_, _, b, k)| (b, k)); // stable: a chain's residues stay in file order
+    Some(placed.iter().flat_map(|&(s, e, _, _)| s..e).collect())
+}
+
+/// The runs of atoms the builder reads into one residue each, as (first, end); `None` where a
+/// run has an altloc or repeats a name. Found on the thread pool, in pieces cut where a run
+/// ends (the scan touches every record once; serially it was most of the shortcut's time).
+fn residue_runs(raw: &[RawAtom]) -> Option<Vec<(usize, usize)>> {
+    residue_runs_in(raw, (4 * rayon::current_num_threads()).min(raw.len() / 4096).max(1))
+}
+
+/// [`residue_runs`] in about `pieces` pieces (a test cuts many).
+fn residue_runs_in(raw: &[RawAtom], pieces: usize) -> Option<Vec<(usize, usize)>> {
+    let mut cuts: Vec<usize> = (0..pieces).map(|k| k * raw.len() / pieces).collect();
+    for c in cuts.iter_mut().skip(1) {
+        while *c > 0 && *c < raw.len() && same_residue(&raw[*c], &raw[*c - 1]) {
+            *c += 1;
+        }
+    }
+    cuts.push(raw.len());
+    let runs: Vec<Vec<(usize, usize)>> = cuts
+        .par_windows(2)
+        .map(|w| {
+            let (mut start, mut runs) = (w[0], Vec::new());
+            while start < w[1] {
+                let r = &raw[start];
+                let end = start + 1 + raw[start + 1..w[1]].iter().take_while(|x| same_residue(x, r)).count();
+                if raw[start..end].iter().any(|x| x.altloc != ' ') {
+                    return None;
+                }
+                for j in start + 1..end {
+                    if raw[start..j].iter().any(|x| same_str(&x.atom.name, &raw[j].atom.name)) {
+                        return None; // a name repeated in a residue
+                    }
+                }
+                runs.push((start, end));
+                start = end;
+            }
+            Some(runs)
+        })
+        .collect::<Option<_>>()?;
+    Some(runs.concat())
 }
 
 /// Re-enact Biopython's `StructureBuilder` (PERMISSIVE) and `get_atoms()`.
@@ -523,6 +554,7 @@ mod tests {
                 let name_field = *b" N  ";
                 raw.push(RawAtom { atom: a, altloc: ' ', group: (case % 2 == 0 && next(4) == 0) as u32, name_field });
             }
+            assert_eq!(residue_runs_in(&raw, 7), residue_runs_in(&raw, 1), "case {case}");
             if let Some(order) = biopython_simple(&raw) {
                 answered += 1;
                 regrouped += usize::from(order.iter().enumerate().any(|(k, &i)| k != i));

@@ -11,6 +11,7 @@ use glam::Vec3;
 
 use super::cif::{Item, Reader, Value};
 use super::error::ModelError;
+use super::fixed_decimal::{parse_f32, parse_f64};
 use super::model::{Atom, CompactString, RawAtom, element_from_bare_name};
 
 /// Column of each `_atom_site` item used, by position in the row.
@@ -165,7 +166,7 @@ impl<'a> Rows<'a> {
         let bad = |m: String| ModelError::Parse(path.to_path_buf(), format!("line {line}: {m}"));
         let coord = |i: Option<usize>, what: &str| -> Result<f32, ModelError> {
             let t = i.map_or("", |i| v[i].text);
-            let x: f64 = t.parse().map_err(|_| bad(format!("unreadable {what} coordinate {t:?}")))?;
+            let x = parse_f64(t).map_err(|_| bad(format!("unreadable {what} coordinate {t:?}")))?;
             if !x.is_finite() {
                 return Err(bad(format!("non-finite {what} coordinate")));
             }
@@ -217,8 +218,8 @@ impl<'a> Rows<'a> {
                 res_seq: res_seq.unwrap_or(0),
                 ins_code: get(c.ins).and_then(|s| s.chars().next()).or(seq_ins),
                 hetero: get(c.group).is_some_and(|g| g.eq_ignore_ascii_case("HETATM")),
-                occupancy: get(c.occ).and_then(|s| s.parse().ok()).unwrap_or(1.0),
-                b_factor: get(c.b).and_then(|s| s.parse().ok()).unwrap_or(0.0),
+                occupancy: get(c.occ).and_then(|s| parse_f32(s).ok()).unwrap_or(1.0),
+                b_factor: get(c.b).and_then(|s| parse_f32(s).ok()).unwrap_or(0.0),
                 model,
             },
             altloc: get(c.alt).and_then(|s| s.chars().next()).unwrap_or(' '),

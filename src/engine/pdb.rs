@@ -34,8 +34,8 @@ fn atom_like(line: &str) -> bool {
     b.len() >= 4 && (b[..4].eq_ignore_ascii_case(b"ATOM") || b.len() >= 6 && b[..6].eq_ignore_ascii_case(b"HETATM"))
 }
 
-/// An atom record found by the first pass: its text, whether hetero, its MODEL index (local to
-/// its piece until [`parse`] makes it global) and its 0-based line number (likewise).
+/// An atom record found by the first pass: its text, whether hetero, its MODEL index and its
+/// 0-based line number (both counted within its piece; [`parse`] makes them global).
 struct AtomLine<'a> {
     line: &'a str,
     hetero: bool,
@@ -122,43 +122,54 @@ fn parse_in_pieces(
 ) -> Result<(Vec<RawAtom>, Option<f32>, Vec<String>), ModelError> {
     use rayon::prelude::*;
     let scanned: Vec<Piece> = pieces(text, size).into_par_iter().map(scan_piece).collect();
-    let mut lines = Vec::with_capacity(scanned.iter().map(|p| p.atoms.len()).sum());
+    // per piece: its first atom's index in the file, and the MODEL records and lines before it
+    let mut starts = Vec::with_capacity(scanned.len());
     let (mut skipped, mut first_skipped, mut resolution) = (0, None, [None; 2]);
-    // MODEL records before an atom, over the whole file: the first MODEL opens model 0
-    let (mut models_before, mut lines_before) = (0u32, 0usize);
-    for p in scanned {
-        lines.extend(p.atoms.into_iter().map(|a| AtomLine {
-            model: (models_before + a.model).saturating_sub(1),
-            ln: lines_before + a.ln,
-            ..a
-        }));
+    let (mut atoms, mut models_before, mut lines_before) = (0usize, 0u32, 0usize);
+    for p in &scanned {
+        starts.push((atoms, models_before, lines_before));
         skipped += p.skipped;
         first_skipped = first_skipped.or(p.first_skipped.map(|l| l + lines_before));
         for (r, v) in resolution.iter_mut().zip(p.resolution) {
             *r = r.or(v);
         }
+        atoms += p.atoms.len();
         models_before += p.models;
         lines_before += p.lines;
     }
+    // the k-th atom record of the file, its MODEL index (the first MODEL opens model 0) and
+    // line number: read through the pieces, with no joined copy of their records
+    let record = |k: usize| {
+        // an empty piece starts where the next one does: the last start at or before k holds k
+        let p = starts.partition_point(|s| s.0 <= k) - 1;
+        let (first, models, lines) = starts[p];
+        let a = &scanned[p].atoms[k - first];
+        (a, (models + a.model).saturating_sub(1), lines + a.ln)
+    };
     let failed = std::sync::atomic::AtomicBool::new(false);
     let mut raw = Vec::new();
-    lines
-        .par_iter()
-        .map(|a| match position(a.line) {
-            Ok(pos) => atom(a.line, a.hetero, a.model, pos),
-            Err(_) => {
-                failed.store(true, std::sync::atomic::Ordering::Relaxed);
-                RawAtom::placeholder()
+    (0..atoms)
+        .into_par_iter()
+        .map(|k| {
+            let (a, model, _) = record(k);
+            match position(a.line) {
+                Ok(pos) => atom(a.line, a.hetero, model, pos),
+                Err(_) => {
+                    failed.store(true, std::sync::atomic::Ordering::Relaxed);
+                    RawAtom::placeholder()
+                }
             }
         })
         .collect_into_vec(&mut raw);
     if failed.into_inner() {
         // errors are rare: find the first in file order again, serially
-        let (a, what) = lines
-            .iter()
-            .find_map(|a| position(a.line).err().map(|e| (a, e)))
+        let (line, ln, what) = (0..atoms)
+            .find_map(|k| {
+                let (a, _, ln) = record(k);
+                position(a.line).err().map(|e| (a.line, ln, e))
+            })
             .expect("a record that failed fails again");
-        return Err(ModelError::Parse(path.to_path_buf(), format!("line {}: {what}: {:?}", a.ln + 1, a.line)));
+        return Err(ModelError::Parse(path.to_path_buf(), format!("line {}: {what}: {line:?}", ln + 1)));
     }
     let mut warnings = Vec::new();
     if let Some(first) = first_skipped {
