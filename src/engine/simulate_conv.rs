@@ -22,8 +22,7 @@ impl Lattice {
     /// (atom order), starting from 0.0: the additions of the dense `lattice[o] += t`, so the
     /// same bits. Voxels that sum to zero are left out, as the dense scan skipped them.
     pub(super) fn sum(n2: [usize; 3], contributions: Vec<(usize, f64)>) -> Lattice {
-        // a stable counting sort by z-plane, then each plane on its own: sorted by offset
-        // (stable: equal offsets keep the atom order) and summed
+        // a stable counting sort by z-plane (each plane's contributions keep the atom order)
         let plane = n2[0] * n2[1];
         let mut start = vec![0usize; n2[2] + 1];
         for c in &contributions {
@@ -39,22 +38,32 @@ impl Lattice {
             by_z[next[z]] = c;
             next[z] += 1;
         }
+        // each plane summed in a dense plane-sized buffer, reused across planes (no sort, no
+        // fresh memory), then scanned in (y, x) order over the span its contributions touched
         let planes = start
             .windows(2)
             .collect::<Vec<_>>()
             .into_par_iter()
-            .map(|w| {
-                let mut cs = by_z[w[0]..w[1]].to_vec();
-                cs.sort_by_key(|c| c.0);
-                let mut out = Vec::with_capacity(cs.len() / 2);
-                for run in cs.chunk_by(|a, b| a.0 == b.0) {
-                    let v = run.iter().fold(0.0f64, |v, c| v + c.1);
-                    if v != 0.0 {
-                        out.push((run[0].0 % n2[0], (run[0].0 % plane) / n2[0], v));
+            .map_init(
+                || vec![0f64; plane],
+                |acc, w| {
+                    let cs = &by_z[w[0]..w[1]];
+                    let (mut lo, mut hi) = (plane, 0);
+                    for &(o, t) in cs {
+                        let i = o % plane;
+                        acc[i] += t;
+                        (lo, hi) = (lo.min(i), hi.max(i + 1));
                     }
-                }
-                out
-            })
+                    let mut out = Vec::with_capacity(cs.len() / 2);
+                    for (i, v) in acc.iter_mut().enumerate().take(hi).skip(lo) {
+                        if *v != 0.0 {
+                            out.push((i % n2[0], i / n2[0], *v));
+                        }
+                        *v = 0.0;
+                    }
+                    out
+                },
+            )
             .collect();
         Lattice { planes, n2 }
     }
