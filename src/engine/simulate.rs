@@ -309,29 +309,47 @@ pub(crate) fn plan(model: &Model, p: &SimParams) -> Result<Plan, EngineError> {
     }
 
     // Trilinear projection, keeping track of the smoothing it adds (voxel^2).
-    let mut contributions: Vec<(usize, f64)> = Vec::with_capacity(8 * sel.len());
-    let idx = |i: usize, j: usize, k: usize| i + n2[0] * (j + n2[1] * k);
-    let (mut varp, mut mass_total) = (0f64, 0f64);
-    for (at, w) in &sel {
-        let g = [
+    // Each atom adds four contributions to plane z0 and four to z0 + 1: counted first, so they
+    // go straight into their plane's bucket, in atom order (no sort, no second copy).
+    let lattice_pos = |at: &Atom| {
+        [
             MARGIN as f64 + (at.pos.x as f64 - lo[0]) / width,
             MARGIN as f64 + (at.pos.y as f64 - lo[1]) / width,
             MARGIN as f64 + (at.pos.z as f64 - lo[2]) / width,
-        ];
+        ]
+    };
+    let mut start = vec![0usize; n2[2] + 1];
+    for (at, _) in &sel {
+        let z0 = lattice_pos(at)[2].floor() as usize;
+        start[z0 + 1] += 4;
+        start[z0 + 2] += 4;
+    }
+    for z in 0..n2[2] {
+        start[z + 1] += start[z];
+    }
+    let mut by_z = vec![(0usize, 0f64); 8 * sel.len()];
+    let mut next = start.clone();
+    let idx = |i: usize, j: usize| i + n2[0] * j;
+    let (mut varp, mut mass_total) = (0f64, 0f64);
+    for (at, w) in &sel {
+        let g = lattice_pos(at);
         let (x0, y0, z0) = (g[0].floor() as usize, g[1].floor() as usize, g[2].floor() as usize);
         let (a, b, c) = (x0 as f64 + 1.0 - g[0], y0 as f64 + 1.0 - g[1], z0 as f64 + 1.0 - g[2]);
         for (dz, fz, cz) in [(0, c, 1.0 - c), (1, 1.0 - c, c)] {
             for (dy, fy, cy) in [(0, b, 1.0 - b), (1, 1.0 - b, b)] {
                 for (dx, fx, cx) in [(0, a, 1.0 - a), (1, 1.0 - a, a)] {
                     let t = w * fx * fy * fz;
-                    contributions.push((idx(x0 + dx, y0 + dy, z0 + dz), t));
+                    let z = z0 + dz;
+                    by_z[next[z]] = (idx(x0 + dx, y0 + dy) + n2[0] * n2[1] * z, t);
+                    next[z] += 1;
                     varp += t * (cx * cx + cy * cy + cz * cz);
                 }
             }
         }
         mass_total += w;
     }
-    let lattice = conv::Lattice::sum(n2, contributions);
+    let lattice = conv::Lattice::of_planes(n2, &start, &by_z);
+    drop(by_z);
     if mass_total <= 0.0 {
         return Err(sim_err(model, "every selected atom weighs 0 (no element pdb2vol knows)".into()));
     }

@@ -21,6 +21,7 @@ impl Lattice {
     /// The voxels' sums of `contributions` (offset, value), each voxel's added in the order given
     /// (atom order), starting from 0.0: the additions of the dense `lattice[o] += t`, so the
     /// same bits. Voxels that sum to zero are left out, as the dense scan skipped them.
+    #[cfg(test)]
     pub(super) fn sum(n2: [usize; 3], contributions: Vec<(usize, f64)>) -> Lattice {
         // a stable counting sort by z-plane (each plane's contributions keep the atom order)
         let plane = n2[0] * n2[1];
@@ -38,6 +39,13 @@ impl Lattice {
             by_z[next[z]] = c;
             next[z] += 1;
         }
+        Lattice::of_planes(n2, &start, &by_z)
+    }
+
+    /// [`Lattice::sum`] of contributions already bucketed by plane: plane z's are
+    /// `by_z[start[z]..start[z + 1]]`, in atom order (`plan` puts them there as it projects).
+    pub(super) fn of_planes(n2: [usize; 3], start: &[usize], by_z: &[(usize, f64)]) -> Lattice {
+        let plane = n2[0] * n2[1];
         // each plane summed in a dense plane-sized buffer, reused across planes (no sort, no
         // fresh memory), then scanned in (y, x) order over the span its contributions touched
         let planes = start
@@ -54,13 +62,20 @@ impl Lattice {
                         acc[i] += t;
                         (lo, hi) = (lo.min(i), hi.max(i + 1));
                     }
-                    let mut out = Vec::with_capacity(cs.len() / 2);
-                    for (i, v) in acc.iter_mut().enumerate().take(hi).skip(lo) {
-                        if *v != 0.0 {
-                            out.push((i % n2[0], i / n2[0], *v));
+                    // compacted without a branch per voxel (whether a voxel is zero is not
+                    // predictable in the model's core): every voxel is written at `k`, which
+                    // moves on only past non-zero ones; at most one per contribution
+                    let mut out = vec![(0usize, 0usize, 0f64); cs.len() + 1];
+                    let mut k = 0;
+                    let nx = n2[0];
+                    for y in lo / nx..hi.div_ceil(nx) {
+                        for (x, v) in acc[y * nx..(y + 1) * nx].iter_mut().enumerate() {
+                            out[k] = (x, y, *v);
+                            k += (*v != 0.0) as usize;
+                            *v = 0.0;
                         }
-                        *v = 0.0;
                     }
+                    out.truncate(k);
                     out
                 },
             )
