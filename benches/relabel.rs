@@ -49,6 +49,8 @@ fn synthetic(n: usize) -> (Volume<f32>, Vec<Atom>) {
 }
 
 fn main() {
+    // the viewer's process sets its allocator so (main.rs); this times the viewer's relabel
+    cryolabel::engine::grid::tune_allocator();
     let (sim, atoms) = synthetic(60_000);
     println!(
         "relabel bench: 256^3 map (16.8 M voxels), {} atoms, {} threads",

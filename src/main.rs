@@ -10,18 +10,7 @@ fn main() {
     }
     // Without a logger `log::error!` reaches nobody: warnings and errors go to stderr by
     // default, RUST_LOG=info (or debug, or `wgpu=warn,cryolabel=debug`) asks for more.
-    // Large buffers (maps, labels) always from their own mmap: glibc otherwise raises its mmap
-    // threshold after the first large free and serves the next grids from the heap, where
-    // calloc must clear them by hand and huge-page advice (engine::grid::zeroed) comes too late.
-    // And freed heap memory stays with the process up to 64 MB instead of going back to the
-    // kernel at every free (glibc trims a thread's heap with madvise(DONTNEED) once 128 KB are
-    // free at its top): the thread pool's per-task buffers (a convolution slab, 220 KB) were
-    // handed back and faulted in again, cleared, dozens of times per command.
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 4 << 20);
-        libc::mallopt(libc::M_TRIM_THRESHOLD, 64 << 20);
-    }
+    cryolabel::engine::grid::tune_allocator();
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     let cli = Cli::parse();
     cli::set_durability(cli.durability());

@@ -170,6 +170,25 @@ impl<T: Copy + Default> Volume<T> {
     }
 }
 
+/// glibc's allocator set for grid work; the command line and the viewer call it first thing
+/// (and the relabel bench, which times the viewer's path). Large buffers (maps, labels) always
+/// from their own mmap: glibc otherwise raises its mmap threshold after the first large free
+/// and serves the next grids from the heap, where calloc must clear them by hand and huge-page
+/// advice ([`zeroed`]) comes too late. And freed heap memory stays with the process up to
+/// 64 MB instead of going back to the kernel at every free (glibc trims a thread's heap with
+/// madvise(DONTNEED) once 128 KB are free at its top): the thread pool's per-task buffers (a
+/// convolution slab, 220 KB) were handed back and faulted in again, cleared, dozens of times
+/// per command, and first-touch faults cost about 1 ms per MB on the project's machine.
+/// Not called by the Python module: the allocator of a user's interpreter is not ours to set.
+pub fn tune_allocator() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets allocator parameters; called before any thread starts.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 4 << 20);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 64 << 20);
+    }
+}
+
 /// `n` zeros (`T::default()` of the number types) for a whole grid. Fresh pages, zeroed lazily
 /// by the kernel; a large buffer is asked to be backed by transparent huge pages, since touching
 /// fresh 4 KiB pages one fault at a time was most of a relabel at 256³ (168 MB of outputs,
