@@ -254,16 +254,7 @@ impl Row<'_> {
                     _mm_storeu_si128(fa.as_mut_ptr().cast(), ta);
                     _mm_storeu_si128(fb.as_mut_ptr().cast(), tb);
                 }
-                for l in 0..4 {
-                    if ok >> l & 1 == 0 || j + (l as i64) > j1 {
-                        continue;
-                    }
-                    let first = (fa[l] as i64 + (up >> l & 1) as i64).max(0);
-                    let last = (fb[l] as i64 - (down >> l & 1) as i64).min(last_i);
-                    if first <= last {
-                        emit(j + l as i64, first, last);
-                    }
-                }
+                emit_lanes((j, j1, 4, last_i), [ok, up, down], (fa, fb), &mut emit);
             }
             j += 4;
         }
@@ -347,19 +338,32 @@ impl Row<'_> {
                     let (mut fa, mut fb) = ([0i32; 4], [0i32; 4]);
                     _mm_storeu_si128(fa.as_mut_ptr().cast(), ta);
                     _mm_storeu_si128(fb.as_mut_ptr().cast(), tb);
-                    for l in 0..2 {
-                        if ok >> l & 1 == 0 || j + (l as i64) > j1 {
-                            continue;
-                        }
-                        let first = (fa[l] as i64 + (up >> l & 1) as i64).max(0);
-                        let last = (fb[l] as i64 - (down >> l & 1) as i64).min(last_i);
-                        if first <= last {
-                            emit(j + l as i64, first, last);
-                        }
-                    }
+                    emit_lanes((j, j1, 2, last_i), [ok, up, down], (fa, fb), &mut emit);
                 }
                 j += 2;
             }
+        }
+    }
+}
+
+/// The chords of `lanes` rows from row `j` (rows past `j1` left out), from both SIMD widths:
+/// truncated ends `fa`, `fb`, and bit masks of the lanes to emit (`ok`), of those whose first
+/// end goes up one (ceil) and whose last goes down one (floor); ends clipped to 0..=`last_i`.
+#[inline(always)]
+fn emit_lanes(
+    (j, j1, lanes, last_i): (i64, i64, usize, i64),
+    [ok, up, down]: [i32; 3],
+    (fa, fb): ([i32; 4], [i32; 4]),
+    emit: &mut impl FnMut(i64, i64, i64),
+) {
+    for l in 0..lanes {
+        if ok >> l & 1 == 0 || j + (l as i64) > j1 {
+            continue;
+        }
+        let first = (fa[l] as i64 + (up >> l & 1) as i64).max(0);
+        let last = (fb[l] as i64 - (down >> l & 1) as i64).min(last_i);
+        if first <= last {
+            emit(j + l as i64, first, last);
         }
     }
 }
