@@ -89,40 +89,10 @@ pub(super) fn classify(
             // an atom lies less than max(1 Å, one voxel) from its voxel's centre, whatever the rule
             Neighbourhood::Sphere => grid.voxel.map(|v| ((params.radius + 1.0 + v) / v).ceil() as usize + 1),
         };
-        let [nx, ny, _] = grid.shape;
         let lo = [0, 1, 2].map(|a| lo[a].saturating_sub(margin[a]));
         let hi = [0, 1, 2].map(|a| (hi[a] + margin[a]).min(grid.shape[a] - 1));
         touched = touched.map(|(l, h)| ([0, 1, 2].map(|a| l[a].min(lo[a])), [0, 1, 2].map(|a| h[a].max(hi[a]))));
-        let plane = nx * ny;
-        let slab = |c: &mut [i16], mut r: Option<&mut [f32]>, s: &[f32]| {
-            let (mut h, mut m) = ([0usize; 2], 0f32);
-            for y in lo[1]..=hi[1] {
-                let row = y * nx + lo[0]..=y * nx + hi[0];
-                let (n, rm) = finish_row(&mut c[row.clone()], r.as_deref_mut().map(|r| &mut r[row.clone()]), &s[row]);
-                h = [h[0] + n[0], h[1] + n[1]];
-                m = m.max(rm);
-            }
-            (h, m)
-        };
-        let in_box = |z: &usize| (lo[2]..=hi[2]).contains(z);
-        let sum = |a: ([usize; 2], f32), b: ([usize; 2], f32)| ([a.0[0] + b.0[0], a.0[1] + b.0[1]], a.1.max(b.1));
-        let ([c1, c2], r_max) = match regression.as_deref_mut() {
-            Some(reg) => class
-                .par_chunks_mut(plane)
-                .zip(reg.par_chunks_mut(plane))
-                .zip(sim.par_chunks(plane))
-                .enumerate()
-                .filter(|(z, _)| in_box(z))
-                .map(|(_, ((c, r), s))| slab(c, Some(r), s))
-                .reduce(|| ([0; 2], 0f32), sum),
-            None => class
-                .par_chunks_mut(plane)
-                .zip(sim.par_chunks(plane))
-                .enumerate()
-                .filter(|(z, _)| in_box(z))
-                .map(|(_, (c, s))| slab(c, None, s))
-                .reduce(|| ([0; 2], 0f32), sum),
-        };
+        let ([c1, c2], r_max) = finish_region(&grid, (lo, hi), &mut class, regression.as_deref_mut(), sim);
         counts = [grid.len() - c1 - c2, c1, c2];
         stats.regression_max = r_max;
     }
@@ -134,6 +104,49 @@ pub(super) fn classify(
 
     stats.elapsed = t0.elapsed();
     Ok(LabelCore { classification: Volume { grid, data: class }, atom_types: types, params: *params, stats, touched })
+}
+
+/// The pass over the labelled region (the inclusive box `lo..=hi`), z-slabs on the thread
+/// pool, rows by [`finish_row`]: returns the atom and neighbour voxels counted and the largest
+/// regression value (at least 0).
+fn finish_region(
+    grid: &Grid,
+    (lo, hi): ([usize; 3], [usize; 3]),
+    class: &mut [i16],
+    regression: Option<&mut [f32]>,
+    sim: &[f32],
+) -> ([usize; 2], f32) {
+    let [nx, ny, _] = grid.shape;
+    let plane = nx * ny;
+    let slab = |c: &mut [i16], mut r: Option<&mut [f32]>, s: &[f32]| {
+        let (mut h, mut m) = ([0usize; 2], 0f32);
+        for y in lo[1]..=hi[1] {
+            let row = y * nx + lo[0]..=y * nx + hi[0];
+            let (n, rm) = finish_row(&mut c[row.clone()], r.as_deref_mut().map(|r| &mut r[row.clone()]), &s[row]);
+            h = [h[0] + n[0], h[1] + n[1]];
+            m = m.max(rm);
+        }
+        (h, m)
+    };
+    let in_box = |z: &usize| (lo[2]..=hi[2]).contains(z);
+    let sum = |a: ([usize; 2], f32), b: ([usize; 2], f32)| ([a.0[0] + b.0[0], a.0[1] + b.0[1]], a.1.max(b.1));
+    match regression {
+        Some(reg) => class
+            .par_chunks_mut(plane)
+            .zip(reg.par_chunks_mut(plane))
+            .zip(sim.par_chunks(plane))
+            .enumerate()
+            .filter(|(z, _)| in_box(z))
+            .map(|(_, ((c, r), s))| slab(c, Some(r), s))
+            .reduce(|| ([0; 2], 0f32), sum),
+        None => class
+            .par_chunks_mut(plane)
+            .zip(sim.par_chunks(plane))
+            .enumerate()
+            .filter(|(z, _)| in_box(z))
+            .map(|(_, (c, s))| slab(c, None, s))
+            .reduce(|| ([0; 2], 0f32), sum),
+    }
 }
 
 /// The regression value of a voxel: `s`'s bits where the class is not background, else +0.0's
