@@ -124,13 +124,16 @@ impl<T: MapValue> VoxelSource<T> for [T] {
     }
 }
 
-/// A slice reference is sized, so it can stand behind `&dyn VoxelSource`.
-impl<T: MapValue> VoxelSource<T> for &[T] {
+/// A reference is sized, so a slice's can stand behind `&dyn VoxelSource`.
+impl<T, S: VoxelSource<T> + ?Sized> VoxelSource<T> for &S {
     fn voxels(&self) -> usize {
-        self.len()
+        (**self).voxels()
     }
-    fn chunk<'a>(&'a self, range: Range<usize>, _: &'a mut Vec<T>) -> &'a [T] {
-        &self[range]
+    fn chunk<'a>(&'a self, range: Range<usize>, scratch: &'a mut Vec<T>) -> &'a [T] {
+        (**self).chunk(range, scratch)
+    }
+    fn known_stats(&self) -> Option<Stats> {
+        (**self).known_stats()
     }
 }
 
