@@ -241,14 +241,12 @@ impl Stats {
     /// integer sums are exact in float64 in any order, so these are the bits [`Stats::of`]
     /// gives, without a pass over the voxels (label classes and atom types).
     pub fn of_counts(counts: &[(f64, usize)]) -> Stats {
-        let part = counts.iter().filter(|c| c.1 > 0).fold(StatsPart::EMPTY, |a, &(v, c)| StatsPart {
-            lo: a.lo.min(v),
-            hi: a.hi.max(v),
-            sum: a.sum + v * c as f64,
-            sum2: a.sum2 + v * v * c as f64,
-            n: a.n + c as u64,
-        });
-        Stats::from_parts(&[part])
+        let parts: Vec<StatsPart> = counts
+            .iter()
+            .filter(|c| c.1 > 0)
+            .map(|&(v, c)| StatsPart { lo: v, hi: v, sum: v * c as f64, sum2: v * v * c as f64, n: c as u64 })
+            .collect();
+        Stats::from_parts(&parts)
     }
 
     /// The statistics of consecutive chunks' [`StatsPart`]s, in order.
