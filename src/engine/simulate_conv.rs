@@ -18,40 +18,17 @@ pub(crate) struct Lattice {
 }
 
 impl Lattice {
-    /// The voxels' sums of `contributions` (offset, value), each voxel's added in the order given
-    /// (atom order), starting from 0.0: the additions of the dense `lattice[o] += t`, so the
-    /// same bits. Voxels that sum to zero are left out, as the dense scan skipped them.
-    #[cfg(test)]
-    pub(super) fn sum(n2: [usize; 3], contributions: Vec<(usize, f64)>) -> Lattice {
-        // a stable counting sort by z-plane (each plane's contributions keep the atom order)
-        let plane = n2[0] * n2[1];
-        let mut start = vec![0usize; n2[2] + 1];
-        for c in &contributions {
-            start[c.0 / plane + 1] += 1;
-        }
-        for z in 0..n2[2] {
-            start[z + 1] += start[z];
-        }
-        let mut by_z = vec![(0usize, 0f64); contributions.len()];
-        let mut next = start.clone();
-        for c in contributions {
-            let z = c.0 / plane;
-            by_z[next[z]] = c;
-            next[z] += 1;
-        }
-        Lattice::of_planes(n2, &start, &by_z)
-    }
-
-    /// [`Lattice::sum`] of contributions already bucketed by plane: plane z's are
+    /// The voxels' sums of contributions (offset, value) bucketed by plane: plane z's are
     /// `by_z[start[z]..start[z + 1]]`, in atom order (`plan` puts them there as it projects).
+    /// Each voxel's are added in that order, starting from 0.0: the additions of the dense
+    /// `lattice[o] += t`, so the same bits. Voxels that sum to zero are left out, as the dense
+    /// scan skipped them.
     pub(super) fn of_planes(n2: [usize; 3], start: &[usize], by_z: &[(usize, f64)]) -> Lattice {
         let plane = n2[0] * n2[1];
         // each plane summed in a dense plane-sized buffer, reused across planes (no sort, no
         // fresh memory), then scanned in (y, x) order over the span its contributions touched
         let planes = start
-            .windows(2)
-            .collect::<Vec<_>>()
-            .into_par_iter()
+            .par_windows(2)
             .map_init(
                 || vec![0f64; plane],
                 |acc, w| {

@@ -99,7 +99,22 @@ fn sparse_lattice_sums_as_the_dense_one() {
     for &(o, t) in &cs {
         dense[o] += t;
     }
-    let lattice = conv::Lattice::sum(n2, cs);
+    // bucketed by plane as `plan` does: counting sort, stable
+    let plane = n2[0] * n2[1];
+    let mut start = vec![0usize; n2[2] + 1];
+    for c in &cs {
+        start[c.0 / plane + 1] += 1;
+    }
+    for z in 0..n2[2] {
+        start[z + 1] += start[z];
+    }
+    let mut by_z = vec![(0usize, 0f64); cs.len()];
+    let mut next = start.clone();
+    for &c in &cs {
+        by_z[next[c.0 / plane]] = c;
+        next[c.0 / plane] += 1;
+    }
+    let lattice = conv::Lattice::of_planes(n2, &start, &by_z);
     assert_eq!(
         lattice.dense().iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
         dense.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
